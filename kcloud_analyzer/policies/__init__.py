@@ -1,0 +1,70 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Policy in code: one module per resource, rules named
+``kcloud-analyzer:<resource>:<action>``.
+"""
+
+import itertools
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from kcloud_analyzer.policies import analysis
+from kcloud_analyzer.policies import base
+from kcloud_analyzer.policies import cost
+from kcloud_analyzer.policies import metric
+from kcloud_analyzer.policies import prediction
+from kcloud_analyzer.policies import rate
+from kcloud_analyzer.policies import recommendation
+from kcloud_analyzer.policies import workload
+
+_RESOURCES = (base, analysis, cost, metric, prediction, rate,
+              recommendation, workload)
+
+
+def list_rules():
+    """Every default rule; the ``oslo.policy.policies`` entry point."""
+    return list(itertools.chain.from_iterable(
+        module.list_rules() for module in _RESOURCES))
+
+
+def make_enforcer(conf):
+    """An enforcer on ``conf`` that knows every default rule.
+
+    Operators override rules in ``[oslo_policy] policy_file``; rules they
+    do not mention keep the defaults registered here.
+    """
+    enforcer = policy.Enforcer(conf)
+    enforcer.register_defaults(list_rules())
+    return enforcer
+
+
+def get_enforcer():
+    """The ``oslo.policy.enforcer`` entry point for the oslopolicy tools.
+
+    Those tools own the command line, so the service's configuration is
+    read from its default files only.
+    """
+    conf = cfg.ConfigOpts()
+    conf([], project='kcloud-analyzer')
+    return make_enforcer(conf)
+
+
+def authorize(enforcer, rule, context, target=None):
+    """Raise ``oslo_policy.policy.PolicyNotAuthorized`` unless allowed.
+
+    The default target is the caller's own project, which is what the
+    project-scoped rules compare ``%(project_id)s`` against.
+    """
+    if target is None:
+        target = {'project_id': context.project_id}
+    return enforcer.authorize(rule, target, context, do_raise=True)

@@ -1,0 +1,44 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_policy import policy
+
+from kcloud_analyzer.policies import base
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'cost:get',
+        check_str=base.PROJECT_READER_OR_ADMIN,
+        description="Show a workload's cost per hour, its breakdown and "
+                    "its totals over a period.",
+        operations=[{'path': '/api/v1/cost/{workload_id}', 'method': 'GET'}],
+        scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'cost:summary',
+        check_str=base.PROJECT_READER_OR_ADMIN,
+        description='Summarise the costs of the project of the token.',
+        operations=[{'path': '/api/v1/cost', 'method': 'GET'}],
+        scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'cost:summary_all_projects',
+        check_str=base.ADMIN_OR_SYSTEM_READER,
+        description='Summarise the costs of every project, or of a '
+                    'project other than the one of the token.',
+        operations=[{'path': '/api/v1/cost?all_projects=true',
+                     'method': 'GET'},
+                    {'path': '/api/v1/cost?project_id={project_id}',
+                     'method': 'GET'}],
+        scope_types=['project', 'system']),
+]
+
+
+def list_rules():
+    return rules

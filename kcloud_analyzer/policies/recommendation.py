@@ -1,0 +1,36 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_policy import policy
+
+from kcloud_analyzer.policies import base
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'recommendation:list',
+        check_str=base.PROJECT_READER_OR_ADMIN,
+        description='List the cost-saving recommendations of the '
+                    'project of the token.',
+        operations=[{'path': '/api/v1/recommendations', 'method': 'GET'}],
+        scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'recommendation:list_all_projects',
+        check_str=base.ADMIN_OR_SYSTEM_READER,
+        description='List the cost-saving recommendations of every '
+                    'project.',
+        operations=[{'path': '/api/v1/recommendations?all_projects=true',
+                     'method': 'GET'}],
+        scope_types=['project', 'system']),
+]
+
+
+def list_rules():
+    return rules
