@@ -1,0 +1,40 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('api', title='API service options')
+
+opts = [
+    cfg.HostAddressOpt('host',
+                       default='127.0.0.1',
+                       help='Address the API service binds to.'),
+    cfg.PortOpt('port',
+                default=8080,
+                help='Port the API service listens on.'),
+    cfg.StrOpt('auth_strategy',
+               default='keystone',
+               choices=[('keystone', 'Validate Keystone tokens with '
+                                     'keystonemiddleware auth_token.'),
+                        ('noauth', 'No authentication: every request is an '
+                                   'admin. Only for the embedded '
+                                   'single-machine default.')],
+               help='How API requests are authenticated.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

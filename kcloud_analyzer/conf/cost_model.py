@@ -1,0 +1,46 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_config import cfg
+
+from kcloud_analyzer.conf import types
+
+GROUP = cfg.OptGroup(
+    'cost_model',
+    title='Cost model options',
+    help='How costs are rated and predicted.')
+
+opts = [
+    cfg.StrOpt('type',
+               default='linear_regression',
+               help='Cost prediction plugin, by its name in the '
+                    'kcloud_analyzer.cost_models namespace '
+                    '(linear_regression, rate_card).'),
+    cfg.Opt('retrain_interval',
+            type=types.Duration(min=60),
+            default='24h',
+            help='How often the agent refits the cost prediction model. '
+                 'Accepts seconds or a number followed by s, m, h or d.'),
+    cfg.StrOpt('rate_card_file',
+               help='Path of the rate card (YAML or JSON) with prices per '
+                    'vCPU-hour, GB-hour, accelerator-hour, storage, network '
+                    'and electricity. When unset, the example rate card '
+                    'shipped in the package is used.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

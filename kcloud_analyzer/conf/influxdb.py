@@ -1,0 +1,39 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup(
+    'influxdb',
+    title='InfluxDB output options',
+    help='Rollups can also be written to InfluxDB as line protocol.')
+
+opts = [
+    cfg.URIOpt('url',
+               schemes=['http', 'https'],
+               help='Base URL of an InfluxDB server (e.g. '
+                    'http://influxdb:8086). When unset, nothing is written '
+                    'to InfluxDB. The INFLUX_HOST environment variable sets '
+                    'it to http://<INFLUX_HOST>:8086.'),
+    cfg.StrOpt('database',
+               default='kcloud_analyzer',
+               help='Database (1.x) or bucket (2.x) the rollups are written '
+                    'to.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

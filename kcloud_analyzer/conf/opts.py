@@ -1,0 +1,37 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Entry points for oslo-config-generator and oslo.config's defaults."""
+
+import collections
+
+from oslo_db import options as db_options
+
+from kcloud_analyzer import conf as kconf
+
+DEFAULT_DB_CONNECTION = 'sqlite:///$state_path/kcloud_analyzer.sqlite'
+
+
+def list_opts():
+    """Return (group, opts) pairs for every option of the project."""
+    merged = collections.defaultdict(list)
+    for module in kconf.modules():
+        for group, group_opts in module.list_opts().items():
+            merged[group].extend(group_opts)
+    return sorted(merged.items(),
+                  key=lambda item: '' if item[0] == 'DEFAULT'
+                  else getattr(item[0], 'name', item[0]))
+
+
+def set_lib_defaults():
+    """Defaults of library options that differ for this service."""
+    from oslo_config import cfg
+    db_options.set_defaults(cfg.CONF, connection=DEFAULT_DB_CONNECTION)

@@ -1,0 +1,43 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_config import cfg
+
+from kcloud_analyzer.conf import types
+
+GROUP = cfg.OptGroup(
+    'workload_classifier',
+    title='Workload classifier options',
+    help='How workloads are classified as training, inference or serving.')
+
+opts = [
+    cfg.StrOpt('type',
+               default='random_forest',
+               help='Classifier plugin, by its name in the '
+                    'kcloud_analyzer.classifiers namespace (random_forest, '
+                    'rules). When the random_forest model file is missing or '
+                    'cannot be loaded, the rules classifier is used and a '
+                    'warning is logged.'),
+    cfg.Opt('retrain_interval',
+            type=types.Duration(min=60),
+            default='12h',
+            help='How often the agent retrains the classifier. Accepts '
+                 'seconds or a number followed by s, m, h or d.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

@@ -1,0 +1,200 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""SQLAlchemy models of the store. The schema itself is created and
+upgraded by the alembic migrations in ``db/migration``; a test checks that
+both agree."""
+
+from oslo_db.sqlalchemy import models
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigIntId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+Money = sa.Numeric(precision=20, scale=6)
+
+
+class _Base(models.ModelBase, models.TimestampMixin):
+
+    def as_dict(self):
+        return {column.name: getattr(self, column.name)
+                for column in self.__table__.columns}
+
+
+BASE = orm.declarative_base(cls=_Base)
+
+
+class Workload(BASE):
+    """What a tenant runs: one instance, or a group sharing
+    ``kcloud:workload_id``."""
+
+    __tablename__ = 'workloads'
+    __table_args__ = (
+        sa.UniqueConstraint('workload_id', name='uniq_workloads0workload_id'),
+        sa.Index('workloads_project_id_idx', 'project_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    name = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default='active')
+    declared_type = sa.Column(sa.String(16), nullable=True)
+    classified_type = sa.Column(sa.String(16), nullable=True)
+    confidence = sa.Column(sa.Float, nullable=True)
+    classification = sa.Column(sa.JSON, nullable=True)
+    resources = sa.Column(sa.JSON, nullable=False, default=dict)
+    accelerator = sa.Column(sa.String(64), nullable=True)
+    profile = sa.Column(sa.JSON, nullable=True)
+    started_at = sa.Column(sa.DateTime, nullable=True)
+    ended_at = sa.Column(sa.DateTime, nullable=True)
+
+
+class Instance(BASE):
+    """A Nova instance and the workload it belongs to."""
+
+    __tablename__ = 'instances'
+    __table_args__ = (
+        sa.Index('instances_workload_id_idx', 'workload_id'),
+    )
+
+    instance_id = sa.Column(sa.String(36), primary_key=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    flavor = sa.Column(sa.JSON, nullable=True)
+    deleted_at = sa.Column(sa.DateTime, nullable=True)
+
+
+class UsageRollup(BASE):
+    """Samples of one metric of one workload folded into one window."""
+
+    __tablename__ = 'usage_rollups'
+    __table_args__ = (
+        sa.UniqueConstraint('workload_id', 'metric', 'window_start',
+                            name='uniq_usage_rollups0workload0metric0window'),
+        sa.Index('usage_rollups_window_start_idx', 'window_start'),
+    )
+
+    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    metric = sa.Column(sa.String(64), nullable=False)
+    window_start = sa.Column(sa.DateTime, nullable=False)
+    mean = sa.Column(sa.Float, nullable=False)
+    min = sa.Column(sa.Float, nullable=False)
+    max = sa.Column(sa.Float, nullable=False)
+    count = sa.Column(sa.Integer, nullable=False)
+
+
+class IngestedMessage(BASE):
+    """Message ids already folded into rollups: a redelivered message is
+    recognised and never counted twice."""
+
+    __tablename__ = 'ingested_messages'
+    __table_args__ = (
+        sa.Index('ingested_messages_created_at_idx', 'created_at'),
+    )
+
+    message_id = sa.Column(sa.String(64), primary_key=True)
+
+
+class CostRecord(BASE):
+    """The cost of one workload in one hour, on one basis."""
+
+    __tablename__ = 'cost_records'
+    __table_args__ = (
+        sa.UniqueConstraint('workload_id', 'hour', 'basis',
+                            name='uniq_cost_records0workload0hour0basis'),
+        sa.Index('cost_records_project_hour_idx', 'project_id', 'hour'),
+        sa.Index('cost_records_hour_idx', 'hour'),
+    )
+
+    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    hour = sa.Column(sa.DateTime, nullable=False)
+    basis = sa.Column(sa.String(16), nullable=False, default='allocation')
+    currency = sa.Column(sa.String(3), nullable=False)
+    workload_type = sa.Column(sa.String(16), nullable=True)
+    accelerator = sa.Column(sa.String(64), nullable=True)
+    compute = sa.Column(Money, nullable=False, default=0)
+    gpu = sa.Column(Money, nullable=False, default=0)
+    npu = sa.Column(Money, nullable=False, default=0)
+    storage = sa.Column(Money, nullable=False, default=0)
+    network = sa.Column(Money, nullable=False, default=0)
+    energy = sa.Column(Money, nullable=False, default=0)
+    idle = sa.Column(Money, nullable=False, default=0)
+    total = sa.Column(Money, nullable=False, default=0)
+    energy_kwh = sa.Column(sa.Float, nullable=True)
+    carbon_kg = sa.Column(sa.Float, nullable=True)
+
+
+class Prediction(BASE):
+    """A predicted cost, with the model that made it."""
+
+    __tablename__ = 'predictions'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_predictions0uuid'),
+        sa.Index('predictions_workload_id_idx', 'workload_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    workload_id = sa.Column(sa.String(255), nullable=True)
+    project_id = sa.Column(sa.String(255), nullable=True)
+    model_name = sa.Column(sa.String(64), nullable=False)
+    model_version = sa.Column(sa.Integer, nullable=True)
+    inputs = sa.Column(sa.JSON, nullable=False, default=dict)
+    currency = sa.Column(sa.String(3), nullable=False)
+    duration_hours = sa.Column(sa.Float, nullable=False)
+    cost_per_hour = sa.Column(Money, nullable=False)
+    total = sa.Column(Money, nullable=False)
+    lower = sa.Column(Money, nullable=True)
+    upper = sa.Column(Money, nullable=True)
+
+
+class ModelVersion(BASE):
+    """A trained model file and what it was trained on."""
+
+    __tablename__ = 'model_versions'
+    __table_args__ = (
+        sa.UniqueConstraint('name', 'version',
+                            name='uniq_model_versions0name0version'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    name = sa.Column(sa.String(64), nullable=False)
+    version = sa.Column(sa.Integer, nullable=False)
+    trained_at = sa.Column(sa.DateTime, nullable=False)
+    metrics = sa.Column(sa.JSON, nullable=False, default=dict)
+    file = sa.Column(sa.String(1024), nullable=False)
+    data = sa.Column(sa.JSON, nullable=False, default=dict)
+
+
+class Recommendation(BASE):
+    """A way to lower a workload's cost, with the saving and evidence."""
+
+    __tablename__ = 'recommendations'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_recommendations0uuid'),
+        sa.Index('recommendations_workload_id_idx', 'workload_id'),
+        sa.Index('recommendations_project_id_idx', 'project_id'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid = sa.Column(sa.String(36), nullable=False)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    kind = sa.Column(sa.String(64), nullable=False)
+    action = sa.Column(sa.Text, nullable=False)
+    monthly_saving = sa.Column(Money, nullable=False)
+    currency = sa.Column(sa.String(3), nullable=False)
+    confidence = sa.Column(sa.Float, nullable=False)
+    evidence = sa.Column(sa.JSON, nullable=False, default=dict)

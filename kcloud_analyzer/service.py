@@ -1,0 +1,103 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Service preparation: one ConfigOpts per process, made here and passed
+down. There is no global configuration object in this project."""
+
+import os
+import pathlib
+import sys
+
+from oslo_cache import core as cache
+from oslo_config import cfg
+from oslo_db import options as db_options
+from oslo_log import log
+
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.common import yamlconf
+from kcloud_analyzer import conf as kconf
+from kcloud_analyzer.conf import opts as kopts
+
+LOG = log.getLogger(__name__)
+
+PROJECT = 'kcloud-analyzer'
+DEFAULT_LOG_LEVELS = ['alembic=WARN', 'amqp=WARN', 'amqplib=WARN', 'kombu=WARN',
+                      'oslo.messaging=INFO', 'oslo_messaging=INFO',
+                      'sqlalchemy=WARN', 'stevedore=INFO', 'tooz=INFO',
+                      'urllib3=WARN', 'keystonemiddleware=INFO',
+                      'keystoneauth=INFO', 'pecan=WARN']
+
+_YAML_OPT = cfg.StrOpt(
+    'config-yaml',
+    help='Path of a config.yaml in the seed layout (see '
+         'config.example.yaml). Defaults to ./config.yaml when that file '
+         'exists. Values from INI config files take precedence over it.')
+
+
+def register_all(conf):
+    """Register every option the services read on ``conf``."""
+    kconf.register_opts(conf)
+    db_options.set_defaults(conf, connection=kopts.DEFAULT_DB_CONNECTION)
+    cache.configure(conf)
+    log.register_options(conf)
+
+
+def prepare_service(argv=None, *, cli_opts=(), default_config_files=None,
+                    log_json=False):
+    """Build, parse and return a new ConfigOpts; set up logging.
+
+    Sources, highest precedence first: command line, the seed's
+    environment variables (DB_HOST, REDIS_HOST, INFLUX_HOST,
+    OPENSTACK_AUTH_URL), INI config files, the seed's config.yaml,
+    built-in defaults.
+
+    :param argv: command-line arguments without the program name
+                 (``sys.argv[1:]`` when None).
+    :param cli_opts: extra command-line options of the calling command.
+    :param log_json: log JSON lines (services) rather than plain text
+                     (commands), unless the configuration says otherwise.
+    :raises kcloud_analyzer.common.exception.ConfigInvalid: a bad value or
+        an unknown key in config.yaml or in an environment variable.
+    """
+    if argv is None:
+        argv = sys.argv[1:]
+    conf = cfg.ConfigOpts()
+    register_all(conf)
+    conf.register_cli_opt(_YAML_OPT)
+    conf.register_cli_opts(list(cli_opts))
+    log.set_defaults(default_log_levels=DEFAULT_LOG_LEVELS)
+    if log_json:
+        conf.set_default('use_json', True)
+    conf(argv, project=PROJECT, prog=os.path.basename(sys.argv[0]),
+         default_config_files=default_config_files)
+
+    yaml_path = conf.config_yaml
+    if yaml_path is None and pathlib.Path('config.yaml').is_file():
+        yaml_path = 'config.yaml'
+    if yaml_path:
+        yamlconf.apply_file(conf, yaml_path)
+    yamlconf.apply_environment(conf, os.environ)
+
+    log.setup(conf, PROJECT)
+    if yaml_path:
+        LOG.info('Read configuration from %s', yaml_path)
+    return conf
+
+
+def prepare_command(argv=None, **kwargs):
+    """:func:`prepare_service` for commands: exits with status 2 and a
+    one-line message on a bad configuration instead of a traceback."""
+    try:
+        return prepare_service(argv, **kwargs)
+    except (exception.ConfigInvalid, cfg.Error) as exc:
+        sys.stderr.write('%s: configuration error: %s\n'
+                         % (os.path.basename(sys.argv[0]), exc))
+        sys.exit(2)
