@@ -233,9 +233,9 @@ def compute_costs(workloads, usage, card):
     """
     unknown = ~usage['workload_id'].isin(workloads['workload_id'])
     if unknown.any():
+        first = usage.loc[unknown, 'workload_id'].iloc[0]
         raise CostInputError(
-            f'usage names workload {usage.loc[unknown, "workload_id"].iloc[0]!r}'
-            ' which is not in the workloads')
+            f'usage names workload {first!r} which is not in the workloads')
     hourly = _hourly_means(usage).join(hourly_energy(usage, card),
                                        how='left')
     frame = hourly.reset_index().merge(

@@ -71,8 +71,8 @@ def card(**changes):
 def workloads(*rows):
     columns = ('workload_id', 'type', 'cpu_cores', 'memory_gb', 'gpu_count',
                'npu_count', 'accelerator', 'project_id')
-    frame = pd.DataFrame([dict(zip(columns, row)) for row in rows],
-                         columns=columns)
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    frame = pd.DataFrame(records, columns=columns)
     return frame.astype({'cpu_cores': float, 'memory_gb': float,
                          'gpu_count': 'int64', 'npu_count': 'int64'})
 
