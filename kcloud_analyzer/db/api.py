@@ -617,3 +617,11 @@ def recommendation_list(context, project_id=None, workload_id=None,
     if limit is not None:
         query = query.limit(limit)
     return _dicts(query)
+
+
+@main_context_manager.reader
+def instance_list_by_workload(context, workload_id):
+    """The live (not deleted) instances of a workload, as dicts."""
+    return _dicts(context.session.query(models.Instance).filter_by(
+        workload_id=workload_id, deleted_at=None).order_by(
+        models.Instance.instance_id))

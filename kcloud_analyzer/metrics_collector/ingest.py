@@ -1,0 +1,196 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""From canonical samples to stored rollups, counting nothing twice.
+
+Every batch of samples arrives with the ids of the messages (or polls) it
+came from. An id is claimed in memory first, so two threads that received
+the same redelivered message do not both fold it, then checked against the
+ids already stored, and finally recorded in the same transaction as the
+rollups it produced (``db.api.rollups_upsert``). A redelivery after that
+transaction finds its id stored and is skipped.
+"""
+
+import collections
+import threading
+import time
+
+import pandas as pd
+from oslo_log import log as logging
+
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.metrics_collector import rollup
+
+LOG = logging.getLogger(__name__)
+
+
+class IngestStats:
+    """Counters of what happened to incoming messages (thread-safe)."""
+
+    FIELDS = ('messages', 'samples', 'duplicates', 'malformed',
+              'bad_signature', 'requeued', 'dropped')
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(self.FIELDS, 0)
+
+    def add(self, **counts):
+        with self._lock:
+            for name, value in counts.items():
+                self._counts[name] += value
+
+    def snapshot(self):
+        with self._lock:
+            return dict(self._counts)
+
+    def __getattr__(self, name):
+        if name in IngestStats.FIELDS:
+            return self.snapshot()[name]
+        raise AttributeError(name)
+
+
+class WorkloadResolver:
+    """Maps resource ids (instance UUIDs) to workload ids, with a cache.
+
+    An instance that belongs to no recorded workload is its own workload,
+    as DESIGN.md defines; entries expire after ``ttl`` seconds so a
+    workload created by another agent is picked up.
+    """
+
+    def __init__(self, context, db, ttl=300.0, max_entries=100000):
+        self._context = context
+        self._db = db
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+        self._cache = collections.OrderedDict()
+
+    def forget(self, instance_id):
+        with self._lock:
+            self._cache.pop(instance_id, None)
+
+    def remember(self, instance_id, workload_id):
+        with self._lock:
+            self._store(instance_id, workload_id, time.monotonic())
+
+    def _store(self, instance_id, workload_id, now):
+        self._cache[instance_id] = (workload_id, now + self._ttl)
+        self._cache.move_to_end(instance_id)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)
+
+    def resolve(self, resource_ids):
+        """Return a Series of workload ids aligned with ``resource_ids``."""
+        unique = pd.unique(resource_ids)
+        now = time.monotonic()
+        mapping, missing = {}, []
+        with self._lock:
+            for resource_id in unique:
+                cached = self._cache.get(resource_id)
+                if cached and cached[1] > now:
+                    mapping[resource_id] = cached[0]
+                else:
+                    missing.append(resource_id)
+        for resource_id in missing:
+            try:
+                workload_id = self._db.workload_get_by_instance(
+                    self._context, resource_id)['workload_id']
+            except exception.NotFound:
+                workload_id = resource_id
+            mapping[resource_id] = workload_id
+            with self._lock:
+                self._store(resource_id, workload_id, now)
+        return pd.Series(resource_ids).map(mapping)
+
+
+class _Claims:
+    """Ids being processed or already stored by this process (bounded)."""
+
+    def __init__(self, max_entries):
+        self._lock = threading.Lock()
+        self._ids = collections.OrderedDict()
+        self._max_entries = max_entries
+
+    def claim(self, ids):
+        """Claim the ids nobody in this process holds; return them."""
+        with self._lock:
+            fresh = [i for i in dict.fromkeys(ids) if i not in self._ids]
+            for message_id in fresh:
+                self._ids[message_id] = True
+            while len(self._ids) > self._max_entries:
+                self._ids.popitem(last=False)
+        return fresh
+
+    def release(self, ids):
+        with self._lock:
+            for message_id in ids:
+                self._ids.pop(message_id, None)
+
+
+class Ingestor:
+    """Stores canonical samples as rollups, idempotently.
+
+    ``db`` is ``kcloud_analyzer.db.api`` (a parameter so a benchmark or a
+    test can count calls); ``window`` is the rollup width in seconds.
+    """
+
+    def __init__(self, context, window, db=None, resolver=None,
+                 max_claims=200000, stats=None, sinks=()):
+        if db is None:
+            from kcloud_analyzer.db import api as db
+        self.context = context
+        self.window = int(window)
+        self.db = db
+        self.resolver = resolver or WorkloadResolver(context, db)
+        self.stats = stats or IngestStats()
+        self.sinks = list(sinks)
+        self._claims = _Claims(max_claims)
+
+    def store(self, samples, message_ids):
+        """Fold and store ``samples`` from the given messages.
+
+        ``samples`` has columns resource_id, metric, timestamp, value and
+        message_id. Samples of messages already stored are skipped. Raises
+        what the database raises; the claims are then released so a
+        redelivery is processed again. Returns the number of samples
+        stored.
+        """
+        claimed = self._claims.claim(message_ids)
+        if len(claimed) < len(set(message_ids)):
+            self.stats.add(duplicates=len(set(message_ids)) - len(claimed))
+        if not claimed:
+            return 0
+        try:
+            stored_before = self.db.message_ids_seen(self.context, claimed)
+            new_ids = [i for i in claimed if i not in stored_before]
+            if stored_before:
+                self.stats.add(duplicates=len(stored_before))
+            if not new_ids:
+                return 0
+            fresh = samples[samples['message_id'].isin(new_ids)]
+            fresh = fresh.assign(
+                workload_id=self.resolver.resolve(
+                    fresh['resource_id'].to_numpy()).to_numpy())
+            rows = rollup.to_rows(rollup.fold(fresh, self.window))
+            self.db.rollups_upsert(self.context, rows, message_ids=new_ids)
+        except Exception:
+            self._claims.release(claimed)
+            raise
+        self.stats.add(samples=len(fresh))
+        for sink in self.sinks:
+            try:
+                sink.write(rows)
+            except Exception:
+                # A secondary output must never make the agent lose or
+                # requeue what the database already has.
+                LOG.exception('Writing %d rollups to %s failed',
+                              len(rows), type(sink).__name__)
+        return len(fresh)

@@ -1,0 +1,339 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""One mapping table from what exporters, Ceilometer and BMCs call a metric
+to the canonical metrics, with the unit conversions.
+
+Every function here takes and returns pandas frames and works on the whole
+batch at once; none of them reads configuration or does I/O.
+
+Device-level rows (one GPU, one NPU chip) are combined per instance the way
+``kcloud_analyzer.common.metrics`` defines it: utilisations are averaged over
+the devices, watts are summed.
+"""
+
+import collections
+import types
+
+import numpy as np
+import pandas as pd
+
+from kcloud_analyzer.common import metrics as m
+
+GAUGE = 'gauge'
+#: a monotonically increasing total; collectors turn it into a per-second
+#: rate (PromQL ``rate()``, or :class:`CumulativeRates`) before it is
+#: scaled, so a counter in mJ becomes watts after scaling by 1e-3.
+COUNTER = 'counter'
+
+#: the row carries the canonical value itself
+VALUE = 'value'
+#: the row is one term of a ratio: ``used / total`` or
+#: ``used / (used + free)``, as percent
+USED = 'used'
+FREE = 'free'
+TOTAL = 'total'
+
+Mapping = collections.namedtuple(
+    'Mapping', 'canonical scale kind role priority')
+Mapping.__doc__ = """How one source metric becomes a canonical one.
+
+``scale`` multiplies the (rated) source value into the canonical unit.
+Where several sources give the same canonical metric for one device, only
+those with the lowest ``priority`` are used: a power gauge wins over the
+rate of an energy counter. Old and renamed DCGM fields share a priority,
+since an exporter emits one or the other (or both with the same value).
+"""
+
+_MIB = 1.0
+_PERCENT = 1.0
+_RATIO_TO_PERCENT = 100.0
+
+#: Prometheus exporter metric name -> Mapping. DCGM names are those of
+#: dcgm-exporter before and after the DCGM 4.6 field renames; the NPU
+#: names are those of Huawei's npu-exporter (Ascend), FuriosaAI's
+#: furiosa-metrics-exporter and Rebellions' rbln-metrics-exporter (both its
+#: current ``rbln_npu_*`` and its earlier ``RBLN_DEVICE_STATUS:*`` names).
+PROMETHEUS_METRICS = types.MappingProxyType({
+    # NVIDIA DCGM
+    'DCGM_FI_DEV_GPU_UTIL': Mapping(
+        m.GPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'DCGM_FI_DEV_GPU_UTIL_RATIO': Mapping(
+        m.GPU_UTILIZATION, _RATIO_TO_PERCENT, GAUGE, VALUE, 0),
+    'DCGM_FI_DEV_FB_USED': Mapping(
+        m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, USED, 0),
+    'DCGM_FI_DEV_FB_FREE': Mapping(
+        m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, FREE, 0),
+    'DCGM_FI_DEV_FB_TOTAL': Mapping(
+        m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, TOTAL, 0),
+    'DCGM_FI_DEV_POWER_USAGE': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    'DCGM_FI_DEV_BOARD_POWER_WATTS': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1e-3, COUNTER, VALUE, 1),
+    'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION_JOULES': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, COUNTER, VALUE, 1),
+    # Huawei Ascend (npu-exporter)
+    'npu_chip_info_utilization': Mapping(
+        m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'npu_chip_info_hbm_used_memory': Mapping(
+        m.NPU_MEMORY_UTILIZATION, _MIB, GAUGE, USED, 0),
+    'npu_chip_info_hbm_total_memory': Mapping(
+        m.NPU_MEMORY_UTILIZATION, _MIB, GAUGE, TOTAL, 0),
+    'npu_chip_info_power': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    # FuriosaAI (furiosa-metrics-exporter)
+    'furiosa_npu_core_utilization': Mapping(
+        m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'furiosa_npu_hw_power': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    # Rebellions (rbln-metrics-exporter)
+    'rbln_npu_utilization': Mapping(
+        m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'rbln_npu_memory_used': Mapping(
+        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, USED, 0),
+    'rbln_npu_memory_total': Mapping(
+        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, TOTAL, 0),
+    'rbln_npu_power': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    'RBLN_DEVICE_STATUS:UTILIZATION': Mapping(
+        m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'RBLN_DEVICE_STATUS:DRAM_USED': Mapping(
+        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, USED, 0),
+    'RBLN_DEVICE_STATUS:DRAM_TOTAL': Mapping(
+        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, TOTAL, 0),
+    'RBLN_DEVICE_STATUS:CARD_POWER': Mapping(
+        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+})
+
+#: label matchers a source metric needs: furiosa exports several power
+#: series per device (``label="rms"`` is the average board power).
+PROMETHEUS_LABEL_FILTERS = types.MappingProxyType({
+    'furiosa_npu_hw_power': {'label': 'rms'},
+})
+
+#: Ceilometer meter -> Mapping. ``cpu`` is cumulative CPU time in ns; its
+#: rate divided by the vCPUs (done in :func:`normalise_ceilometer`) is the
+#: utilisation. ``memory.usage`` is divided by the flavor's RAM.
+CEILOMETER_METERS = types.MappingProxyType({
+    'cpu': Mapping(m.CPU_UTILIZATION, 100.0 / 1e9, COUNTER, VALUE, 1),
+    'cpu_util': Mapping(m.CPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
+    'memory.usage': Mapping(m.MEMORY_UTILIZATION, _MIB, GAUGE, USED, 0),
+    'network.incoming.bytes': Mapping(
+        m.NETWORK_RX_BYTES_PER_S, 1.0, COUNTER, VALUE, 1),
+    'network.outgoing.bytes': Mapping(
+        m.NETWORK_TX_BYTES_PER_S, 1.0, COUNTER, VALUE, 1),
+    'network.incoming.bytes.rate': Mapping(
+        m.NETWORK_RX_BYTES_PER_S, 1.0, GAUGE, VALUE, 0),
+    'network.outgoing.bytes.rate': Mapping(
+        m.NETWORK_TX_BYTES_PER_S, 1.0, GAUGE, VALUE, 0),
+    'disk.device.read.bytes': Mapping(
+        m.DISK_READ_BYTES_PER_S, 1.0, COUNTER, VALUE, 1),
+    'disk.device.write.bytes': Mapping(
+        m.DISK_WRITE_BYTES_PER_S, 1.0, COUNTER, VALUE, 1),
+    'disk.device.read.bytes.rate': Mapping(
+        m.DISK_READ_BYTES_PER_S, 1.0, GAUGE, VALUE, 0),
+    'disk.device.write.bytes.rate': Mapping(
+        m.DISK_WRITE_BYTES_PER_S, 1.0, GAUGE, VALUE, 0),
+    'volume.size': Mapping(m.STORAGE_GB, 1.0, GAUGE, VALUE, 0),
+    'hardware.ipmi.node.power': Mapping(
+        m.POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    'power': Mapping(m.POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+})
+
+#: unit of an IPMI sensor reading -> canonical metric. Ironic's
+#: ``hardware.ipmi.metrics`` and the ``ipmi`` collector both report sensors
+#: this way; only power sensors have a canonical metric (temperatures are
+#: kept by Ironic/Ceilometer, they do not enter cost or classification).
+IPMI_SENSOR_UNITS = types.MappingProxyType({
+    'watts': m.POWER_WATTS,
+    'w': m.POWER_WATTS,
+})
+
+SAMPLE_COLUMNS = ('resource_id', 'metric', 'timestamp', 'value')
+
+
+def _mapping_frame(table):
+    frame = pd.DataFrame.from_dict(
+        {name: mapping._asdict() for name, mapping in table.items()},
+        orient='index')
+    frame.index.name = 'source'
+    return frame
+
+
+_PROMETHEUS_FRAME = _mapping_frame(PROMETHEUS_METRICS)
+_CEILOMETER_FRAME = _mapping_frame(CEILOMETER_METERS)
+
+
+def empty_samples(extra_keys=()):
+    """A frame with the canonical sample columns and no rows."""
+    columns = {
+        'resource_id': pd.Series(dtype=object),
+        'metric': pd.Series(dtype=object),
+        'timestamp': pd.Series(dtype='float64'),
+        'value': pd.Series(dtype='float64'),
+    }
+    columns.update((key, pd.Series(dtype=object)) for key in extra_keys)
+    return pd.DataFrame(columns)
+
+
+def combine_devices(frame, extra_keys=()):
+    """Combine device rows into one value per resource, metric and time.
+
+    ``frame`` has columns resource_id, device, metric, timestamp, value,
+    role and priority (the output of the mapping). Rows of a lower priority
+    than the best one present for their device are dropped; ratio terms are
+    turned into percent per device; devices are then averaged (percent) or
+    summed (watts, bytes). ``extra_keys`` are further columns that keep
+    rows apart and are carried into the result (a message id).
+    """
+    extra_keys = list(extra_keys)
+    if frame.empty:
+        return empty_samples(extra_keys)
+    device_key = ['resource_id', 'device', 'metric', 'timestamp'] + extra_keys
+    best = frame.groupby(device_key)['priority'].transform('min')
+    frame = frame[frame['priority'] == best]
+    # The same device reported under an old and a new name counts once.
+    per_role = frame.groupby(device_key + ['role'], as_index=False)[
+        'value'].mean()
+
+    direct = per_role[per_role['role'] == VALUE].drop(columns='role')
+    terms = per_role[per_role['role'] != VALUE].pivot_table(
+        index=device_key, columns='role', values='value', aggfunc='mean')
+    for role in (USED, FREE, TOTAL):
+        if role not in terms:
+            terms[role] = np.nan
+    total = terms[TOTAL].fillna(terms[USED] + terms[FREE])
+    with np.errstate(divide='ignore', invalid='ignore'):
+        percent = (terms[USED] / total * 100.0).where(total > 0)
+    ratios = percent.dropna().rename('value').reset_index()
+
+    devices = pd.concat([direct, ratios], ignore_index=True)
+    if devices.empty:
+        return empty_samples(extra_keys)
+    devices['is_percent'] = devices['metric'].map(m.UNITS).eq('%')
+    key = ['resource_id', 'metric', 'timestamp'] + extra_keys
+    summed = devices.groupby(key)['value'].sum()
+    averaged = devices.groupby(key)['value'].mean()
+    is_percent = devices.groupby(key)['is_percent'].first()
+    combined = summed.where(~is_percent, averaged).rename('value')
+    return combined.reset_index()[list(SAMPLE_COLUMNS) + extra_keys]
+
+
+def normalise_prometheus(frame, extra_keys=()):
+    """Normalise exporter series to canonical samples.
+
+    ``frame`` has columns resource_id (the instance the series belongs to),
+    device, source (the exporter's metric name), timestamp (epoch seconds)
+    and value; counter sources must already be per-second rates. Unknown
+    source names are dropped.
+    """
+    mapped = frame.join(_PROMETHEUS_FRAME, on='source', how='inner')
+    mapped = mapped.assign(value=mapped['value'] * mapped['scale'],
+                           metric=mapped['canonical'])
+    return combine_devices(mapped, extra_keys)
+
+
+class CumulativeRates:
+    """Turns cumulative counters into per-second rates across batches.
+
+    Keeps the last (timestamp, value) of every (resource, source) so the
+    first sample of a batch has a predecessor. A counter that went down
+    (a reboot reset it) gives no rate for that step.
+    """
+
+    def __init__(self):
+        self._last = pd.DataFrame(
+            {'timestamp': pd.Series(dtype='float64'),
+             'value': pd.Series(dtype='float64')},
+            index=pd.MultiIndex.from_arrays([[], []],
+                                            names=['resource_id', 'source']))
+
+    def rates(self, frame):
+        """Return ``frame`` (counter rows) with value replaced by its rate.
+
+        Rows without a predecessor are dropped.
+        """
+        if frame.empty:
+            return frame
+        key = ['resource_id', 'source']
+        previous = self._last.reset_index()
+        previous['_previous'] = True
+        current = frame.assign(_previous=False)
+        both = pd.concat([previous, current], ignore_index=True)
+        both = both.sort_values(key + ['timestamp'], kind='stable')
+        grouped = both.groupby(key, sort=False)
+        delta_value = grouped['value'].diff()
+        delta_time = grouped['timestamp'].diff()
+        with np.errstate(divide='ignore', invalid='ignore'):
+            both['rate'] = delta_value / delta_time
+        latest = both.groupby(key)[['timestamp', 'value']].last()
+        self._last = pd.concat(
+            [self._last[~self._last.index.isin(latest.index)], latest])
+        valid = (~both['_previous'] & (delta_time > 0) & (delta_value >= 0))
+        result = both[valid].drop(columns=['_previous', 'value'])
+        return result.rename(columns={'rate': 'value'})
+
+
+def normalise_ceilometer(frame, rates, extra_keys=()):
+    """Normalise Ceilometer samples to canonical samples.
+
+    ``frame`` has columns resource_id (the instance), source (the meter
+    name), timestamp (epoch seconds), value, vcpus and memory_mb (from the
+    sample's resource metadata, NaN when absent). ``rates`` is the
+    :class:`CumulativeRates` of the caller, which keeps state between
+    batches. Unknown meters, and utilisations whose flavor size is unknown,
+    are dropped.
+    """
+    mapped = frame.join(_CEILOMETER_FRAME, on='source', how='inner')
+    if mapped.empty:
+        return empty_samples(extra_keys)
+    is_counter = mapped['kind'] == COUNTER
+    mapped = pd.concat([mapped[~is_counter],
+                        rates.rates(mapped[is_counter])], ignore_index=True)
+    value = mapped['value'] * mapped['scale']
+    cpu_time = (mapped['canonical'] == m.CPU_UTILIZATION) & (
+        mapped['kind'] == COUNTER)
+    value = value.where(~cpu_time, value / mapped['vcpus'])
+    memory = mapped['role'] == USED
+    with np.errstate(divide='ignore', invalid='ignore'):
+        value = value.where(~memory, value / mapped['memory_mb'] * 100.0)
+    mapped = mapped.assign(value=value, metric=mapped['canonical'],
+                           device='', role=VALUE)
+    mapped = mapped[np.isfinite(mapped['value'].to_numpy(dtype=float))]
+    return combine_devices(mapped, extra_keys)
+
+
+def parse_ipmi_reading(reading):
+    """Split an IPMI sensor reading such as ``'130 (+/- 0) Watts'``.
+
+    Returns (value, unit) with the unit lower-cased, or (None, None) for a
+    reading without a number (``'Disabled'``, ``'no reading'``).
+    """
+    if reading is None:
+        return None, None
+    if isinstance(reading, (int, float)):
+        return float(reading), ''
+    parts = str(reading).split()
+    if not parts:
+        return None, None
+    try:
+        value = float(parts[0])
+    except ValueError:
+        return None, None
+    unit = parts[-1].lower() if len(parts) > 1 else ''
+    return value, unit
+
+
+def ipmi_metric(unit):
+    """The canonical metric of an IPMI sensor unit, or None."""
+    return IPMI_SENSOR_UNITS.get((unit or '').lower())

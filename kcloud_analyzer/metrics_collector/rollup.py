@@ -1,0 +1,130 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Folding raw samples into per-window rollups, in memory and vectorised.
+
+A rollup is the mean, min, max and count of one metric of one workload in
+one window (``[DEFAULT] rollup_window``, 5 minutes by default). Folds are
+kept as sums so that two of them merge exactly (count-weighted mean), the
+same way ``db.api.rollups_upsert`` merges them into stored rows.
+"""
+
+import datetime
+import threading
+
+import numpy as np
+import pandas as pd
+
+KEY = ['workload_id', 'metric', 'window_start']
+_FOLD_COLUMNS = ['sum', 'min', 'max', 'count']
+
+
+def _empty_fold():
+    index = pd.MultiIndex.from_arrays(
+        [pd.Index([], dtype=object), pd.Index([], dtype=object),
+         pd.Index([], dtype='int64')], names=KEY)
+    return pd.DataFrame({'sum': pd.Series(dtype='float64'),
+                         'min': pd.Series(dtype='float64'),
+                         'max': pd.Series(dtype='float64'),
+                         'count': pd.Series(dtype='int64')}, index=index)
+
+
+def fold(frame, window):
+    """Fold samples into per-window sums.
+
+    ``frame`` has columns workload_id, metric, timestamp (epoch seconds,
+    UTC) and value. Returns a frame indexed by (workload_id, metric,
+    window_start as epoch seconds) with columns sum, min, max, count.
+    Non-finite values are dropped.
+    """
+    if frame.empty:
+        return _empty_fold()
+    values = frame['value'].to_numpy(dtype='float64')
+    finite = np.isfinite(values)
+    timestamps = frame['timestamp'].to_numpy(dtype='float64')[finite]
+    starts = (np.floor(timestamps / window) * window).astype('int64')
+    samples = pd.DataFrame({
+        'workload_id': frame['workload_id'].to_numpy()[finite],
+        'metric': frame['metric'].to_numpy()[finite],
+        'window_start': starts,
+        'value': values[finite],
+    })
+    if samples.empty:
+        return _empty_fold()
+    folded = samples.groupby(KEY, sort=False)['value'].agg(
+        ['sum', 'min', 'max', 'count'])
+    return folded[_FOLD_COLUMNS]
+
+
+def merge(*folds):
+    """Merge folds of the same windows (sums and counts add up)."""
+    folds = [f for f in folds if not f.empty]
+    if not folds:
+        return _empty_fold()
+    if len(folds) == 1:
+        return folds[0]
+    both = pd.concat(folds)
+    return both.groupby(level=KEY, sort=False).agg(
+        {'sum': 'sum', 'min': 'min', 'max': 'max', 'count': 'sum'})
+
+
+def to_rows(folded):
+    """Rows for ``db.api.rollups_upsert`` (naive UTC window starts)."""
+    if folded.empty:
+        return []
+    flat = folded.reset_index()
+    starts = pd.to_datetime(flat['window_start'], unit='s')
+    flat = flat.assign(
+        mean=flat['sum'] / flat['count'],
+        window_start=[t.to_pydatetime() for t in starts])
+    columns = ['workload_id', 'metric', 'window_start', 'mean', 'min',
+               'max', 'count']
+    rows = flat[columns].to_dict('records')
+    for row in rows:
+        row['count'] = int(row['count'])
+    return rows
+
+
+def window_start(timestamp, window):
+    """The naive UTC start of the window holding ``timestamp`` (epoch s)."""
+    start = int(timestamp // window * window)
+    return datetime.datetime.fromtimestamp(
+        start, datetime.UTC).replace(tzinfo=None)
+
+
+class RollupBuffer:
+    """Thread-safe accumulation of folds between two flushes."""
+
+    def __init__(self, window):
+        self.window = int(window)
+        self._lock = threading.Lock()
+        self._folded = _empty_fold()
+
+    def add(self, frame):
+        """Fold a frame of samples (see :func:`fold`) into the buffer."""
+        folded = fold(frame, self.window)
+        with self._lock:
+            self._folded = merge(self._folded, folded)
+
+    def __len__(self):
+        with self._lock:
+            return len(self._folded)
+
+    def drain(self):
+        """Return the accumulated fold and start a new one."""
+        with self._lock:
+            folded, self._folded = self._folded, _empty_fold()
+        return folded
+
+    def restore(self, folded):
+        """Put back a fold whose flush failed, so it is retried."""
+        with self._lock:
+            self._folded = merge(self._folded, folded)

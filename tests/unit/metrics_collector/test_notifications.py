@@ -1,0 +1,238 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+import datetime
+import uuid
+
+from oslo_db import exception as db_exc
+import oslo_messaging
+from kcloud_analyzer.common import metrics as m
+from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer.metrics_collector import notifications
+from tests.unit.metrics_collector.conftest import notification
+
+HANDLED = oslo_messaging.NotificationResult.HANDLED
+REQUEUE = oslo_messaging.NotificationResult.REQUEUE
+
+
+def ceilometer_sample(resource_id, name, volume, timestamp, secret=None,
+                      **metadata):
+    sample = {
+        'source': 'openstack', 'counter_name': name, 'counter_type': 'gauge',
+        'counter_unit': '%', 'counter_volume': volume,
+        'user_id': 'u', 'project_id': 'p', 'resource_id': resource_id,
+        'timestamp': timestamp, 'resource_metadata': metadata,
+        'message_id': str(uuid.uuid4()), 'monotonic_time': None,
+    }
+    if secret:
+        sample['message_signature'] = notifications.compute_signature(
+            sample, secret)
+    return sample
+
+
+def _ingestor(db, context, window=300):
+    return ingest.Ingestor(context, window, db=db)
+
+
+def _rollups(db, context, **filters):
+    return {(r['workload_id'], r['metric'], r['window_start']): r
+            for r in db.rollup_list(context, **filters)}
+
+
+def test_signature_roundtrip_and_tampering():
+    sample = ceilometer_sample('vm', 'cpu_util', 10.0,
+                               '2026-01-01T00:00:00', secret='s3cret',
+                               flavor={'vcpus': 2}, tags=['a', 'b'])
+    assert notifications.verify_signature(sample, 's3cret')
+    assert not notifications.verify_signature(sample, 'other')
+    sample['counter_volume'] = 99.0
+    assert not notifications.verify_signature(sample, 's3cret')
+
+
+def test_ceilometer_batch_rolls_up_and_redelivery_counts_once(db, context):
+    endpoint = notifications.CeilometerEndpoint(_ingestor(db, context))
+    message = notification('metering', [
+        ceilometer_sample('vm-1', 'cpu_util', value, '2026-01-01T00:0%d:00'
+                          % minute)
+        for minute, value in ((0, 10.0), (1, 20.0), (2, 60.0))])
+    assert endpoint.sample([message]) == HANDLED
+    assert endpoint.sample([message]) == HANDLED
+    [row] = _rollups(db, context).values()
+    assert (row['workload_id'], row['metric']) == ('vm-1', m.CPU_UTILIZATION)
+    assert (row['mean'], row['min'], row['max'], row['count']) == (
+        30.0, 10.0, 60.0, 3)
+    assert row['window_start'] == datetime.datetime(2026, 1, 1)
+    assert endpoint.stats.duplicates == 1
+
+
+def test_malformed_message_does_not_harm_its_batch(db, context):
+    endpoint = notifications.CeilometerEndpoint(_ingestor(db, context))
+    good = notification('metering', [ceilometer_sample(
+        'vm-1', 'power', 200.0, '2026-01-01T00:00:00')])
+    not_a_list = notification('metering', {'counter_name': 'cpu'})
+    missing_volume = notification('metering', [{'counter_name': 'cpu_util',
+                                                'resource_id': 'vm-1'}])
+    bad_time = notification('metering', [ceilometer_sample(
+        'vm-1', 'power', 1.0, 'yesterday')])
+    assert endpoint.sample([not_a_list, good, missing_volume, bad_time]) \
+        == HANDLED
+    [row] = _rollups(db, context).values()
+    assert (row['metric'], row['count'], row['mean']) == (
+        m.POWER_WATTS, 1, 200.0)
+    assert endpoint.stats.malformed == 3
+    assert endpoint.stats.messages == 1
+
+
+def test_signatures_are_checked_when_a_secret_is_set(db, context):
+    endpoint = notifications.CeilometerEndpoint(_ingestor(db, context),
+                                                telemetry_secret='s3cret')
+    signed = ceilometer_sample('vm-1', 'power', 100.0, '2026-01-01T00:00:00',
+                               secret='s3cret')
+    forged = ceilometer_sample('vm-1', 'power', 900.0, '2026-01-01T00:00:10',
+                               secret='guess')
+    unsigned = ceilometer_sample('vm-1', 'power', 900.0,
+                                 '2026-01-01T00:00:20')
+    assert endpoint.sample([notification('metering',
+                                         [signed, forged, unsigned])]) \
+        == HANDLED
+    [row] = _rollups(db, context).values()
+    assert (row['count'], row['mean']) == (1, 100.0)
+    assert endpoint.stats.bad_signature == 2
+
+
+class _DownDatabase:
+    """Stands in for a database server that is down: raising the error
+    oslo.db raises then cannot be produced with SQLite on demand."""
+
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise db_exc.DBConnectionError('connection refused')
+        return fail
+
+
+def test_database_down_requeues_and_releases_the_claims(db, context):
+    ingestor = ingest.Ingestor(context, 300, db=_DownDatabase(),
+                               resolver=ingest.WorkloadResolver(context, db))
+    endpoint = notifications.CeilometerEndpoint(ingestor)
+    message = notification('metering', [ceilometer_sample(
+        'vm-1', 'power', 100.0, '2026-01-01T00:00:00')])
+    assert endpoint.sample([message]) == REQUEUE
+    assert endpoint.stats.requeued == 1
+    # the redelivery is stored once the database is back
+    ingestor.db = db
+    assert endpoint.sample([message]) == HANDLED
+    [row] = _rollups(db, context).values()
+    assert row['count'] == 1
+
+
+def ironic_metrics(instance_uuid, timestamp, sensors):
+    return {
+        'message_id': str(uuid.uuid4()), 'instance_uuid': instance_uuid,
+        'node_uuid': 'node-1', 'event_type': 'hardware.ipmi.metrics',
+        'timestamp': timestamp, 'payload': sensors,
+    }
+
+
+def test_ironic_power_uses_the_total_sensor(db, context):
+    endpoint = notifications.IronicSensorEndpoint(_ingestor(db, context))
+    sensors = {
+        'Temperature': {'Temp (0x1)': {
+            'Sensor Reading': '26 (+/- 0.500) degrees C'}},
+        'Current': {
+            'PSU1 Input (0x60)': {'Sensor Reading': '240 (+/- 0) Watts'},
+            'PSU2 Input (0x61)': {'Sensor Reading': '250 (+/- 0) Watts'},
+            'Pwr Consumption (0x62)': {
+                'Sensor Reading': '490 (+/- 0) Watts'},
+        },
+    }
+    supplies_only = {'Power': {
+        'PS1 (0x1)': {'Sensor Reading': '100 (+/- 0) Watts'},
+        'PS2 (0x2)': {'Sensor Reading': '110 (+/- 0) Watts'},
+        'PS3 (0x3)': {'Sensor Reading': 'Disabled'},
+    }}
+    messages = [
+        notification('hardware.ipmi.metrics', ironic_metrics(
+            'vm-9', '2026-01-01T00:00:00', sensors)),
+        notification('hardware.ipmi.metrics', ironic_metrics(
+            'vm-9', '2026-01-01T00:01:00', supplies_only)),
+    ]
+    assert endpoint.info(messages) == HANDLED
+    [row] = _rollups(db, context).values()
+    assert (row['workload_id'], row['metric']) == ('vm-9', m.POWER_WATTS)
+    assert (row['min'], row['max'], row['count']) == (210.0, 490.0, 2)
+
+
+def nova_payload(instance_id, flavor_specs=None, metadata=None, vcpus=8,
+                 memory_mb=65536):
+    flavor = {'nova_object.name': 'FlavorPayload', 'nova_object.data': {
+        'name': 'g1', 'vcpus': vcpus, 'memory_mb': memory_mb,
+        'extra_specs': flavor_specs or {}}}
+    return {'nova_object.name': 'InstanceCreatePayload', 'nova_object.data': {
+        'uuid': instance_id, 'tenant_id': 'proj-1', 'display_name': 'train-0',
+        'state': 'active', 'metadata': metadata or {}, 'flavor': flavor}}
+
+
+def test_flavor_resources():
+    assert notifications.flavor_resources(
+        {'vcpus': 16, 'memory_mb': 131072,
+         'extra_specs': {'pci_passthrough:alias': 'a100:2,ascend910:1'}},
+        npu_aliases=['Ascend910']) == {
+        'cpu_cores': 16, 'memory_gb': 128.0, 'gpu_count': 2,
+        'npu_count': 1, 'accelerator': 'a100'}
+    assert notifications.flavor_resources(
+        {'vcpus': 4, 'memory_mb': 8192,
+         'extra_specs': {'resources:VGPU': '1'}})['gpu_count'] == 1
+
+
+def test_nova_instances_make_a_workload_and_samples_follow(db, context):
+    ingestor = _ingestor(db, context)
+    nova = notifications.NovaInstanceEndpoint(
+        context, db, ingestor.stats, resolver=ingestor.resolver)
+    specs = {'pci_passthrough:alias': 'a100:2'}
+    meta = {'kcloud:workload_id': 'job-1', 'kcloud:workload_type': 'training'}
+    messages = [notification('instance.create.end',
+                             nova_payload(i, specs, meta))
+                for i in ('i-1', 'i-2')]
+    messages.insert(1, notification('instance.create.end', {'junk': 1}))
+    assert nova.info(messages) == HANDLED
+    assert ingestor.stats.malformed == 1
+    workload = db.workload_get(context, 'job-1')
+    assert workload['instances'] == ['i-1', 'i-2']
+    assert workload['declared_type'] == 'training'
+    assert workload['resources'] == {'cpu_cores': 16, 'memory_gb': 128.0,
+                                     'gpu_count': 4, 'npu_count': 0,
+                                     'accelerator': 'a100'}
+
+    # samples of either instance roll up into the workload
+    ceilometer = notifications.CeilometerEndpoint(ingestor)
+    ceilometer.sample([notification('metering', [
+        ceilometer_sample('i-1', 'power', 100.0, '2026-01-01T00:00:00'),
+        ceilometer_sample('i-2', 'power', 300.0, '2026-01-01T00:00:05')])])
+    [row] = _rollups(db, context).values()
+    assert (row['workload_id'], row['count'], row['mean']) == (
+        'job-1', 2, 200.0)
+
+    nova.info([notification('instance.delete.end', nova_payload('i-1'))])
+    workload = db.workload_get(context, 'job-1')
+    assert workload['instances'] == ['i-2']
+    assert workload['status'] == 'active'
+    nova.info([notification('instance.delete.end', nova_payload('i-2'))])
+    assert db.workload_get(context, 'job-1')['status'] == 'deleted'
+
+
+def test_nova_instance_without_group_is_its_own_workload(db, context):
+    ingestor = _ingestor(db, context)
+    nova = notifications.NovaInstanceEndpoint(context, db, ingestor.stats)
+    nova.info([notification('instance.update', nova_payload('i-7'))])
+    workload = db.workload_get(context, 'i-7')
+    assert workload['name'] == 'train-0'
+    assert workload['resources']['cpu_cores'] == 8
+    assert workload['resources']['memory_gb'] == 64.0

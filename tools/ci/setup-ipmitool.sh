@@ -1,0 +1,17 @@
+#!/bin/bash
+# Install Debian's ipmitool package for the functional tests (idempotent).
+# The tests start and stop the server themselves on a free loopback port.
+set -euo pipefail
+
+if command -v ipmitool >/dev/null 2>&1; then
+    exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y --no-install-recommends ipmitool; then
+    $SUDO apt-get update
+    $SUDO apt-get install -y --no-install-recommends ipmitool
+fi
