@@ -13,6 +13,7 @@
 
 import collections
 
+from oslo_config import cfg
 from oslo_db import options as db_options
 
 from kcloud_analyzer import conf as kconf
@@ -32,6 +33,8 @@ def list_opts():
 
 
 def set_lib_defaults():
-    """Defaults of library options that differ for this service."""
-    from oslo_config import cfg
-    db_options.set_defaults(cfg.CONF, connection=DEFAULT_DB_CONNECTION)
+    """Defaults of library options that differ for this service, for
+    oslo-config-generator (prepare_service applies them to its own
+    ConfigOpts)."""
+    cfg.set_defaults(db_options.database_opts,
+                     connection=DEFAULT_DB_CONNECTION)

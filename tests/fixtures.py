@@ -1,0 +1,65 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Fixtures shared by the unit and functional tests."""
+
+import os
+
+import fixtures
+from oslo_config import cfg
+from oslo_db.sqlalchemy import enginefacade
+
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db import migration
+from kcloud_analyzer import service
+
+
+def make_conf(state_path, argv=()):
+    """A parsed ConfigOpts with every option registered and no config file
+    read from the system."""
+    conf = cfg.ConfigOpts()
+    service.register_all(conf)
+    conf(list(argv), project='kcloud-analyzer', default_config_files=[])
+    conf.set_override('state_path', state_path)
+    return conf
+
+
+class ConfFixture(fixtures.Fixture):
+    """A fresh configuration whose state lives in a temporary folder."""
+
+    def _setUp(self):
+        self.state_path = self.useFixture(fixtures.TempDir()).path
+        self.conf = make_conf(self.state_path)
+        self.addCleanup(self.conf.reset)
+
+
+class Database(fixtures.Fixture):
+    """Points db.api at a migrated database.
+
+    Without a URL, a SQLite file in the configuration's state folder.
+    """
+
+    def __init__(self, conf, url=None):
+        super().__init__()
+        self.conf = conf
+        self.url = url
+
+    def _setUp(self):
+        url = self.url or 'sqlite:///%s' % os.path.join(
+            self.conf.state_path, 'test.sqlite')
+        self.conf.set_override('connection', url, group='database')
+        factory = enginefacade._TransactionFactory()
+        factory.configure(connection=url)
+        reset = db_api.main_context_manager.patch_factory(factory)
+        self.addCleanup(reset)
+        self.engine = db_api.get_engine()
+        self.addCleanup(self.engine.dispose)
+        migration.upgrade(self.engine)

@@ -1,0 +1,228 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""db.api behaviour, written once and run on SQLite here and on
+PostgreSQL and MySQL in tests/functional/db."""
+
+import datetime
+import decimal
+
+import pytest
+
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.db import api as db_api
+
+T0 = datetime.datetime(2026, 11, 1, 10, 0)
+FIVE_MIN = datetime.timedelta(minutes=5)
+
+
+class DbApiChecks:
+    """Mixed into a test class whose fixture points db.api at a database
+    (the ``database`` fixture)."""
+
+    @pytest.fixture
+    def ctx(self, database):
+        return kcontext.get_admin_context()
+
+    def _workload(self, ctx, workload_id='w1', project_id='p1', **values):
+        values = dict({'workload_id': workload_id, 'project_id': project_id,
+                       'resources': {'cpu_cores': 8, 'gpu_count': 2}},
+                      **values)
+        return db_api.workload_upsert(ctx, values)
+
+    def test_workload_upsert_and_get(self, ctx):
+        created = self._workload(ctx, instances=['i-1', 'i-2'],
+                                 declared_type='training')
+        assert created['resources'] == {'cpu_cores': 8, 'gpu_count': 2}
+        assert created['instances'] == ['i-1', 'i-2']
+        updated = db_api.workload_upsert(ctx, {
+            'workload_id': 'w1', 'classified_type': 'training',
+            'confidence': 0.9})
+        assert updated['declared_type'] == 'training'
+        assert updated['classified_type'] == 'training'
+        assert db_api.workload_get_by_instance(ctx, 'i-2')['workload_id'] \
+            == 'w1'
+
+    def test_workload_get_respects_project(self, ctx):
+        self._workload(ctx)
+        assert db_api.workload_get(ctx, 'w1', project_id='p1')
+        with pytest.raises(exception.WorkloadNotFound):
+            db_api.workload_get(ctx, 'w1', project_id='p2')
+        with pytest.raises(exception.WorkloadNotFound):
+            db_api.workload_get(ctx, 'nope')
+
+    def test_workload_create_conflict(self, ctx):
+        db_api.workload_create(ctx, {'workload_id': 'w1', 'project_id': 'p',
+                                     'resources': {}})
+        with pytest.raises(exception.WorkloadExists):
+            db_api.workload_create(ctx, {'workload_id': 'w1',
+                                         'project_id': 'p', 'resources': {}})
+
+    def test_workload_list_pages_and_filters(self, ctx):
+        for i in range(5):
+            self._workload(ctx, 'w%d' % i, 'p%d' % (i % 2),
+                           instances=['i-%d' % i])
+        first = db_api.workload_list(ctx, limit=2)
+        assert [w['workload_id'] for w in first] == ['w0', 'w1']
+        rest = db_api.workload_list(ctx, marker='w1')
+        assert [w['workload_id'] for w in rest] == ['w2', 'w3', 'w4']
+        assert [w['workload_id'] for w in
+                db_api.workload_list(ctx, project_id='p1')] == ['w1', 'w3']
+        assert rest[0]['instances'] == ['i-2']
+        with pytest.raises(exception.Invalid):
+            db_api.workload_list(ctx, marker='missing')
+
+    def test_last_instance_deleted_ends_workload(self, ctx):
+        self._workload(ctx, instances=['i-1', 'i-2'])
+        assert db_api.workload_delete_instance(ctx, 'i-1')['status'] == \
+            'active'
+        ended = db_api.workload_delete_instance(ctx, 'i-2')
+        assert ended['status'] == 'deleted'
+        assert ended['ended_at'] is not None
+        assert ended['instances'] == []
+
+    def test_rollups_merge_on_the_same_window(self, ctx):
+        row = {'workload_id': 'w1', 'metric': 'gpu_utilization',
+               'window_start': T0, 'mean': 10.0, 'min': 5.0, 'max': 20.0,
+               'count': 2}
+        db_api.rollups_upsert(ctx, [row, dict(row, window_start=T0 + FIVE_MIN)])
+        db_api.rollups_upsert(ctx, [dict(row, mean=40.0, min=1.0, max=50.0,
+                                         count=6)])
+        rows = db_api.rollup_list(ctx, workload_id='w1')
+        assert len(rows) == 2
+        merged = rows[0]
+        assert merged['count'] == 8
+        assert merged['mean'] == pytest.approx((10 * 2 + 40 * 6) / 8)
+        assert merged['min'] == 1.0
+        assert merged['max'] == 50.0
+        assert rows[1]['count'] == 2
+
+    def test_rollups_bulk_insert_over_several_batches(self, ctx):
+        rows = [{'workload_id': 'w%d' % (i % 7), 'metric': 'cpu_utilization',
+                 'window_start': T0 + i * FIVE_MIN, 'mean': float(i),
+                 'min': float(i), 'max': float(i), 'count': 1}
+                for i in range(2500)]
+        db_api.rollups_upsert(ctx, rows)
+        db_api.rollups_upsert(ctx, rows)
+        stored = db_api.rollup_list(ctx, metric='cpu_utilization')
+        assert len(stored) == 2500
+        assert {r['count'] for r in stored} == {2}
+        assert sum(r['mean'] for r in stored) == pytest.approx(
+            sum(range(2500)))
+
+    def test_message_ids_are_claimed_once(self, ctx):
+        first = db_api.rollups_upsert(ctx, [], message_ids=['m1', 'm2'])
+        assert first == {'m1', 'm2'}
+        second = db_api.rollups_upsert(ctx, [], message_ids=['m2', 'm3'])
+        assert second == {'m3'}
+        assert db_api.message_ids_seen(ctx, ['m1', 'm4']) == {'m1'}
+
+    def test_rollup_list_filters_and_pages(self, ctx):
+        self._workload(ctx, 'a', 'pa')
+        self._workload(ctx, 'b', 'pb')
+        rows = [{'workload_id': w, 'metric': 'power_watts',
+                 'window_start': T0 + i * FIVE_MIN, 'mean': 1.0, 'min': 1.0,
+                 'max': 1.0, 'count': 1}
+                for w in ('a', 'b') for i in range(4)]
+        db_api.rollups_upsert(ctx, rows)
+        own = db_api.rollup_list(ctx, project_id='pa')
+        assert {r['workload_id'] for r in own} == {'a'}
+        window = db_api.rollup_list(ctx, workload_id='a', start=T0 + FIVE_MIN,
+                                    end=T0 + 3 * FIVE_MIN)
+        assert [r['window_start'] for r in window] == [
+            T0 + FIVE_MIN, T0 + 2 * FIVE_MIN]
+        page = db_api.rollup_list(ctx, limit=3)
+        nxt = db_api.rollup_list(ctx, limit=10, marker=page[-1]['id'])
+        assert len(page) + len(nxt) == 8
+        assert not {r['id'] for r in page} & {r['id'] for r in nxt}
+
+    def test_rollups_purge(self, ctx):
+        rows = [{'workload_id': 'w', 'metric': 'power_watts',
+                 'window_start': T0 + i * FIVE_MIN, 'mean': 1.0, 'min': 1.0,
+                 'max': 1.0, 'count': 1} for i in range(6)]
+        db_api.rollups_upsert(ctx, rows)
+        assert db_api.rollups_purge(ctx, T0 + 2 * FIVE_MIN) == 2
+        assert len(db_api.rollup_list(ctx)) == 4
+
+    def _cost(self, workload, project, hour, total, **extra):
+        return dict({'workload_id': workload, 'project_id': project,
+                     'hour': hour, 'basis': 'allocation', 'currency': 'USD',
+                     'workload_type': 'training', 'accelerator': 'A100',
+                     'compute': decimal.Decimal('1.5'),
+                     'gpu': decimal.Decimal(total) - decimal.Decimal('1.5'),
+                     'npu': 0, 'storage': 0, 'network': 0, 'energy': 0,
+                     'idle': 0, 'total': decimal.Decimal(total),
+                     'energy_kwh': 2.0, 'carbon_kg': 0.5}, **extra)
+
+    def test_cost_records_replace_and_summarise(self, ctx):
+        hour = datetime.timedelta(hours=1)
+        rows = [self._cost('w1', 'p1', T0 + i * hour, '4.5') for i in range(30)]
+        rows += [self._cost('w2', 'p2', T0 + i * hour, '2.0',
+                            workload_type='serving') for i in range(30)]
+        db_api.cost_records_upsert(ctx, rows)
+        db_api.cost_records_upsert(ctx, [self._cost('w1', 'p1', T0, '10.5')])
+        records = db_api.cost_record_list(ctx, 'w1', start=T0,
+                                          end=T0 + 2 * hour)
+        assert [r['total'] for r in records] == [decimal.Decimal('10.5'),
+                                                 decimal.Decimal('4.5')]
+        by_project = db_api.cost_summary(ctx, 'project', 'day')
+        days = {(r['group'], r['period_start']): r for r in by_project}
+        first_day = days[('p1', datetime.datetime(2026, 11, 1))]
+        assert first_day['hours'] == 14
+        assert first_day['total'] == decimal.Decimal('10.5') + 13 * \
+            decimal.Decimal('4.5')
+        assert first_day['energy_kwh'] == pytest.approx(28.0)
+        by_type = db_api.cost_summary(ctx, 'type', 'month', project_id='p2')
+        assert [(r['group'], r['total']) for r in by_type] == [
+            ('serving', decimal.Decimal('60.0'))]
+        assert db_api.cost_records_latest_hour(ctx) == T0 + 29 * hour
+        with pytest.raises(exception.Invalid):
+            db_api.cost_summary(ctx, 'flavor', 'day')
+
+    def test_model_versions(self, ctx):
+        assert db_api.model_version_next(ctx, 'random_forest') == 1
+        values = {'name': 'random_forest', 'version': 1, 'trained_at': T0,
+                  'metrics': {'accuracy': 0.9}, 'file': 'rf-1.skops',
+                  'data': {'sources': ['zeus']}}
+        db_api.model_version_create(ctx, values)
+        db_api.model_version_create(ctx, dict(values, version=2))
+        with pytest.raises(exception.ModelVersionExists):
+            db_api.model_version_create(ctx, values)
+        latest = db_api.model_version_get_latest(ctx, 'random_forest')
+        assert latest['version'] == 2
+        assert latest['metrics'] == {'accuracy': 0.9}
+        assert db_api.model_version_next(ctx, 'random_forest') == 3
+        assert db_api.model_version_get_latest(ctx, 'other') is None
+
+    def test_recommendations_replace(self, ctx):
+        def rec(kind, saving):
+            return {'project_id': 'p1', 'kind': kind, 'action': 'do it',
+                    'monthly_saving': decimal.Decimal(saving),
+                    'currency': 'USD', 'confidence': 0.8,
+                    'evidence': {'gpu_utilization_p95': 3.0}}
+        db_api.recommendations_replace(ctx, 'w1', [rec('idle', '10')])
+        db_api.recommendations_replace(ctx, 'w1', [rec('idle', '100'),
+                                                   rec('rightsize', '300')])
+        listed = db_api.recommendation_list(ctx, project_id='p1')
+        assert [r['kind'] for r in listed] == ['rightsize', 'idle']
+        assert listed[0]['evidence'] == {'gpu_utilization_p95': 3.0}
+
+    def test_predictions(self, ctx):
+        created = db_api.prediction_create(ctx, {
+            'workload_id': 'w1', 'project_id': 'p1',
+            'model_name': 'rate_card', 'inputs': {'gpu_count': 1},
+            'currency': 'USD', 'duration_hours': 10,
+            'cost_per_hour': decimal.Decimal('2.5'),
+            'total': decimal.Decimal('25')})
+        assert created['uuid']
+        assert db_api.prediction_list(ctx, workload_id='w1')[0]['total'] == \
+            decimal.Decimal('25')
