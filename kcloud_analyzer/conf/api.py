@@ -38,3 +38,14 @@ def register_opts(conf):
 
 def list_opts():
     return {GROUP: opts}
+
+
+server_opts = [
+    cfg.IntOpt('server_threads',
+               default=16, min=1,
+               help='Threads of the built-in HTTP server of '
+                    'kcloud-analyzer-api, each handling one request at a '
+                    'time. Under uWSGI or another WSGI server, that '
+                    'server\'s own settings apply instead.'),
+]
+opts.extend(server_opts)

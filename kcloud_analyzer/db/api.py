@@ -625,3 +625,84 @@ def instance_list_by_workload(context, workload_id):
     return _dicts(context.session.query(models.Instance).filter_by(
         workload_id=workload_id, deleted_at=None).order_by(
         models.Instance.instance_id))
+
+
+@main_context_manager.reader
+def cost_totals(context, workload_id, start=None, end=None,
+                basis='allocation'):
+    """Sums of a workload's cost records over ``[start, end)`` and its
+    newest record in that window (None when there is none).
+
+    Returns a dict with each cost line, energy_kwh, carbon_kg, ``hours``
+    (records summed), ``first_hour``, ``last_hour``, ``currency`` and
+    ``latest``.
+    """
+    model = models.CostRecord
+    filters = [model.workload_id == workload_id, model.basis == basis]
+    if start is not None:
+        filters.append(model.hour >= start)
+    if end is not None:
+        filters.append(model.hour < end)
+    columns = [sa.func.sum(getattr(model, line)).label(line)
+               for line in _COST_LINES]
+    columns += [sa.func.sum(model.energy_kwh).label('energy_kwh'),
+                sa.func.sum(model.carbon_kg).label('carbon_kg'),
+                sa.func.count(model.id).label('hours'),
+                sa.func.min(model.hour).label('first_hour'),
+                sa.func.max(model.hour).label('last_hour'),
+                sa.func.max(model.currency).label('currency')]
+    totals = dict(context.session.query(*columns).filter(*filters)
+                  .one()._mapping)
+    latest = None
+    if totals['hours']:
+        latest = context.session.query(model).filter(
+            *filters, model.hour == totals['last_hour']).first()
+    totals['latest'] = latest.as_dict() if latest is not None else None
+    return totals
+
+
+@main_context_manager.reader
+def cost_records_watermark(context):
+    """The highest cost record id: it grows with every new record, so a
+    cached cost summary keyed on it is dropped when records arrive."""
+    return context.session.query(
+        sa.func.max(models.CostRecord.id)).scalar() or 0
+
+
+@main_context_manager.reader
+def store_statistics(context):
+    """Figures for the service's Prometheus exposition.
+
+    ``samples_ingested`` (the samples folded into rollups),
+    ``workloads_by_type`` ({type: live workloads}) and ``cost_per_hour``
+    ({(currency, line): sum over workloads} for the newest hour with
+    allocation-basis cost records).
+    """
+    session = context.session
+    samples = session.query(
+        sa.func.sum(models.UsageRollup.count)).scalar() or 0
+    kind = sa.func.coalesce(models.Workload.declared_type,
+                            models.Workload.classified_type)
+    by_type = dict(session.query(kind, sa.func.count(models.Workload.id))
+                   .filter(models.Workload.status == 'active')
+                   .group_by(kind).all())
+    model = models.CostRecord
+    latest = session.query(sa.func.max(model.hour)).filter(
+        model.basis == 'allocation').scalar()
+    cost = {}
+    if latest is not None:
+        lines = [sa.func.sum(getattr(model, line)).label(line)
+                 for line in _COST_LINES]
+        for row in session.query(model.currency, *lines).filter(
+                model.hour == latest, model.basis == 'allocation').group_by(
+                model.currency):
+            for line in _COST_LINES:
+                cost[(row.currency, line)] = float(getattr(row, line) or 0)
+    return {'samples_ingested': int(samples), 'workloads_by_type': by_type,
+            'cost_per_hour': cost}
+
+
+@main_context_manager.reader
+def ping(context):
+    """Run a trivial query; raises when the database does not answer."""
+    context.session.execute(sa.text('SELECT 1')).scalar()

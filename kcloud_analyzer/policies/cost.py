@@ -32,9 +32,7 @@ rules = [
         check_str=base.ADMIN_OR_SYSTEM_READER,
         description='Summarise the costs of every project, or of a '
                     'project other than the one of the token.',
-        operations=[{'path': '/api/v1/cost?all_projects=true',
-                     'method': 'GET'},
-                    {'path': '/api/v1/cost?project_id={project_id}',
+        operations=[{'path': '/api/v1/cost?project_id={project_id}',
                      'method': 'GET'}],
         scope_types=['project', 'system']),
 ]

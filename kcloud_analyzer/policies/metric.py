@@ -25,7 +25,7 @@ rules = [
         name=base.PREFIX % 'metric:list_all_projects',
         check_str=base.ADMIN_OR_SYSTEM_READER,
         description='List the usage rollups of every project.',
-        operations=[{'path': '/api/v1/metrics?all_projects=true',
+        operations=[{'path': '/api/v1/metrics?project_id={project_id}',
                      'method': 'GET'}],
         scope_types=['project', 'system']),
 ]

@@ -26,8 +26,9 @@ rules = [
         check_str=base.ADMIN_OR_SYSTEM_READER,
         description='List the cost-saving recommendations of every '
                     'project.',
-        operations=[{'path': '/api/v1/recommendations?all_projects=true',
-                     'method': 'GET'}],
+        operations=[{
+            'path': '/api/v1/recommendations?project_id={project_id}',
+            'method': 'GET'}],
         scope_types=['project', 'system']),
 ]
 

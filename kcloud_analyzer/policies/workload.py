@@ -32,9 +32,7 @@ rules = [
         check_str=base.ADMIN_OR_SYSTEM_READER,
         description='List the workloads of every project, or of a '
                     'project other than the one of the token.',
-        operations=[{'path': '/api/v1/workloads?all_projects=true',
-                     'method': 'GET'},
-                    {'path': '/api/v1/workloads?project_id={project_id}',
+        operations=[{'path': '/api/v1/workloads?project_id={project_id}',
                      'method': 'GET'}],
         scope_types=['project', 'system']),
 ]

@@ -1,0 +1,96 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""``/api/v1/cost``: a workload's cost, and summaries over many."""
+
+import pecan
+from pecan import rest
+
+from kcloud_analyzer.api.expose import expose
+from kcloud_analyzer.api.schemas import common
+from kcloud_analyzer.api.schemas import cost as schema
+from kcloud_analyzer.api import utils
+from kcloud_analyzer.db import api as db_api
+
+_TOTAL_LINES = tuple(common.COST_LINES) + ('idle', 'total')
+
+
+def _lines(row, names):
+    return {name: utils.money(row.get(name)) or 0.0 for name in names}
+
+
+class CostController(rest.RestController):
+
+    @expose(query=schema.get_query, response=schema.cost)
+    def get_one(self, workload_id, *, start=None, end=None,
+                basis='allocation'):
+        """The seed's cost document of one workload, with totals."""
+        utils.authorize('kcloud-analyzer:cost:get')
+        utils.visible_workload('kcloud-analyzer:cost:get', workload_id)
+        totals = db_api.cost_totals(pecan.request.context, workload_id,
+                                    start=start, end=end, basis=basis)
+        latest = totals['latest']
+        result = {
+            'workload_id': workload_id,
+            'basis': basis,
+            'timestamp': None,
+            'cost_per_hour': None,
+            'cost_breakdown': None,
+            'currency': totals['currency'],
+            'totals': dict(
+                _lines(totals, _TOTAL_LINES),
+                start=utils.iso(start or totals['first_hour']),
+                end=utils.iso(end or totals['last_hour']),
+                hours=totals['hours'],
+                energy_kwh=totals['energy_kwh'],
+                carbon_kg=totals['carbon_kg']),
+        }
+        if latest is not None:
+            result.update(
+                timestamp=utils.iso(latest['hour']),
+                cost_per_hour=utils.money(latest['total']),
+                cost_breakdown=_lines(latest, common.COST_LINES))
+        return result
+
+    @expose(query=schema.summary_query, response=schema.summary)
+    def get_all(self, *, group_by='project', period='day', start=None,
+                end=None, basis='allocation', project_id=None):
+        """Costs summed by group and period."""
+        utils.authorize('kcloud-analyzer:cost:summary')
+        scope = utils.project_scope(
+            'kcloud-analyzer:cost:summary_all_projects', project_id)
+        context = pecan.request.context
+
+        def summarise():
+            rows = db_api.cost_summary(
+                context, group_by, period, start=start, end=end,
+                project_id=scope, basis=basis)
+            return {
+                'group_by': group_by,
+                'period': period,
+                'basis': basis,
+                'start': utils.iso(start),
+                'end': utils.iso(end),
+                'summary': [dict(
+                    _lines(row, _TOTAL_LINES),
+                    group=row['group'],
+                    period_start=utils.iso(row['period_start']),
+                    currency=row['currency'],
+                    hours=row['hours'],
+                    energy_kwh=row['energy_kwh'],
+                    carbon_kg=row['carbon_kg']) for row in rows],
+            }
+
+        params = {'group_by': group_by, 'period': period,
+                  'start': utils.iso(start), 'end': utils.iso(end),
+                  'basis': basis, 'project_id': scope}
+        return pecan.request.services.summary_cache.get_or_create(
+            context, params, summarise)

@@ -1,0 +1,65 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The one decorator every JSON API method goes through."""
+
+import functools
+import inspect
+
+import pecan
+from oslo_serialization import jsonutils
+
+from kcloud_analyzer.api import validation
+
+
+def expose(status_code=200, body=None, query=None, response=None):
+    """Expose a controller method that returns a JSON-ready dict.
+
+    :param body: JSON Schema of the request body; the validated document
+        is passed as the ``body`` keyword
+    :param query: JSON Schema of the query string (an object schema); the
+        validated, typed parameters are passed as keywords
+    :param response: JSON Schema of the response body, published in the
+        OpenAPI document (and checked by the tests)
+    """
+    def decorate(func):
+        # Path segments fill the positional parameters after ``self``;
+        # query parameters and the body are keyword-only.
+        path_arity = sum(
+            1 for p in inspect.signature(func).parameters.values()
+            if p.kind == p.POSITIONAL_OR_KEYWORD) - 1
+
+        # Pecan routes on this signature: path segments arrive as
+        # positional arguments; the query string is read from the request
+        # (and validated) rather than taken from pecan's keywords.
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            if len(args) != path_arity:
+                pecan.abort(404)
+            request = pecan.request
+            params = {}
+            if query is not None:
+                params.update(validation.query(query, request.GET))
+            if body is not None:
+                params['body'] = validation.body(body, request)
+            result = func(self, *args, **params)
+            pecan.response.status = status_code
+            if result is None:
+                return pecan.response
+            pecan.response.content_type = 'application/json'
+            pecan.response.body = jsonutils.dump_as_bytes(result)
+            return pecan.response
+
+        wrapper.api_schemas = {'body': body, 'query': query,
+                               'response': response,
+                               'status': status_code}
+        return pecan.expose(content_type='application/json')(wrapper)
+    return decorate

@@ -1,0 +1,96 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from kcloud_analyzer.api.schemas import common
+from kcloud_analyzer.api.schemas import workloads
+from kcloud_analyzer.common import metrics
+
+#: the most usage samples one request may carry
+MAX_SAMPLES = 20000
+
+_percent = {'type': 'number', 'minimum': 0, 'maximum': 100}
+_rate = {'type': 'number', 'minimum': 0, 'maximum': 1e15}
+
+usage_pattern = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        metric: (_percent if unit == '%' else _rate)
+        for metric, unit in metrics.UNITS.items()
+    },
+}
+
+sample = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['timestamp', 'metric', 'value'],
+    'properties': {
+        'timestamp': common.date_time,
+        'metric': common.metric_name,
+        'value': {'type': 'number', 'minimum': 0, 'maximum': 1e15},
+    },
+}
+
+request = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['workload_id', 'resources'],
+    'properties': {
+        'workload_id': common.workload_id,
+        'name': {'type': 'string', 'maxLength': 255},
+        'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
+        'resources': workloads.resources,
+        'usage_pattern': usage_pattern,
+        'usage': {'type': 'array', 'maxItems': MAX_SAMPLES,
+                  'items': sample},
+    },
+}
+
+_recommendation = {
+    'type': 'object',
+    'required': ['kind', 'action', 'monthly_saving', 'currency',
+                 'confidence'],
+    'properties': {
+        'kind': {'type': 'string'},
+        'action': {'type': 'string'},
+        'monthly_saving': {'type': 'number'},
+        'currency': {'type': 'string'},
+        'confidence': {'type': 'number'},
+        'evidence': {'type': 'object'},
+    },
+}
+
+response = {
+    'type': 'object',
+    'required': ['workload_id', 'type', 'confidence', 'profile', 'energy',
+                 'cost', 'recommendations'],
+    'properties': {
+        'workload_id': {'type': 'string'},
+        'declared_type': common.nullable_string,
+        'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
+        'confidence': {'type': 'number'},
+        'classifier': {'type': 'string'},
+        'profile': {'type': 'object'},
+        'energy': {'type': 'object'},
+        'cost': {
+            'type': 'object',
+            'required': ['cost_per_hour', 'cost_breakdown', 'currency'],
+            'properties': {
+                'cost_per_hour': {'type': 'number'},
+                'cost_breakdown': common.cost_breakdown,
+                'currency': {'type': 'string'},
+                'idle_cost_per_hour': {'type': 'number'},
+            },
+        },
+        'recommendations': {'type': 'array', 'items': _recommendation},
+        'links': common.links,
+    },
+}

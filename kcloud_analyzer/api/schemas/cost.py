@@ -1,0 +1,93 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from kcloud_analyzer.api.schemas import common
+
+basis = {'type': 'string', 'enum': ['allocation', 'usage']}
+
+get_query = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'start': common.date_time,
+        'end': common.date_time,
+        'basis': basis,
+    },
+}
+
+_totals_lines = common.COST_LINES + ['idle', 'total']
+
+cost = {
+    'type': 'object',
+    'required': ['workload_id', 'timestamp', 'cost_per_hour',
+                 'cost_breakdown', 'currency', 'basis', 'totals'],
+    'properties': {
+        'workload_id': {'type': 'string'},
+        'timestamp': common.timestamp,
+        'cost_per_hour': common.nullable_number,
+        'cost_breakdown': {'oneOf': [common.cost_breakdown,
+                                     {'type': 'null'}]},
+        'currency': common.nullable_string,
+        'basis': basis,
+        'totals': {
+            'type': 'object',
+            'required': ['start', 'end', 'hours'] + _totals_lines,
+            'properties': dict(
+                {line: {'type': 'number'} for line in _totals_lines},
+                start=common.timestamp, end=common.timestamp,
+                hours={'type': 'integer'},
+                energy_kwh=common.nullable_number,
+                carbon_kg=common.nullable_number),
+        },
+    },
+}
+
+summary_query = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'group_by': {'type': 'string',
+                     'enum': ['project', 'workload', 'type', 'accelerator']},
+        'period': {'type': 'string', 'enum': ['hour', 'day', 'month']},
+        'start': common.date_time,
+        'end': common.date_time,
+        'basis': basis,
+        'project_id': common.project_id,
+    },
+}
+
+summary = {
+    'type': 'object',
+    'required': ['group_by', 'period', 'basis', 'summary'],
+    'properties': {
+        'group_by': {'type': 'string'},
+        'period': {'type': 'string'},
+        'basis': basis,
+        'start': common.timestamp,
+        'end': common.timestamp,
+        'summary': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'required': ['group', 'period_start', 'currency', 'hours',
+                             'total'],
+                'properties': dict(
+                    {line: {'type': 'number'} for line in _totals_lines},
+                    group=common.nullable_string,
+                    period_start=common.timestamp,
+                    currency={'type': 'string'},
+                    hours={'type': 'integer'},
+                    energy_kwh=common.nullable_number,
+                    carbon_kg=common.nullable_number),
+            },
+        },
+    },
+}

@@ -1,0 +1,48 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from kcloud_analyzer.api.schemas import common
+
+list_query = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'workload_id': common.workload_id,
+        'project_id': common.project_id,
+        'limit': common.limit,
+    },
+}
+
+recommendation = {
+    'type': 'object',
+    'required': ['id', 'workload_id', 'project_id', 'kind', 'action',
+                 'monthly_saving', 'currency', 'confidence', 'evidence'],
+    'properties': {
+        'id': {'type': 'string'},
+        'workload_id': {'type': 'string'},
+        'project_id': {'type': 'string'},
+        'kind': {'type': 'string'},
+        'action': {'type': 'string'},
+        'monthly_saving': {'type': 'number'},
+        'currency': {'type': 'string'},
+        'confidence': {'type': 'number'},
+        'evidence': {'type': 'object'},
+        'created_at': common.timestamp,
+    },
+}
+
+list_response = {
+    'type': 'object',
+    'required': ['recommendations'],
+    'properties': {
+        'recommendations': {'type': 'array', 'items': recommendation},
+    },
+}

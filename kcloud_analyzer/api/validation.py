@@ -1,0 +1,142 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""JSON Schema validation of request bodies and query strings.
+
+Query strings arrive as text: values are first converted to the types
+their schema declares, so one schema describes a parameter both here and
+in the OpenAPI document. Every failure is a 400 that names the field.
+"""
+
+import datetime
+import math
+
+import jsonschema
+from oslo_serialization import jsonutils
+
+from kcloud_analyzer.api import errors
+
+
+def parse_datetime(value):
+    """A naive UTC datetime from an ISO 8601 string with an offset or Z."""
+    parsed = datetime.datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+
+
+@FORMAT_CHECKER.checks('date-time', raises=ValueError)
+def _is_datetime(value):
+    if not isinstance(value, str):
+        return True
+    parse_datetime(value)
+    return True
+
+
+def _validator(schema):
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=FORMAT_CHECKER)
+
+
+def _field(error, where):
+    path = '.'.join(str(part) for part in error.absolute_path)
+    return '%s %s' % (where, repr(path) if path else '')
+
+
+def _raise_first(validator, document, where):
+    failures = sorted(validator.iter_errors(document),
+                      key=lambda error: list(error.absolute_path))
+    if failures:
+        error = failures[0]
+        raise errors.RequestInvalid(
+            reason='Invalid %s: %s' % (_field(error, where).strip(),
+                                        error.message))
+
+
+def validate(schema, document, where='body'):
+    """Raise :class:`errors.RequestInvalid` unless ``document`` matches."""
+    _raise_first(_validator(schema), document, where)
+
+
+def _coerce(name, value, schema):
+    """Convert one query-string value to its schema's type."""
+    kind = schema.get('type')
+    try:
+        if kind == 'integer':
+            return int(value)
+        if kind == 'number':
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(value)
+            return number
+        if kind == 'boolean':
+            lowered = value.lower()
+            if lowered in ('true', '1', 'yes'):
+                return True
+            if lowered in ('false', '0', 'no'):
+                return False
+            raise ValueError(value)
+    except ValueError:
+        raise errors.RequestInvalid(
+            reason='Invalid query parameter %r: %r is not of type %s.'
+            % (name, value, kind)) from None
+    return value
+
+
+def query(schema, params):
+    """The validated query parameters of a request, with their types.
+
+    :param params: the request's ``GET`` multidict
+    :returns: a dict of parameter names to values; ``date-time``
+        parameters become naive UTC datetimes
+    """
+    properties = schema.get('properties', {})
+    values = {}
+    for name in params:
+        given = params.getall(name)
+        spec = properties.get(name)
+        if spec is None:
+            values[name] = given[-1]
+            continue
+        if spec.get('type') == 'array':
+            values[name] = [_coerce(name, value, spec.get('items', {}))
+                            for value in given]
+        elif len(given) > 1:
+            raise errors.RequestInvalid(
+                reason='Query parameter %r is given more than once.' % name)
+        else:
+            values[name] = _coerce(name, given[0], spec)
+    validate(schema, values, 'query parameter')
+    for name, spec in properties.items():
+        if spec.get('format') == 'date-time' and name in values:
+            values[name] = parse_datetime(values[name])
+    return values
+
+
+def _reject_constant(name):
+    raise ValueError('%s is not a JSON number' % name)
+
+
+def body(schema, request):
+    """The validated JSON body of a request."""
+    if request.content_type != 'application/json':
+        raise errors.MediaTypeUnsupported(expected='application/json')
+    try:
+        document = jsonutils.loads(request.body,
+                                   parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise errors.RequestInvalid(
+            reason='The body is not valid JSON: %s' % error) from None
+    validate(schema, document, 'body field')
+    return document
