@@ -9,6 +9,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import pathlib
 import textwrap
 
 import pytest
@@ -156,3 +157,12 @@ def test_no_global_conf_is_shared(in_tmp):
     second = _prepare()
     first.set_override('collection_interval', 5)
     assert second.collection_interval == 30
+
+
+def test_config_example_yaml_is_accepted(in_tmp):
+    example = pathlib.Path(__file__).resolve().parents[2] / (
+        'config.example.yaml')
+    conf = _prepare('--config-yaml', str(example))
+    assert conf.cost_model.type == 'linear_regression'
+    assert conf.workload_classifier.retrain_interval == 12 * 3600
+    assert conf.rollup_window == 300

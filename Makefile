@@ -1,0 +1,100 @@
+# kcloud-analyzer developer targets. Every target creates the virtual
+# environment (.venv) when it is missing.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+CONFIG ?= $(wildcard /etc/kcloud-analyzer/kcloud-analyzer.conf)
+CONFIG_ARGS := $(if $(CONFIG),--config-file $(CONFIG),)
+IMAGE ?= kcloud-analyzer:latest
+PYTEST_ARGS ?=
+
+.PHONY: help install dev run run-api test test-unit test-functional lint \
+	format genconfig genpolicy docker-build docker-run clean services
+
+help:
+	@echo "make install          virtualenv in $(VENV) with the package"
+	@echo "make dev              install + test and lint tools"
+	@echo "make run              the embedded default: API + agent on 127.0.0.1, SQLite, sample trace"
+	@echo "make run-api          the API alone against the configured database (CONFIG=path)"
+	@echo "make test             unit and functional tests (starts the local servers they need)"
+	@echo "make test-unit        unit tests only (no servers)"
+	@echo "make lint / format    ruff check / ruff format"
+	@echo "make genconfig        regenerate etc/kcloud-analyzer/kcloud-analyzer.conf.sample"
+	@echo "make genpolicy        regenerate etc/kcloud-analyzer/policy.yaml.sample"
+	@echo "make docker-build     build the container image (needs a Docker engine)"
+	@echo "make docker-run       run the container image (needs a Docker engine)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+$(STAMP_RUN): $(BIN)/python requirements.txt setup.cfg
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(STAMP_DEV): $(STAMP_RUN) test-requirements.txt
+	$(BIN)/pip install -q -r test-requirements.txt
+	touch $@
+
+install: $(STAMP_RUN)
+
+dev: $(STAMP_DEV)
+
+run: $(STAMP_RUN)
+	$(BIN)/kcloud-analyzer-all
+
+run-api: $(STAMP_RUN)
+	$(BIN)/kcloud-analyzer-dbsync $(CONFIG_ARGS)
+	$(BIN)/kcloud-analyzer-api $(CONFIG_ARGS)
+
+services:
+	bash .ci/services.sh
+	bash .ci/setup-databases.sh
+	@for script in tools/ci/setup-*.sh; do \
+		[ -f "$$script" ] || continue; \
+		echo "== $$script"; bash "$$script" || exit 1; \
+	done
+
+test: $(STAMP_DEV) services
+	$(BIN)/python -m pytest --cov=kcloud_analyzer --cov-report=term:skip-covered $(PYTEST_ARGS) tests/unit tests/functional
+
+test-unit: $(STAMP_DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/unit
+
+test-functional: $(STAMP_DEV) services
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/functional
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check kcloud_analyzer tests benchmarks tools
+
+format: $(STAMP_DEV)
+	$(BIN)/ruff format kcloud_analyzer tests benchmarks tools
+
+genconfig: $(STAMP_RUN)
+	$(BIN)/oslo-config-generator --config-file etc/kcloud-analyzer/kcloud-analyzer-config-generator.conf
+
+genpolicy: $(STAMP_RUN)
+	$(BIN)/oslopolicy-sample-generator --config-file etc/kcloud-analyzer/policy-generator.conf
+
+docker-build:
+	@if ! docker info >/dev/null 2>&1; then \
+		echo "docker-build: no Docker engine is reachable here ('docker info' failed)."; \
+		echo "Build the image on a host with Docker: docker build -t $(IMAGE) ."; \
+		exit 2; \
+	fi
+	docker build -t $(IMAGE) .
+
+docker-run:
+	@if ! docker info >/dev/null 2>&1; then \
+		echo "docker-run: no Docker engine is reachable here ('docker info' failed)."; \
+		echo "Run the image on a host with Docker: docker run -p 8080:8080 $(IMAGE)"; \
+		exit 2; \
+	fi
+	docker run --rm -p 8080:8080 $(IMAGE)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .coverage cover state
