@@ -1,0 +1,169 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Random-forest workload classifier (scikit-learn), the default plugin.
+
+The model is trained by ``kcloud-analyzer-train-classifier`` and stored in
+``models_dir`` as ``workload_classifier-v<N>.skops``: a skops file, which
+cannot run code when loaded (unlike a pickle). Only the types a forest is
+made of are trusted when loading; anything else makes the file refused.
+
+Besides the forest, the file holds the feature names, their means and
+standard deviations and the mean of every feature in each class. They
+explain a decision: a feature counts for the predicted class by the
+forest's importance of it times how far the workload's value lies from the
+overall mean in the direction of that class's mean.
+"""
+
+import pathlib
+import re
+
+import numpy as np
+from oslo_log import log
+import skops.io
+from sklearn import ensemble
+
+from kcloud_analyzer.workload_analyzer.classifiers import base
+
+LOG = log.getLogger(__name__)
+
+MODEL_NAME = 'workload_classifier'
+FILE_PATTERN = re.compile(r'^workload_classifier-v(\d+)\.skops$')
+
+#: The only types a model file may contain besides plain containers and
+#: numpy arrays (which skops trusts by default).
+TRUSTED_TYPES = frozenset({
+    'sklearn.tree._tree.Tree',
+    'sklearn.tree._classes.DecisionTreeClassifier',
+    'sklearn.ensemble._forest.RandomForestClassifier',
+})
+
+
+def model_file_name(version):
+    return f'{MODEL_NAME}-v{int(version)}.skops'
+
+
+def latest_model_file(models_dir):
+    """The highest-versioned model file in ``models_dir``, or None."""
+    folder = pathlib.Path(models_dir)
+    if not folder.is_dir():
+        return None
+    versions = [(int(match.group(1)), path) for path in folder.iterdir()
+                if (match := FILE_PATTERN.match(path.name))]
+    return max(versions)[1] if versions else None
+
+
+def fit(features, labels, seed=0, n_estimators=200):
+    """Train a forest and return the bundle that :func:`save` stores.
+
+    :param features: DataFrame of feature columns (NaN allowed).
+    :param labels: array of class names, one per row.
+    """
+    names = list(features.columns)
+    values = features.to_numpy(dtype=float)
+    labels = np.asarray(labels, dtype=object).astype(str)
+    forest = ensemble.RandomForestClassifier(
+        n_estimators=n_estimators, min_samples_leaf=2,
+        class_weight='balanced', random_state=seed, n_jobs=-1)
+    forest.fit(values, labels)
+    with np.errstate(invalid='ignore'):
+        mean = np.nanmean(values, axis=0)
+        std = np.nanstd(values, axis=0)
+        class_means = np.vstack([
+            np.nanmean(values[labels == label], axis=0)
+            if (labels == label).any() else np.full(len(names), np.nan)
+            for label in forest.classes_])
+    return {
+        'estimator': forest,
+        'feature_names': names,
+        'classes': [str(label) for label in forest.classes_],
+        'feature_mean': np.nan_to_num(mean),
+        'feature_std': np.where(np.nan_to_num(std) > 0,
+                                np.nan_to_num(std), 1.0),
+        'class_means': np.nan_to_num(class_means),
+    }
+
+
+def save(bundle, path):
+    skops.io.dump(bundle, str(path))
+
+
+def load(path):
+    """Load a bundle, refusing any type outside :data:`TRUSTED_TYPES`.
+
+    :raises ModelUnavailable: the file is missing, unreadable, holds an
+        untrusted type or is not a classifier bundle.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise base.ModelUnavailable(f'model file {path} does not exist')
+    try:
+        untrusted = set(skops.io.get_untrusted_types(file=str(path)))
+        refused = untrusted - TRUSTED_TYPES
+        if refused:
+            raise base.ModelUnavailable(
+                f'model file {path} holds untrusted types: '
+                f'{", ".join(sorted(refused))}')
+        bundle = skops.io.load(str(path), trusted=sorted(untrusted))
+    except base.ModelUnavailable:
+        raise
+    except Exception as exc:
+        # skops raises many kinds of errors on a damaged file (zip, JSON,
+        # attribute errors); all mean the same to the caller.
+        raise base.ModelUnavailable(
+            f'model file {path} cannot be loaded: {exc}') from exc
+    required = ('estimator', 'feature_names', 'classes', 'feature_mean',
+                'feature_std', 'class_means')
+    if not isinstance(bundle, dict) or any(k not in bundle
+                                           for k in required):
+        raise base.ModelUnavailable(
+            f'model file {path} is not a workload classifier model')
+    return bundle
+
+
+class RandomForestClassifier(base.WorkloadClassifier):
+    """Classify with the newest trained forest in ``conf.models_dir``.
+
+    :raises ModelUnavailable: when there is no usable model file; the
+        loader in :mod:`.classifiers` then falls back to the rules.
+    """
+
+    name = 'random_forest'
+
+    def __init__(self, conf, model_path=None):
+        super().__init__(conf)
+        if model_path is None:
+            model_path = latest_model_file(conf.models_dir)
+            if model_path is None:
+                raise base.ModelUnavailable(
+                    f'no {MODEL_NAME} model file in {conf.models_dir}; '
+                    'train one with kcloud-analyzer-train-classifier')
+        self.model_path = pathlib.Path(model_path)
+        self._bundle = load(self.model_path)
+
+    def predict(self, features):
+        bundle = self._bundle
+        names = bundle['feature_names']
+        values = features[names].to_numpy(dtype=float)
+        forest = bundle['estimator']
+        probabilities = forest.predict_proba(values)
+        winner = np.argmax(probabilities, axis=1)
+        rows = np.arange(len(values))
+        classes = np.asarray(bundle['classes'], dtype=object)
+        mean = bundle['feature_mean']
+        std = bundle['feature_std']
+        towards = (bundle['class_means'][winner] - mean) / std
+        deviation = np.nan_to_num((values - mean) / std)
+        support = np.maximum(deviation * towards, 0.0)
+        scores = support * forest.feature_importances_[None, :]
+        return base.prediction_frame(
+            features.index, classes[winner], probabilities[rows, winner],
+            base.top_features(scores, names))

@@ -1,0 +1,176 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Real, labelled series for training and evaluating the classifier.
+
+The public traces carry no per-workload training / inference / serving
+label, so each series is labelled by its source:
+
+``alibaba_genai`` -> serving
+    The Stable Diffusion serving pods of Alibaba's GenAI trace
+    (``alibaba_genai_serving_2026_dev``): per-pod GPU duty cycle, GPU memory
+    in bytes (turned into a percentage of a 48 GiB device: the largest
+    reading is 50.6 GB) and container memory as a fraction (turned into a
+    percentage), about one sample a minute for up to 22.8 h. One pod is
+    one workload on one GPU.
+
+``zeus`` -> training
+    The Zeus training runs (``zeus_gpu_power_profiles``): each row of
+    ``summary_power_<gpu>.csv`` is a single-GPU training run with its
+    measured average power at a power limit and its epoch time. The trace
+    has no time series, so the series is built around those measurements:
+    accelerator power at the measured average with a validation dip at
+    every epoch boundary, sampled every 30 s, for the number of epochs
+    ``summary_train.csv`` gives to reach the target accuracy (capped at a
+    day). Runs of one dataset/model/batch/optimizer form one group, so
+    that the same job at another power limit is never in both the train
+    and the test folds.
+
+Helios, Philly, AcmeTrace and the PAI mini-batch files describe clusters or
+give distributions, not one workload's telemetry; they feed the
+parameters of :mod:`.synthetic` instead.
+
+These functions read files; they are for the training command, tests and
+evaluation, never for the service's request path.
+"""
+
+import numpy as np
+import pandas as pd
+
+from kcloud_analyzer.common import metrics
+
+ALIBABA_FOLDER = 'alibaba_genai_serving_2026_dev'
+ZEUS_FOLDER = 'zeus_gpu_power_profiles'
+
+#: Device memory assumed for the Alibaba pods' GPUs (48 GiB).
+ALIBABA_GPU_MEMORY_BYTES = 48 * 2 ** 30
+
+_ALIBABA_FILES = (
+    ('pod_gpu_duty_cycle_anon.csv.gz', metrics.GPU_UTILIZATION, 1.0),
+    ('pod_gpu_memory_used_bytes_anon.csv.gz', metrics.GPU_MEMORY_UTILIZATION,
+     100.0 / ALIBABA_GPU_MEMORY_BYTES),
+    ('pod_memory_util_anon.csv.gz', metrics.MEMORY_UTILIZATION, 100.0),
+)
+
+_ZEUS_GPUS = ('a40', 'v100', 'rtx6000', 'p100')
+_ZEUS_STEP_S = 30.0
+_ZEUS_MAX_SECONDS = 86400.0
+
+
+def alibaba_serving(data_dir, min_samples=60, max_pods=None):
+    """Usage and workloads of the Alibaba GenAI serving pods.
+
+    :param data_dir: the shared data folder
+        (:func:`kcloud_analyzer.common.datasets.data_dir`).
+    :param min_samples: pods with fewer GPU samples are left out (a pod
+        seen for a few minutes says nothing about its class).
+    :param max_pods: keep only the first pods (sorted by id), for tests.
+    :returns: ``(workloads, usage)`` in the offline shapes, ``type`` set to
+        ``serving``.
+    """
+    folder = data_dir / ALIBABA_FOLDER
+    frames = []
+    for name, metric, scale in _ALIBABA_FILES:
+        raw = pd.read_csv(folder / name)
+        frames.append(pd.DataFrame({
+            'workload_id': raw['container_ip'].astype(str),
+            'timestamp': pd.to_datetime(raw['timestamp_anon'], unit='s',
+                                        utc=True),
+            'metric': metric,
+            'value': raw['value'].to_numpy(dtype=float) * scale,
+        }))
+    usage = pd.concat(frames, ignore_index=True)
+    gpu_samples = usage[usage['metric'] == metrics.GPU_UTILIZATION].groupby(
+        'workload_id').size()
+    pods = np.sort(gpu_samples[gpu_samples >= min_samples].index.to_numpy(
+        dtype=str))
+    if max_pods is not None:
+        pods = pods[:max_pods]
+    usage = usage[usage['workload_id'].isin(pods)].reset_index(drop=True)
+    workloads = pd.DataFrame({
+        'workload_id': pods.astype(object),
+        'type': 'serving',
+        'cpu_cores': np.nan,
+        'memory_gb': np.nan,
+        'gpu_count': 1,
+        'npu_count': 0,
+        'accelerator': 'gpu',
+        'project_id': 'alibaba-genai',
+    })
+    return workloads, usage
+
+
+def zeus_training_runs(data_dir):
+    """The Zeus runs with their measured power and epoch count.
+
+    :returns: a DataFrame with ``gpu``, ``dataset``, ``network``,
+        ``batch_size``, ``optimizer``, ``power_limit``, ``time_per_epoch``,
+        ``average_power``, ``epochs`` (median epochs to target over the
+        recorded runs) and ``group``.
+    """
+    folder = data_dir / ZEUS_FOLDER
+    power = pd.concat([
+        pd.read_csv(folder / f'summary_power_{gpu}.csv').assign(gpu=gpu)
+        for gpu in _ZEUS_GPUS], ignore_index=True)
+    keys = ['dataset', 'network', 'batch_size', 'optimizer']
+    epochs = (pd.read_csv(folder / 'summary_train.csv')
+              .groupby(keys)['target_epoch'].median().rename('epochs'))
+    runs = power.join(epochs, on=keys)
+    runs['epochs'] = runs['epochs'].fillna(
+        runs['epochs'].median()).clip(lower=1)
+    runs['group'] = 'zeus:' + runs[keys].astype(str).agg('/'.join, axis=1)
+    return runs.reset_index(drop=True)
+
+
+def zeus_training_usage(runs, rng, start_s=1.6e9):
+    """Accelerator power series built around the Zeus measurements.
+
+    The average over each epoch is the measured ``average_power``: a dip to
+    40 % for the last 5 % of an epoch (validation) is paid back over the
+    rest of it.
+
+    :returns: ``(workloads, usage)`` in the offline shapes, ``type`` set to
+        ``training``; workload ids are ``zeus-<row>``.
+    """
+    duration = np.minimum(runs['epochs'].to_numpy() *
+                          runs['time_per_epoch'].to_numpy(),
+                          _ZEUS_MAX_SECONDS)
+    duration = np.maximum(duration, 10 * _ZEUS_STEP_S)
+    lengths = np.floor(duration / _ZEUS_STEP_S).astype(int) + 1
+    row = np.repeat(np.arange(len(runs)), lengths)
+    offsets = np.arange(len(row)) - np.repeat(np.cumsum(lengths) - lengths,
+                                              lengths)
+    seconds = offsets * _ZEUS_STEP_S
+    epoch = runs['time_per_epoch'].to_numpy()[row]
+    average = runs['average_power'].to_numpy()[row]
+    dip_share, dip_level = 0.05, 0.4
+    busy_level = (1 - dip_share * dip_level) / (1 - dip_share)
+    in_dip = np.mod(seconds, epoch) > (1 - dip_share) * epoch
+    watts = average * np.where(in_dip, dip_level, busy_level)
+    watts = watts * rng.normal(1.0, 0.03, len(watts))
+    ids = np.array([f'zeus-{i}' for i in range(len(runs))], dtype=object)
+    usage = pd.DataFrame({
+        'workload_id': ids[row],
+        'timestamp': pd.to_datetime(start_s + seconds, unit='s', utc=True),
+        'metric': metrics.ACCELERATOR_POWER_WATTS,
+        'value': watts,
+    })
+    workloads = pd.DataFrame({
+        'workload_id': ids,
+        'type': 'training',
+        'cpu_cores': np.nan,
+        'memory_gb': np.nan,
+        'gpu_count': 1,
+        'npu_count': 0,
+        'accelerator': runs['gpu'].str.upper().to_numpy(),
+        'project_id': 'zeus',
+    })
+    return workloads, usage

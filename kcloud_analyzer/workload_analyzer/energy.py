@@ -1,0 +1,276 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Energy profile of workloads: energy, power, attribution and pattern.
+
+Integration
+    Energy is the trapezoid integral of power over time between
+    consecutive samples, so irregular sampling is handled exactly for a
+    piecewise-linear power curve. An interval longer than the *maximum
+    gap* is not integrated: nobody knows what the power was, so it is
+    reported as ``gap_hours`` and left out of ``energy_kwh``.
+    ``estimated_energy_kwh`` fills the gaps at the average power of the
+    covered time, for the cost model that must charge something. The
+    maximum gap defaults to :data:`~kcloud_analyzer.workload_analyzer.
+    stats.GAP_FACTOR` (3) times the row's median sampling interval: one
+    lost sample is bridged, two or more in a row make a gap.
+
+Attribution
+    :func:`attribute_host_power` splits the power of a host measured by its
+    BMC (IPMI/DCMI) between the workloads on it: each workload's own
+    accelerator power (DCGM, NPU exporters) goes to it directly; what is
+    left of the host's power is shared by allocated CPU cores, and the part
+    of it that is the platform's idle baseline is reported apart
+    (``idle_w``) instead of being dropped.
+
+Power pattern
+    ``steady``, ``periodic``, ``bursty`` or ``idle-dominated`` decided by
+    :func:`power_pattern` from figures that are returned with it as the
+    evidence.
+"""
+
+import numpy as np
+import pandas as pd
+
+from kcloud_analyzer.common import metrics
+from kcloud_analyzer.workload_analyzer import stats
+
+JOULES_PER_KWH = 3.6e6
+
+#: Coefficient of variation at or below which power is ``steady``.
+STEADY_MAX_COV = 0.10
+#: Share of the spectral power in the dominant period at or above which
+#: power is ``periodic``.
+PERIODIC_MIN_STRENGTH = 0.30
+#: A sample is near idle when it is within this fraction of the dynamic
+#: range (p95 - p5) above the series' own p5.
+NEAR_IDLE_RANGE_FRACTION = 0.10
+#: The dynamic range must be at least this fraction of p95 for "near
+#: idle" to mean anything (a flat series is steady, not idle).
+IDLE_MIN_RANGE_FRACTION = 0.20
+#: Share of near-idle samples at or above which power is idle-dominated.
+IDLE_DOMINATED_MIN_SHARE = 0.50
+
+PATTERNS = ('steady', 'periodic', 'bursty', 'idle-dominated')
+
+
+def integrate(times, watts, max_gap_s=None):
+    """Integrate power over time, row by row, with the maximum-gap rule.
+
+    :param times: seconds, ``(n, m)`` NaN-padded or a shared ``(m,)`` axis.
+    :param watts: ``(n, m)`` power samples, NaN where not measured.
+    :param max_gap_s: scalar or ``(n,)``; None for the default rule.
+    :returns: dict of ``(n,)`` arrays: ``energy_j`` (covered intervals
+        only), ``covered_s``, ``gap_s`` and ``average_power_w``.
+    """
+    steps = stats.intervals(times)
+    if max_gap_s is None:
+        max_gap_s = stats.GAP_FACTOR * stats.median_interval(times)
+    max_gap = np.asarray(max_gap_s, dtype=np.float64)
+    if (times.ndim == 1 and max_gap.ndim == 0
+            and not np.isnan(watts).any()):
+        return _integrate_shared_axis(steps, watts, max_gap)
+    if max_gap.ndim == 1:
+        max_gap = max_gap[:, None]
+    start, end = watts[:, :-1], watts[:, 1:]
+    with np.errstate(invalid='ignore'):
+        covered = ((steps <= max_gap) & ~np.isnan(start) & ~np.isnan(end))
+    known = ~np.isnan(np.broadcast_to(steps, covered.shape))
+    trapezoids = np.where(covered, (start + end) * 0.5 * steps, 0.0)
+    energy = trapezoids.sum(axis=1, dtype=np.float64)
+    covered_s = np.where(covered, steps, 0.0).sum(axis=1, dtype=np.float64)
+    gap_s = np.where(known & ~covered, steps, 0.0).sum(axis=1,
+                                                       dtype=np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        average = np.where(covered_s > 0, energy / covered_s, np.nan)
+    return {'energy_j': np.where(covered_s > 0, energy, np.nan),
+            'covered_s': covered_s, 'gap_s': gap_s,
+            'average_power_w': average}
+
+
+def _integrate_shared_axis(steps, watts, max_gap):
+    """:func:`integrate` for full rows on one time axis.
+
+    Every row then has the same covered intervals, and the sum of the
+    trapezoids is a product with one weight per sample: half of each
+    covered interval that the sample bounds.
+    """
+    rows = watts.shape[0]
+    covered = steps <= max_gap
+    half_steps = np.where(covered, steps * 0.5, 0.0)
+    weights = np.zeros(watts.shape[1])
+    weights[:-1] += half_steps
+    weights[1:] += half_steps
+    covered_s = float(half_steps.sum() * 2.0)
+    gap_s = float(np.where(covered, 0.0, steps).sum())
+    energy = watts @ weights.astype(watts.dtype)
+    energy = energy.astype(np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        average = energy / covered_s if covered_s > 0 else np.nan
+    return {'energy_j': energy if covered_s > 0 else np.full(rows, np.nan),
+            'covered_s': np.full(rows, covered_s),
+            'gap_s': np.full(rows, gap_s),
+            'average_power_w': np.broadcast_to(average, (rows,)).copy()}
+
+
+def power_pattern(values, step_s, n=None):
+    """Classify the shape of each row of power samples.
+
+    Rules, first match wins: ``steady`` when the coefficient of variation
+    is at most :data:`STEADY_MAX_COV`; ``idle-dominated`` when the series
+    has a real dynamic range and at least half of its samples sit near its
+    own idle level; ``periodic`` when one period carries at least
+    :data:`PERIODIC_MIN_STRENGTH` of the variance; ``bursty`` otherwise.
+
+    :returns: ``(pattern, evidence)``: an object array of pattern names
+        (None without samples) and a dict of the figures used.
+    """
+    n = stats.counts(values) if n is None else n
+    row_mean = stats.mean(values, n)
+    row_std = stats.std(values, row_mean, n)
+    p5, p95 = stats.quantiles(values, [0.05, 0.95], n)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        cov = np.where(row_mean > 0, row_std / row_mean, np.nan)
+        dynamic_range = p95 - p5
+        near_idle = stats.share_below(
+            values, (p5 + NEAR_IDLE_RANGE_FRACTION * dynamic_range)[:, None],
+            n)
+        has_range = dynamic_range >= IDLE_MIN_RANGE_FRACTION * p95
+    period, strength = stats.periodicity(values, step_s, n, row_mean)
+    steady = cov <= STEADY_MAX_COV
+    idle = ~steady & has_range & (near_idle >= IDLE_DOMINATED_MIN_SHARE)
+    periodic = ~steady & ~idle & (strength >= PERIODIC_MIN_STRENGTH)
+    pattern = np.full(len(n), 'bursty', dtype=object)
+    pattern[periodic] = 'periodic'
+    pattern[idle] = 'idle-dominated'
+    pattern[steady] = 'steady'
+    pattern[n == 0] = None
+    evidence = {
+        'power_cov': cov,
+        'power_near_idle_share': np.where(has_range, near_idle, 0.0),
+        'power_periodicity_strength': strength,
+        'power_dominant_period_s': period,
+        'idle_power_w': p5,
+    }
+    return pattern, evidence
+
+
+def energy_profile(series, max_gap_s=None):
+    """Compute the energy profile of every workload in ``series``.
+
+    The workload's power is ``power_watts`` (host power already attributed
+    to it, see :func:`attribute_host_power`) when reported, otherwise its
+    ``accelerator_power_watts`` alone; ``power_source`` says which
+    (``host``, ``accelerator`` or None when neither was reported, in which
+    case every figure is NaN).
+
+    :returns: a DataFrame indexed by workload_id with ``power_source``,
+        ``energy_kwh``, ``estimated_energy_kwh``, ``coverage``,
+        ``gap_hours``, ``average_power_w``, ``peak_power_w``,
+        ``accelerator_energy_kwh``, ``idle_power_w``,
+        ``idle_energy_share`` (share of the energy that the idle level
+        alone accounts for), ``power_pattern`` and its evidence columns
+        (see :func:`power_pattern`).
+    """
+    rows = len(series)
+    index = pd.Index(series.workload_ids, name='workload_id')
+    result = {name: np.full(rows, np.nan) for name in (
+        'energy_kwh', 'estimated_energy_kwh', 'coverage', 'gap_hours',
+        'average_power_w', 'peak_power_w', 'accelerator_energy_kwh',
+        'idle_power_w', 'idle_energy_share', 'power_cov',
+        'power_near_idle_share', 'power_periodicity_strength',
+        'power_dominant_period_s')}
+    result['power_source'] = np.full(rows, None, dtype=object)
+    result['power_pattern'] = np.full(rows, None, dtype=object)
+
+    accelerator = series.block(metrics.ACCELERATOR_POWER_WATTS)
+    if accelerator is not None:
+        result['accelerator_energy_kwh'] = integrate(
+            accelerator.times, accelerator.values,
+            max_gap_s)['energy_j'] / JOULES_PER_KWH
+
+    for source, metric in (('accelerator', metrics.ACCELERATOR_POWER_WATTS),
+                           ('host', metrics.POWER_WATTS)):
+        block = series.block(metric)
+        if block is None:
+            continue
+        n = stats.counts(block.values)
+        selected = np.flatnonzero(n > 0)
+        if selected.size == 0:
+            continue
+        block = block.rows(selected) if selected.size < rows else block
+        integral = integrate(block.times, block.values, max_gap_s)
+        pattern, evidence = power_pattern(
+            block.values, stats.median_interval(block.times), n[selected])
+        energy_j = integral['energy_j']
+        covered_s = integral['covered_s']
+        gap_s = integral['gap_s']
+        average = integral['average_power_w']
+        with np.errstate(invalid='ignore', divide='ignore'):
+            coverage = covered_s / (covered_s + gap_s)
+            idle_share = np.minimum(
+                evidence['idle_power_w'] * covered_s / energy_j, 1.0)
+        # The host series, when present, overwrites the accelerator one:
+        # it includes the accelerators and the rest of the platform.
+        result['power_source'][selected] = source
+        result['power_pattern'][selected] = pattern
+        result['energy_kwh'][selected] = energy_j / JOULES_PER_KWH
+        result['estimated_energy_kwh'][selected] = (
+            energy_j + gap_s * np.nan_to_num(average)) / JOULES_PER_KWH
+        result['coverage'][selected] = coverage
+        result['gap_hours'][selected] = gap_s / 3600.0
+        result['average_power_w'][selected] = average
+        result['peak_power_w'][selected] = stats.maximum(block.values)
+        result['idle_energy_share'][selected] = idle_share
+        for name, values in evidence.items():
+            result[name][selected] = values
+    return pd.DataFrame(result, index=index)
+
+
+def attribute_host_power(frame):
+    """Share host power between the workloads running on each host.
+
+    :param frame: one row per workload (and per instant, when a
+        ``timestamp`` column is present) with ``host_id``, ``cpu_cores``
+        (allocated), ``accelerator_watts`` (the workload's own accelerators,
+        0 without any), ``host_watts`` (the BMC reading of its host) and
+        ``host_idle_watts`` (the host's platform power at idle, without
+        accelerators).
+    :returns: a DataFrame on the same index with ``accelerator_w``,
+        ``cpu_share`` (of the host's allocated cores), ``idle_w``,
+        ``dynamic_w`` and ``total_w`` (their sum). Over the workloads of a
+        host, ``total_w`` adds up to the host's power whenever the host
+        draws at least what its accelerators draw.
+    """
+    keys = ['host_id'] + (['timestamp'] if 'timestamp' in frame else [])
+    grouped = frame.groupby(keys, sort=False)
+    cores = frame['cpu_cores'].astype(float)
+    accelerator = frame['accelerator_watts'].astype(float).fillna(0.0)
+    host_cores = grouped['cpu_cores'].transform('sum').astype(float)
+    host_accelerators = accelerator.groupby(
+        [frame[k] for k in keys], sort=False).transform('sum')
+    with np.errstate(invalid='ignore', divide='ignore'):
+        share = np.where(host_cores > 0, cores / host_cores, np.nan)
+    # What the host draws besides its accelerators: the platform (CPUs,
+    # memory, fans, power-supply losses), idle baseline first.
+    platform = np.maximum(frame['host_watts'].astype(float)
+                          - host_accelerators, 0.0)
+    idle = np.minimum(frame['host_idle_watts'].astype(float), platform)
+    dynamic = platform - idle
+    result = pd.DataFrame({
+        'accelerator_w': accelerator,
+        'cpu_share': share,
+        'idle_w': share * idle,
+        'dynamic_w': share * dynamic,
+    }, index=frame.index)
+    result['total_w'] = (result['accelerator_w'] + result['idle_w']
+                         + result['dynamic_w'])
+    return result

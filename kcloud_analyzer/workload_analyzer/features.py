@@ -1,0 +1,156 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Classifier features, built from the resource and energy profiles.
+
+The accelerator figures use the GPU metrics when the workload reported
+them and the NPU metrics otherwise, so one model serves both kinds of
+device. A feature the workload's telemetry cannot give is NaN; the
+classifiers handle NaN themselves (no made-up zeros).
+
+=========================  ==================================================
+feature                    meaning
+=========================  ==================================================
+accel_util_mean            mean accelerator utilisation, %
+accel_util_p50             median accelerator utilisation, %
+accel_util_p95             95th percentile of accelerator utilisation, %
+accel_util_std             standard deviation of accelerator utilisation
+accel_util_idle_share      share of samples with accelerator below 5 %
+accel_memory_mean          mean accelerator memory utilisation, %
+accel_memory_std           standard deviation of accelerator memory
+util_to_memory             accel_util_mean / accel_memory_mean: low for a
+                           model kept resident and used now and then
+memory_util_mean           mean host memory utilisation, %
+memory_util_std            standard deviation of host memory utilisation
+cpu_util_mean              mean CPU utilisation, %
+burstiness                 (std - mean) / (std + mean) of the main metric
+peak_to_mean               p95 / mean of the main metric
+periodicity_strength       variance share of the dominant period
+dominant_period_log10_s    log10 of the dominant period in seconds
+diurnal_strength           variance share explained by the hour of day
+observed_hours_log10       log10(1 + hours between first and last sample)
+accelerator_count          allocated GPUs + NPUs
+multi_node                 1 when more accelerators than one host holds (8)
+network_log10_bytes_per_s  log10(1 + mean rx + mean tx)
+network_rx_share           rx / (rx + tx)
+disk_read_share            read / (read + write)
+power_cov                  coefficient of variation of power
+power_near_idle_share      share of power samples near the idle level
+=========================  ==================================================
+"""
+
+import numpy as np
+import pandas as pd
+
+from kcloud_analyzer.common import metrics
+from kcloud_analyzer.workload_analyzer import energy
+from kcloud_analyzer.workload_analyzer import profile
+
+FEATURES = (
+    'accel_util_mean', 'accel_util_p50', 'accel_util_p95', 'accel_util_std',
+    'accel_util_idle_share', 'accel_memory_mean', 'accel_memory_std',
+    'util_to_memory', 'memory_util_mean', 'memory_util_std',
+    'cpu_util_mean', 'burstiness', 'peak_to_mean', 'periodicity_strength',
+    'dominant_period_log10_s', 'diurnal_strength', 'observed_hours_log10',
+    'accelerator_count', 'multi_node', 'network_log10_bytes_per_s',
+    'network_rx_share', 'disk_read_share', 'power_cov',
+    'power_near_idle_share',
+)
+
+#: Accelerators one host holds; more than this means several nodes.
+ACCELERATORS_PER_HOST = 8
+
+
+def _column(frame, metric, figure):
+    return frame[profile.column(metric, figure)].to_numpy(dtype=float)
+
+
+def _accelerator(frame, figure, gpu_metric, npu_metric):
+    gpu = _column(frame, gpu_metric, figure)
+    npu = _column(frame, npu_metric, figure)
+    has_gpu = _column(frame, gpu_metric, 'count') > 0
+    return np.where(has_gpu, gpu, npu)
+
+
+def _ratio(numerator, denominator):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def build(resource_profile, energy_profile):
+    """Build the feature frame (columns :data:`FEATURES`).
+
+    :param resource_profile: output of
+        :func:`~kcloud_analyzer.workload_analyzer.profile.resource_profile`.
+    :param energy_profile: output of
+        :func:`~kcloud_analyzer.workload_analyzer.energy.energy_profile`,
+        same index.
+    """
+    rp = resource_profile
+    util = {figure: _accelerator(rp, figure, metrics.GPU_UTILIZATION,
+                                 metrics.NPU_UTILIZATION)
+            for figure in ('mean', 'p50', 'p95', 'std', 'idle_share')}
+    memory = {figure: _accelerator(rp, figure,
+                                   metrics.GPU_MEMORY_UTILIZATION,
+                                   metrics.NPU_MEMORY_UTILIZATION)
+              for figure in ('mean', 'std')}
+    rx = _column(rp, metrics.NETWORK_RX_BYTES_PER_S, 'mean')
+    tx = _column(rp, metrics.NETWORK_TX_BYTES_PER_S, 'mean')
+    read = _column(rp, metrics.DISK_READ_BYTES_PER_S, 'mean')
+    write = _column(rp, metrics.DISK_WRITE_BYTES_PER_S, 'mean')
+    accelerators = (rp['gpus_allocated'].to_numpy(dtype=float)
+                    + rp['npus_allocated'].to_numpy(dtype=float))
+    period = rp['dominant_period_s'].to_numpy(dtype=float)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        period_log = np.log10(period)
+        network_log = np.log10(1.0 + rx + tx)
+    frame = pd.DataFrame({
+        'accel_util_mean': util['mean'],
+        'accel_util_p50': util['p50'],
+        'accel_util_p95': util['p95'],
+        'accel_util_std': util['std'],
+        'accel_util_idle_share': util['idle_share'],
+        'accel_memory_mean': memory['mean'],
+        'accel_memory_std': memory['std'],
+        'util_to_memory': _ratio(util['mean'], memory['mean']),
+        'memory_util_mean': _column(rp, metrics.MEMORY_UTILIZATION, 'mean'),
+        'memory_util_std': _column(rp, metrics.MEMORY_UTILIZATION, 'std'),
+        'cpu_util_mean': _column(rp, metrics.CPU_UTILIZATION, 'mean'),
+        'burstiness': rp['burstiness'].to_numpy(dtype=float),
+        'peak_to_mean': rp['peak_to_mean'].to_numpy(dtype=float),
+        'periodicity_strength': rp['periodicity_strength'].to_numpy(
+            dtype=float),
+        'dominant_period_log10_s': period_log,
+        'diurnal_strength': rp['diurnal_strength'].to_numpy(dtype=float),
+        'observed_hours_log10': np.log10(
+            1.0 + rp['observed_hours'].to_numpy(dtype=float)),
+        'accelerator_count': accelerators,
+        'multi_node': np.where(np.isnan(accelerators), np.nan,
+                               (accelerators > ACCELERATORS_PER_HOST)
+                               .astype(float)),
+        'network_log10_bytes_per_s': network_log,
+        'network_rx_share': _ratio(rx, rx + tx),
+        'disk_read_share': _ratio(read, read + write),
+        'power_cov': energy_profile['power_cov'].to_numpy(dtype=float),
+        'power_near_idle_share': energy_profile[
+            'power_near_idle_share'].to_numpy(dtype=float),
+    }, index=rp.index)
+    return frame[list(FEATURES)]
+
+
+def analyze(series, workloads=None, max_gap_s=None):
+    """Profiles and features of every workload in one call.
+
+    :returns: ``(resource_profile, energy_profile, features)``.
+    """
+    resources = profile.resource_profile(series, workloads)
+    energies = energy.energy_profile(series, max_gap_s)
+    return resources, energies, build(resources, energies)

@@ -1,0 +1,109 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Dense, padded 2-D blocks of telemetry: one row per workload.
+
+Everything in the workload analyzer works on whole blocks at once (numpy
+over a ``workloads x samples`` array), never on one workload at a time.
+Rows shorter than the longest one are padded with NaN at the end; a NaN
+value inside a row is a sample that was not measured.
+"""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricBlock:
+    """Samples of one metric for many workloads.
+
+    ``times`` holds seconds since the epoch, either ``(n, m)`` (padded with
+    NaN like ``values``) or ``(m,)`` when every workload was sampled at the
+    same instants. ``values`` is ``(n, m)``, NaN where there is no sample.
+    Samples in a row are in time order.
+    """
+
+    times: np.ndarray
+    values: np.ndarray
+
+    @property
+    def times_2d(self):
+        if self.times.ndim == 2:
+            return self.times
+        return np.broadcast_to(self.times, self.values.shape)
+
+    def rows(self, index):
+        """The block restricted to the workloads at ``index``."""
+        times = self.times[index] if self.times.ndim == 2 else self.times
+        return MetricBlock(times=times, values=self.values[index])
+
+
+@dataclasses.dataclass(frozen=True)
+class SeriesSet:
+    """The telemetry of a set of workloads, one :class:`MetricBlock` each
+    metric that at least one of them reported."""
+
+    workload_ids: np.ndarray
+    blocks: dict
+
+    def __len__(self):
+        return len(self.workload_ids)
+
+    def block(self, metric):
+        """The block of ``metric`` or None when no workload reported it."""
+        return self.blocks.get(metric)
+
+    def rows(self, index):
+        return SeriesSet(
+            workload_ids=self.workload_ids[index],
+            blocks={m: b.rows(index) for m, b in self.blocks.items()})
+
+
+def from_usage(usage, workload_ids=None):
+    """Build a :class:`SeriesSet` from long-form usage.
+
+    :param usage: DataFrame with ``workload_id``, ``timestamp`` (datetime64
+        UTC), ``metric`` and ``value`` columns, as returned by
+        :func:`kcloud_analyzer.common.offline.load_usage`.
+    :param workload_ids: the row order wanted; workloads without usage get
+        all-NaN rows. Defaults to the workloads seen in ``usage``, sorted.
+    """
+    if workload_ids is None:
+        workload_ids = np.sort(usage['workload_id'].unique().astype(str))
+    workload_ids = np.asarray(workload_ids, dtype=object)
+    n = len(workload_ids)
+    row_of = pd.Index(workload_ids)
+    seconds = (usage['timestamp'].astype('datetime64[ns, UTC]')
+               .astype('int64').to_numpy() / 1e9)
+    frame = pd.DataFrame({
+        'row': row_of.get_indexer(usage['workload_id'].astype(object)),
+        'metric': usage['metric'].to_numpy(),
+        'time': seconds,
+        'value': usage['value'].to_numpy(dtype=float),
+    })
+    frame = frame[frame['row'] >= 0]
+    # A duplicated (workload, metric, time) sample is a redelivery: the
+    # last value read wins, as in the rollups.
+    frame = frame.drop_duplicates(['row', 'metric', 'time'], keep='last')
+    frame = frame.sort_values(['metric', 'row', 'time'], kind='stable')
+    blocks = {}
+    for metric, group in frame.groupby('metric', sort=False):
+        rows = group['row'].to_numpy()
+        columns = group.groupby('row', sort=False).cumcount().to_numpy()
+        width = int(columns.max()) + 1
+        times = np.full((n, width), np.nan)
+        values = np.full((n, width), np.nan)
+        times[rows, columns] = group['time'].to_numpy()
+        values[rows, columns] = group['value'].to_numpy()
+        blocks[metric] = MetricBlock(times=times, values=values)
+    return SeriesSet(workload_ids=workload_ids, blocks=blocks)

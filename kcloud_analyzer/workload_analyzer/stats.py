@@ -1,0 +1,272 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Row-wise statistics over NaN-padded ``workloads x samples`` arrays.
+
+numpy's ``nan*`` functions are slow on large blocks, so each function
+takes a fast path when the block has no NaN (the common case for regular
+telemetry) and otherwise works from counts and sorted rows. Rows with no
+sample give NaN, never zero: a metric that was not measured stays missing.
+"""
+
+import numpy as np
+import scipy.fft
+
+#: An interval longer than this many times the row's median sampling
+#: interval is a gap (two or more samples missing in a row).
+GAP_FACTOR = 3.0
+
+SECONDS_PER_DAY = 86400.0
+HOURS_PER_DAY = 24
+
+
+def counts(values):
+    return np.count_nonzero(~np.isnan(values), axis=1)
+
+
+def _dense(values, n):
+    """True when no row has a missing sample (the fast paths apply)."""
+    return bool(values.shape[1] == 0 or (n == values.shape[1]).all())
+
+
+def _safe_divide(numerator, denominator):
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def mean(values, n=None):
+    if n is None:
+        n = counts(values)
+    if _dense(values, n):
+        total = values.sum(axis=1, dtype=np.float64)
+    else:
+        total = np.nansum(values, axis=1, dtype=np.float64)
+    return _safe_divide(total, n)
+
+
+def std(values, row_mean=None, n=None):
+    """Population standard deviation of each row."""
+    if n is None:
+        n = counts(values)
+    if row_mean is None:
+        row_mean = mean(values, n)
+    deviation = values - row_mean[:, None].astype(values.dtype)
+    if not _dense(values, n):
+        deviation = np.where(np.isnan(deviation), 0, deviation)
+    squares = np.einsum('ij,ij->i', deviation, deviation).astype(np.float64)
+    return np.sqrt(_safe_divide(squares, n))
+
+
+def maximum(values):
+    """Row maxima ignoring NaN, NaN for an empty row (no warning)."""
+    if values.shape[1] == 0:
+        return np.full(values.shape[0], np.nan)
+    return np.fmax.reduce(values, axis=1).astype(np.float64)
+
+
+def _dense_quantiles(values, qs):
+    """Quantiles of full rows by successive single-pivot partitions.
+
+    numpy's partition is several times slower with several pivots than
+    with one, so the largest quantile is placed first and each smaller one
+    is then found in the part of the row left of the previous pivot, which
+    holds exactly the smaller order statistics.
+    """
+    width = values.shape[1]
+    positions = qs * (width - 1)
+    result = np.empty((len(qs), values.shape[0]))
+    # One private copy, then partitions in place on views of it.
+    part = values.copy()
+    limit = width
+    found = {}
+    for index in np.argsort(-positions, kind='stable'):
+        low = int(np.floor(positions[index]))
+        fraction = positions[index] - low
+        if low not in found:
+            part = part[:, :limit]
+            part.partition(low, axis=1)
+            above = (np.min(part[:, low + 1:limit], axis=1)
+                     if low + 1 < limit else part[:, low])
+            found[low] = (part[:, low].astype(np.float64),
+                          above.astype(np.float64))
+            limit = low + 1
+        at_low, above = found[low]
+        result[index] = at_low + (above - at_low) * fraction
+    return result
+
+
+def quantiles(values, qs, n=None):
+    """Row quantiles with linear interpolation (numpy's default method).
+
+    :returns: an array ``(len(qs), rows)``.
+    """
+    qs = np.asarray(qs, dtype=np.float64)
+    rows, width = values.shape
+    if width == 0:
+        return np.full((len(qs), rows), np.nan)
+    if n is None:
+        n = counts(values)
+    if _dense(values, n):
+        return _dense_quantiles(values, qs)
+    # NaN sorts last, so the first n[i] entries of each sorted row are its
+    # samples.
+    ordered = np.sort(values, axis=1)
+    positions = qs[:, None] * np.maximum(n - 1, 0)[None, :]
+    low = np.floor(positions).astype(np.intp)
+    high = np.ceil(positions).astype(np.intp)
+    fraction = positions - low
+    row_index = np.arange(rows)[None, :]
+    result = (ordered[row_index, low] * (1 - fraction)
+              + ordered[row_index, high] * fraction).astype(np.float64)
+    result[:, n == 0] = np.nan
+    return result
+
+
+def share_below(values, threshold, n=None):
+    """Share of each row's samples strictly below ``threshold``."""
+    if n is None:
+        n = counts(values)
+    below = np.count_nonzero(values < threshold, axis=1)
+    return _safe_divide(below, n)
+
+
+def intervals(times):
+    """Intervals between consecutive samples, NaN next to padding."""
+    return np.diff(times, axis=-1)
+
+
+def median_interval(times):
+    """Median sampling interval of each row (or of a shared 1-D axis)."""
+    steps = intervals(times)
+    if steps.ndim == 1:
+        return np.float64(np.median(steps)) if steps.size else np.nan
+    return quantiles(steps, [0.5])[0]
+
+
+def span(times):
+    """Seconds from the first to the last sample of each row."""
+    if times.ndim == 1:
+        return np.float64(times[-1] - times[0]) if times.size else np.nan
+    return maximum(times) - np.fmin.reduce(times, axis=1)
+
+
+def centred(values, row_mean, n):
+    """Rows minus their mean, missing samples at 0 (adding no variance)."""
+    deviation = values - row_mean[:, None].astype(values.dtype)
+    if _dense(values, n):
+        return deviation
+    return np.where(np.isnan(deviation), 0, deviation).astype(
+        values.dtype, copy=False)
+
+
+def periodicity(values, step_s, n=None, row_mean=None):
+    """Dominant period of each row and the share of variance it explains.
+
+    The row is treated as evenly sampled every ``step_s`` seconds (its
+    median interval); missing samples are set to the row mean so they add
+    no variance. Periods longer than half the observed span are ignored:
+    one cycle is not a period.
+
+    :returns: ``(period_s, strength)`` arrays, strength in [0, 1] being the
+        spectral power of the peak bin and its two neighbours over the
+        total spectral power without the mean.
+    """
+    rows, width = values.shape
+    if n is None:
+        n = counts(values)
+    if row_mean is None:
+        row_mean = mean(values, n)
+    if width < 4:
+        return np.full(rows, np.nan), np.full(rows, np.nan)
+    spectrum = scipy.fft.rfft(centred(values, row_mean, n), axis=1,
+                              workers=-1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2
+    del spectrum
+    power[:, 0] = 0.0
+    total = power.sum(axis=1, dtype=np.float64)
+    # Bin k has the period width * step / k; keep periods of at most half
+    # the row's own span.
+    min_bin = np.ceil(2.0 * width / np.maximum(n, 1)).astype(np.intp)
+    if (min_bin == min_bin[0]).all():
+        peak = min_bin[0] + np.argmax(power[:, min_bin[0]:], axis=1)
+    else:
+        bins = np.arange(power.shape[1])
+        peak = np.argmax(np.where(bins[None, :] >= min_bin[:, None],
+                                  power, -1.0), axis=1)
+    peak = np.minimum(peak, power.shape[1] - 1)
+    row_index = np.arange(rows)
+    around_peak = power[row_index, peak].astype(np.float64)
+    around_peak += np.where(peak > 1, power[row_index, peak - 1], 0.0)
+    around_peak += np.where(peak + 1 < power.shape[1],
+                            power[row_index,
+                                  np.minimum(peak + 1, power.shape[1] - 1)],
+                            0.0)
+    strength = _safe_divide(around_peak, total)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        period = width * np.asarray(step_s, dtype=np.float64) / peak
+    valid = (total > 0) & (peak > 0) & (n >= 4)
+    return (np.where(valid, period, np.nan),
+            np.where(valid, np.minimum(strength, 1.0), np.nan))
+
+
+def _hour_of_day(times):
+    hours = np.floor(np.mod(times, SECONDS_PER_DAY) / 3600.0)
+    return np.nan_to_num(hours).astype(np.intp)
+
+
+def diurnal_strength(times, values, min_span_s=20 * 3600.0,
+                     n=None, row_mean=None):
+    """Share of a row's variance explained by the hour of day (UTC).
+
+    This is the between-hours variance over the total variance (eta
+    squared of an hour-of-day grouping): near 0 for a series without a
+    daily shape, near 1 when the hour of day sets the level. A row that
+    covers less than ``min_span_s`` gives NaN because a shorter series
+    cannot tell a daily cycle from a trend; so does a constant row.
+    """
+    rows, width = values.shape
+    if n is None:
+        n = counts(values)
+    if row_mean is None:
+        row_mean = mean(values, n)
+    result = np.full(rows, np.nan)
+    if width == 0:
+        return result
+    eligible = (np.broadcast_to(span(times) >= min_span_s, (rows,))
+                & (n > 1))
+    if not eligible.any():
+        return result
+    deviation = centred(values, row_mean, n)
+    if times.ndim == 1:
+        # One time axis for every row: the hourly sums are a product with
+        # a (samples x 24) indicator matrix.
+        indicator = np.zeros((width, HOURS_PER_DAY), dtype=values.dtype)
+        indicator[np.arange(width), _hour_of_day(times)] = 1
+        hour_sum = (deviation @ indicator).astype(np.float64)
+        present = (~np.isnan(values)).astype(values.dtype)
+        hour_count = (present @ indicator).astype(np.float64)
+    else:
+        keys = (np.arange(rows)[:, None] * HOURS_PER_DAY
+                + _hour_of_day(times))
+        present = ~np.isnan(values)
+        size = rows * HOURS_PER_DAY
+        hour_sum = np.bincount(
+            keys[present], weights=deviation[present].astype(np.float64),
+            minlength=size).reshape(rows, HOURS_PER_DAY)
+        hour_count = np.bincount(keys[present], minlength=size).reshape(
+            rows, HOURS_PER_DAY)
+    # With deviations from the row mean, n_h * (mean_h - mean)^2 is
+    # sum_h^2 / n_h.
+    between = np.sum(_safe_divide(hour_sum ** 2, hour_count), axis=1)
+    total = np.einsum('ij,ij->i', deviation, deviation).astype(np.float64)
+    strength = _safe_divide(between, total)
+    result[eligible] = np.minimum(strength[eligible], 1.0)
+    return result
