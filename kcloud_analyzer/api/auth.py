@@ -21,7 +21,7 @@ from oslo_log import log
 LOG = log.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset(['', '/', '/health', '/openapi.json', '/metrics',
-                          '/docs'])
+                          '/docs', '/api', '/api/', '/api/v1', '/api/v1/'])
 PUBLIC_PREFIXES = ('/docs/',)
 
 
