@@ -59,7 +59,8 @@ class CostInputError(ValueError):
     """Workloads or usage that cannot be priced with the given card."""
 
 
-def _hourly_means(usage):
+def hourly_means(usage):
+    """Mean of every metric per (workload_id, hour); metrics as columns."""
     hour = usage['timestamp'].dt.floor('h')
     means = usage.groupby([usage['workload_id'], hour, usage['metric']],
                           sort=False)['value'].mean()
@@ -236,7 +237,7 @@ def compute_costs(workloads, usage, card):
         first = usage.loc[unknown, 'workload_id'].iloc[0]
         raise CostInputError(
             f'usage names workload {first!r} which is not in the workloads')
-    hourly = _hourly_means(usage).join(hourly_energy(usage, card),
+    hourly = hourly_means(usage).join(hourly_energy(usage, card),
                                        how='left')
     frame = hourly.reset_index().merge(
         workloads[['workload_id', 'project_id', 'type', 'cpu_cores',
