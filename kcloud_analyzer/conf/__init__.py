@@ -26,6 +26,7 @@ _MODULES = [
     'cost_model',
     'influxdb',
     'keystone',
+    'notification',
     'workload_classifier',
 ]
 

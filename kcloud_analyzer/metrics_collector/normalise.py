@@ -255,17 +255,18 @@ class CumulativeRates:
         self._last = pd.DataFrame(
             {'timestamp': pd.Series(dtype='float64'),
              'value': pd.Series(dtype='float64')},
-            index=pd.MultiIndex.from_arrays([[], []],
-                                            names=['resource_id', 'source']))
+            index=pd.MultiIndex.from_arrays(
+                [[], [], []], names=['resource_id', 'device', 'source']))
 
     def rates(self, frame):
         """Return ``frame`` (counter rows) with value replaced by its rate.
 
-        Rows without a predecessor are dropped.
+        ``frame`` has columns resource_id, device, source, timestamp and
+        value. Rows without a predecessor are dropped.
         """
         if frame.empty:
             return frame
-        key = ['resource_id', 'source']
+        key = ['resource_id', 'device', 'source']
         previous = self._last.reset_index()
         previous['_previous'] = True
         current = frame.assign(_previous=False)
@@ -287,8 +288,10 @@ class CumulativeRates:
 def normalise_ceilometer(frame, rates, extra_keys=()):
     """Normalise Ceilometer samples to canonical samples.
 
-    ``frame`` has columns resource_id (the instance), source (the meter
-    name), timestamp (epoch seconds), value, vcpus and memory_mb (from the
+    ``frame`` has columns resource_id (the instance), device (the
+    sample's own resource: a disk, an interface; the instance itself for
+    instance meters), source (the meter name), timestamp (epoch seconds),
+    value, vcpus and memory_mb (from the
     sample's resource metadata, NaN when absent). ``rates`` is the
     :class:`CumulativeRates` of the caller, which keeps state between
     batches. Unknown meters, and utilisations whose flavor size is unknown,
@@ -308,7 +311,7 @@ def normalise_ceilometer(frame, rates, extra_keys=()):
     with np.errstate(divide='ignore', invalid='ignore'):
         value = value.where(~memory, value / mapped['memory_mb'] * 100.0)
     mapped = mapped.assign(value=value, metric=mapped['canonical'],
-                           device='', role=VALUE)
+                           role=VALUE)
     mapped = mapped[np.isfinite(mapped['value'].to_numpy(dtype=float))]
     return combine_devices(mapped, extra_keys)
 

@@ -32,14 +32,18 @@ from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import oslo_messaging
 import pandas as pd
+from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
 
-#: database failures that go away by themselves: the batch is requeued
-RETRYABLE_DB_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock)
+#: database failures that go away by themselves: the batch is requeued.
+#: A refused first connection reaches here as SQLAlchemy's
+#: OperationalError, not wrapped by oslo.db.
+RETRYABLE_DB_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                       sa_exc.OperationalError, sa_exc.InterfaceError)
 
 WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
 WORKLOAD_TYPE_METADATA_KEY = 'kcloud:workload_type'
@@ -197,6 +201,7 @@ class CeilometerEndpoint(_SampleEndpoint):
                 # in the metadata
                 'resource_id': str(metadata.get('instance_id') or
                                    sample['resource_id']),
+                'device': str(sample['resource_id']),
                 'source': sample['counter_name'],
                 'timestamp': sample['timestamp'],
                 'value': float(sample['counter_volume']),

@@ -138,8 +138,9 @@ def test_unknown_exporter_metrics_are_dropped():
 
 
 def _ceilometer(rows):
-    return pd.DataFrame(rows, columns=['resource_id', 'source', 'timestamp',
-                                       'value', 'vcpus', 'memory_mb'])
+    frame = pd.DataFrame(rows, columns=['resource_id', 'source', 'timestamp',
+                                        'value', 'vcpus', 'memory_mb'])
+    return frame.assign(device=frame['resource_id'])
 
 
 def test_ceilometer_cumulative_cpu_becomes_utilisation_across_batches():
@@ -207,3 +208,17 @@ def test_parse_ipmi_reading(reading, expected):
 def test_ipmi_metric_only_for_power():
     assert normalise.ipmi_metric('Watts') == m.POWER_WATTS
     assert normalise.ipmi_metric('c') is None
+
+
+def test_ceilometer_devices_of_one_instance_are_summed():
+    rates = normalise.CumulativeRates()
+    frame = pd.DataFrame({
+        'resource_id': ['vm-1'] * 4,
+        'device': ['vm-1-vda', 'vm-1-vdb', 'vm-1-vda', 'vm-1-vdb'],
+        'source': ['disk.device.read.bytes'] * 4,
+        'timestamp': [0.0, 0.0, 10.0, 10.0],
+        'value': [0.0, 1000.0, 5000.0, 3000.0],
+        'vcpus': [2] * 4, 'memory_mb': [4096] * 4})
+    samples = normalise.normalise_ceilometer(frame, rates)
+    # vda reads 500 B/s and vdb 200 B/s
+    assert _value(samples, m.DISK_READ_BYTES_PER_S) == pytest.approx(700.0)

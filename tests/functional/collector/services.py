@@ -1,0 +1,127 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Helpers shared by the collector and agent functional tests: the real
+PostgreSQL, RabbitMQ and Redis of this machine (started by .ci/run), and
+servers the tests start themselves on free loopback ports."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+from oslo_config import cfg
+import sqlalchemy as sa
+
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db import migration
+from kcloud_analyzer import service
+
+PG_ADMIN_URL = os.environ.get(
+    'KCLOUD_ANALYZER_TEST_PG_URL',
+    'postgresql+psycopg2://openstack_citest:openstack_citest@127.0.0.1:5432/'
+    'openstack_citest')
+RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
+REDIS_URL = 'redis://127.0.0.1:6379'
+
+
+def require_port(host, port, what):
+    """Fail (never skip) when a service the test needs is unreachable."""
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+    except OSError as error:
+        raise AssertionError('%s is not reachable on %s:%s (%s); start it '
+                             '(.ci/run does)' % (what, host, port, error))
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout, interval=0.1, what='condition'):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out after %ss waiting for %s'
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+def make_conf(overrides=None):
+    """A parsed ConfigOpts with every project option registered;
+    ``overrides`` maps (group, name) to a value."""
+    conf = cfg.ConfigOpts()
+    service.register_all(conf)
+    conf([], project='kcloud-analyzer', default_config_files=[])
+    for (group, name), value in (overrides or {}).items():
+        conf.set_override(name, value, group=group)
+    return conf
+
+
+@contextlib.contextmanager
+def postgresql_database():
+    """A fresh PostgreSQL database at the newest schema; yields its URL."""
+    require_port('127.0.0.1', 5432, 'PostgreSQL')
+    name = 'kca_%s' % uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        connection.execute(sa.text('CREATE DATABASE %s' % name))
+    url = PG_ADMIN_URL.rsplit('/', 1)[0] + '/' + name
+    try:
+        engine = sa.create_engine(url)
+        migration.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+                'WHERE datname = :name'), {'name': name})
+            connection.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
+        admin.dispose()
+
+
+def configure_db(url):
+    conf = make_conf({('database', 'connection'): url,
+                      ('database', 'max_retries'): 1,
+                      ('database', 'retry_interval'): 1})
+    db_api.configure(conf)
+    return conf
+
+
+@contextlib.contextmanager
+def process(args, ready=None, timeout=30, **kwargs):
+    """Run a server process; wait for ``ready()``; stop it afterwards."""
+    kwargs.setdefault('stdout', subprocess.DEVNULL)
+    kwargs.setdefault('stderr', subprocess.STDOUT)
+    proc = subprocess.Popen(args, **kwargs)
+    try:
+        if ready:
+            wait_for(lambda: proc.poll() is not None or ready(), timeout,
+                     interval=0.2, what='%s to start' % args[0])
+            if proc.poll() is not None:
+                raise AssertionError('%s exited with %s' % (args[0],
+                                                            proc.returncode))
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
