@@ -22,9 +22,10 @@ training
     * duration: log-normal, ``mu=8.27, sigma=1.46`` (ln seconds), fitted to
       the Philly job runtimes of at least 10 minutes
       (``alibaba_pai_v2020_partial/philly_runtime.csv``: median 2,575 s).
-    * GPU utilisation while running: 70 % of jobs in 90-100 % (AcmeTrace
-      Seren/Kalos GPU_UTIL median 98-99 %, p75 99 %), 30 % in 40-92 %
-      (Philly GPU_UTIL median 48.4 %, p75 92 %)
+    * GPU utilisation while running: 60 % of jobs in 90-100 % (AcmeTrace
+      Seren/Kalos GPU_UTIL median 98-99 %, p75 99 %), 25 % in 40-92 %
+      (Philly GPU_UTIL median 48.4 %, p75 92 %), 15 % input-bound at
+      15-60 %
       (``acme_shlab_llm_cluster_util_cdfs``).
     * GPU memory 40-90 % (AcmeTrace GPU_FB_USED median 39-75 %, p90
       83-88 %); host CPU 5-40 % (NODE_CPU_UTIL p25-p90 0.6-45 %); host
@@ -65,9 +66,11 @@ serving (long-running online endpoints)
     * observed over the whole window; 1-8 accelerators.
 
 Whatever the class, metrics are dropped at random (each optional metric
-absent with a set probability, and 30 % of workloads report only GPU,
-GPU memory and host memory like the Alibaba pods), and 15 % use NPUs in
-place of GPUs, so that which metrics exist says nothing about the class.
+absent with a set probability, 30 % of workloads report only GPU, GPU
+memory and host memory like the Alibaba pods and 10 % only accelerator
+power like the Zeus runs), and 15 % use NPUs in place of GPUs, so that
+which metrics exist says nothing about the class. A quarter of the
+training jobs are input-bound: 15-60 % utilisation, noisier.
 """
 
 import numpy as np
@@ -98,6 +101,7 @@ DROP_PROBABILITY = {
     metrics.DISK_READ_BYTES_PER_S: 0.6,
 }
 ALIBABA_LIKE_SHARE = 0.3
+POWER_ONLY_SHARE = 0.1
 NPU_SHARE = 0.15
 
 _POWER_CAPS_W = np.array([250.0, 260.0, 300.0, 400.0, 700.0])
@@ -112,8 +116,10 @@ def _log_uniform(rng, low, high, size):
 
 
 def _training(rng, k, t, window_s):
-    busy = rng.random(k) < 0.7
-    level = np.where(busy, rng.uniform(90, 100, k), rng.uniform(40, 92, k))
+    kind = rng.random(k)
+    level = np.select([kind < 0.6, kind < 0.85],
+                      [rng.uniform(90, 100, k), rng.uniform(40, 92, k)],
+                      rng.uniform(15, 60, k))
     period = _log_uniform(rng, 300, 10000, k)
     dip_length = period * rng.uniform(0.03, 0.12, k)
     dip_depth = rng.uniform(0.2, 0.6, k)
@@ -122,7 +128,11 @@ def _training(rng, k, t, window_s):
                    * period[:, None], period[:, None])
     shape = np.where(phase < dip_length[:, None], dip_depth[:, None], 1.0)
     shape = np.where(t[None, :] < ramp[:, None], 0.3, shape)
-    util = level[:, None] * shape + rng.normal(0, 2.5, (k, len(t)))
+    # Input-bound jobs (the last kind) wait on their data loaders: a lower
+    # and noisier level.
+    noise = np.where(kind >= 0.85, 8.0, 2.5)
+    util = level[:, None] * shape + rng.normal(0, 1, (k, len(t))) * noise[
+        :, None]
     duration = np.exp(rng.normal(TRAINING_DURATION_LOG_MU,
                                  TRAINING_DURATION_LOG_SIGMA, k))
     accelerators = rng.choice(_TRAINING_GPU_COUNTS, k,
@@ -278,11 +288,17 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
                                          * wobble),
     }
     npu = rng.random(k) < NPU_SHARE
-    alibaba_like = rng.random(k) < ALIBABA_LIKE_SHARE
-    present = {name: ~alibaba_like & (rng.random(k) >= probability)
+    draw = rng.random(k)
+    alibaba_like = draw < ALIBABA_LIKE_SHARE
+    power_only = (draw >= ALIBABA_LIKE_SHARE) & (
+        draw < ALIBABA_LIKE_SHARE + POWER_ONLY_SHARE)
+    full = ~alibaba_like & ~power_only
+    present = {name: full & (rng.random(k) >= probability)
                for name, probability in DROP_PROBABILITY.items()}
     present[metrics.MEMORY_UTILIZATION] |= alibaba_like
     present[metrics.GPU_MEMORY_UTILIZATION] |= alibaba_like
+    present[metrics.ACCELERATOR_POWER_WATTS] |= power_only
+    present['util'] = ~power_only
     present[metrics.NETWORK_TX_BYTES_PER_S] = present[
         metrics.NETWORK_RX_BYTES_PER_S]
     present[metrics.DISK_WRITE_BYTES_PER_S] = present[
@@ -295,7 +311,7 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
          metrics.NPU_MEMORY_UTILIZATION))
     times = start_s + t
     for key, gpu_metric, npu_metric in device_metrics:
-        shown = present.get(gpu_metric, np.ones(k, dtype=bool))
+        shown = present.get(gpu_metric, present['util'])
         for metric, rows in ((gpu_metric, shown & ~npu),
                              (npu_metric, shown & npu)):
             block = np.where(rows[:, None] & running, values[key], np.nan)

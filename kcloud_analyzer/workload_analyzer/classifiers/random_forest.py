@@ -25,6 +25,7 @@ overall mean in the direction of that class's mean.
 
 import pathlib
 import re
+import warnings
 
 import numpy as np
 from oslo_log import log
@@ -74,7 +75,10 @@ def fit(features, labels, seed=0, n_estimators=200):
         n_estimators=n_estimators, min_samples_leaf=2,
         class_weight='balanced', random_state=seed, n_jobs=-1)
     forest.fit(values, labels)
-    with np.errstate(invalid='ignore'):
+    with warnings.catch_warnings():
+        # A feature no workload of a class has (e.g. the daily cycle of
+        # short jobs) has no mean there; it then explains nothing.
+        warnings.simplefilter('ignore', RuntimeWarning)
         mean = np.nanmean(values, axis=0)
         std = np.nanstd(values, axis=0)
         class_means = np.vstack([

@@ -1,0 +1,296 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Train and evaluate the random-forest workload classifier.
+
+``kcloud-analyzer-train-classifier`` (or ``python -m
+kcloud_analyzer.workload_analyzer.train``) builds the training set from the
+real series of the shared data folder (labelled by source, see
+:mod:`.datasets`) and the synthetic generator (:mod:`.synthetic`),
+evaluates with grouped cross-validation (a pod, a Zeus job or a synthetic
+workload is never in both the training and the test folds), prints the
+accuracy per source and per class, then trains on everything and writes
+``workload_classifier-v<N>.skops`` to ``models_dir`` with its metadata in
+the database.
+"""
+
+import datetime
+import json
+import pathlib
+import sys
+
+import numpy as np
+from oslo_config import cfg
+from oslo_log import log
+import pandas as pd
+from sklearn import metrics as sk_metrics
+from sklearn import model_selection
+
+from kcloud_analyzer.common import context as k_context
+from kcloud_analyzer.common import datasets as data_locator
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer import service
+from kcloud_analyzer.workload_analyzer.classifiers import random_forest
+from kcloud_analyzer.workload_analyzer.classifiers import rules
+from kcloud_analyzer.workload_analyzer import datasets
+from kcloud_analyzer.workload_analyzer import features as features_lib
+from kcloud_analyzer.workload_analyzer import series as series_lib
+from kcloud_analyzer.workload_analyzer import synthetic
+
+LOG = log.getLogger(__name__)
+
+CLI_OPTS = [
+    cfg.IntOpt('synthetic-per-class', default=600, min=10,
+               help='Synthetic workloads generated per class.'),
+    cfg.IntOpt('zeus-runs', default=500, min=1,
+               help='Zeus training runs sampled into the training set (of '
+                    '1,609); they would otherwise outnumber the rest.'),
+    cfg.IntOpt('folds', default=5, min=2,
+               help='Folds of the grouped cross-validation.'),
+    cfg.IntOpt('trees', default=200, min=10,
+               help='Trees in the random forest.'),
+    cfg.IntOpt('seed', default=0,
+               help='Seed of the generator and of the forest, for a '
+                    'reproducible model.'),
+    cfg.BoolOpt('evaluate-only', default=False,
+                help='Print the evaluation without writing a model.'),
+]
+
+#: Synthetic workloads are made in batches sharing one time axis.
+SYNTHETIC_BATCH = 100
+
+
+class TrainingSet:
+    """Features with their label, source and cross-validation group."""
+
+    def __init__(self, features, labels, sources, groups):
+        self.features = features
+        self.labels = np.asarray(labels, dtype=object)
+        self.sources = np.asarray(sources, dtype=object)
+        self.groups = np.asarray(groups, dtype=object)
+
+    def __len__(self):
+        return len(self.features)
+
+    def summary(self):
+        table = pd.crosstab(self.sources, self.labels)
+        return {source: {label: int(count) for label, count in row.items()
+                         if count}
+                for source, row in table.iterrows()}
+
+
+def _analyze_usage(workloads, usage):
+    series = series_lib.from_usage(usage, workloads['workload_id'])
+    return features_lib.analyze(series, workloads)[2]
+
+
+def build_training_set(data_dir, rng, synthetic_per_class,
+                       max_alibaba_pods=None, max_zeus_runs=None):
+    """Assemble the training set from real and synthetic series."""
+    parts = []
+    workloads, usage = datasets.alibaba_serving(data_dir,
+                                                max_pods=max_alibaba_pods)
+    frame = _analyze_usage(workloads, usage)
+    parts.append((frame, 'serving', 'alibaba_genai',
+                  'alibaba:' + frame.index.to_series().astype(str)))
+
+    runs = datasets.zeus_training_runs(data_dir)
+    if max_zeus_runs is not None:
+        runs = runs.sample(n=min(max_zeus_runs, len(runs)),
+                           random_state=int(rng.integers(2 ** 31)))
+        runs = runs.reset_index(drop=True)
+    workloads, usage = datasets.zeus_training_usage(runs, rng)
+    frame = _analyze_usage(workloads, usage)
+    parts.append((frame, 'training', 'zeus', runs['group'].to_numpy()))
+
+    for workload_class in synthetic.CLASSES:
+        remaining = synthetic_per_class
+        batch = 0
+        while remaining > 0:
+            count = min(SYNTHETIC_BATCH, remaining)
+            prefix = f'synthetic-{workload_class}-{batch}'
+            series, workloads = synthetic.generate(count, workload_class,
+                                                   rng, prefix=prefix)
+            frame = features_lib.analyze(series, workloads)[2]
+            parts.append((frame, workload_class, 'synthetic',
+                          frame.index.to_numpy()))
+            remaining -= count
+            batch += 1
+
+    frames = [part[0] for part in parts]
+    return TrainingSet(
+        features=pd.concat(frames),
+        labels=np.concatenate([[p[1]] * len(p[0]) for p in parts]),
+        sources=np.concatenate([[p[2]] * len(p[0]) for p in parts]),
+        groups=np.concatenate([np.asarray(p[3], dtype=object)
+                               for p in parts]))
+
+
+def _scores(truth, predicted, sources):
+    """Accuracy per source and precision/recall/F1 per class."""
+    per_source = {}
+    for source in sorted(set(sources)):
+        mask = sources == source
+        per_source[source] = {
+            'workloads': int(mask.sum()),
+            'accuracy': float(np.mean(truth[mask] == predicted[mask])),
+        }
+    labels = list(synthetic.CLASSES)
+    precision, recall, f1, support = (
+        sk_metrics.precision_recall_fscore_support(
+            truth, predicted, labels=labels, zero_division=0))
+    per_class = {label: {'precision': float(precision[i]),
+                         'recall': float(recall[i]), 'f1': float(f1[i]),
+                         'workloads': int(support[i])}
+                 for i, label in enumerate(labels)}
+    return {
+        'accuracy': float(np.mean(truth == predicted)),
+        'per_source': per_source,
+        'per_class': per_class,
+        'confusion': sk_metrics.confusion_matrix(
+            truth, predicted, labels=labels).tolist(),
+    }
+
+
+def evaluate(training_set, folds, seed, trees):
+    """Grouped cross-validation of the forest, and the rules for contrast.
+
+    :returns: ``{'random_forest': scores, 'rules': scores}`` where the
+        forest's predictions are out of fold.
+    """
+    features = training_set.features
+    truth = training_set.labels.astype(str)
+    predicted = np.empty(len(truth), dtype=object)
+    splitter = model_selection.GroupKFold(n_splits=folds)
+    for train_index, test_index in splitter.split(
+            features, truth, groups=training_set.groups):
+        bundle = random_forest.fit(features.iloc[train_index],
+                                   truth[train_index], seed=seed,
+                                   n_estimators=trees)
+        predicted[test_index] = bundle['estimator'].predict(
+            features.iloc[test_index].to_numpy(dtype=float))
+    rules_predicted = rules.RulesClassifier(conf=None).predict(features)[
+        'workload_class'].to_numpy()
+    # A stricter test of the real sources: train without the source at
+    # all, so nothing of its collection setup can be learnt.
+    held_out = {}
+    for source in sorted(set(training_set.sources) - {'synthetic'}):
+        mask = training_set.sources == source
+        bundle = random_forest.fit(features[~mask], truth[~mask], seed=seed,
+                                   n_estimators=trees)
+        guess = bundle['estimator'].predict(
+            features[mask].to_numpy(dtype=float))
+        held_out[source] = {'workloads': int(mask.sum()),
+                            'accuracy': float(np.mean(guess == truth[mask]))}
+    return {
+        'random_forest': _scores(truth, predicted.astype(str),
+                                 training_set.sources),
+        'rules': _scores(truth, rules_predicted.astype(str),
+                         training_set.sources),
+        'source_held_out': held_out,
+    }
+
+
+def format_report(report, training_set, folds):
+    """The evaluation as plain-text tables."""
+    lines = [f'Grouped {folds}-fold cross-validation on {len(training_set)} '
+             'workloads (no group in both training and test folds).', '',
+             'Accuracy per source:',
+             f'  {"source":<16}{"workloads":>10}{"random_forest":>15}'
+             f'{"rules":>8}']
+    forest, baseline = report['random_forest'], report['rules']
+    for source, scores in forest['per_source'].items():
+        lines.append(f'  {source:<16}{scores["workloads"]:>10}'
+                     f'{scores["accuracy"]:>15.3f}'
+                     f'{baseline["per_source"][source]["accuracy"]:>8.3f}')
+    lines.append(f'  {"all":<16}{len(training_set):>10}'
+                 f'{forest["accuracy"]:>15.3f}{baseline["accuracy"]:>8.3f}')
+    lines += ['', 'Accuracy on a real source when the forest is trained '
+              'without it:']
+    for source, scores in report['source_held_out'].items():
+        lines.append(f'  {source:<16}{scores["workloads"]:>10}'
+                     f'{scores["accuracy"]:>15.3f}')
+    lines += ['', 'Per class (random_forest):',
+              f'  {"class":<12}{"workloads":>10}{"precision":>11}'
+              f'{"recall":>8}{"f1":>7}']
+    for label, scores in forest['per_class'].items():
+        lines.append(f'  {label:<12}{scores["workloads"]:>10}'
+                     f'{scores["precision"]:>11.3f}{scores["recall"]:>8.3f}'
+                     f'{scores["f1"]:>7.3f}')
+    lines += ['', 'Confusion (rows true, columns predicted: '
+              + ', '.join(synthetic.CLASSES) + '):']
+    for label, row in zip(synthetic.CLASSES, forest['confusion']):
+        lines.append(f'  {label:<12}' + ''.join(f'{n:>8}' for n in row))
+    return '\n'.join(lines)
+
+
+def train_and_store(conf, context, training_set, report, seed, trees):
+    """Fit on everything, write the versioned file, record it in the DB."""
+    version = db_api.model_version_next(context,
+                                        random_forest.MODEL_NAME)
+    bundle = random_forest.fit(training_set.features,
+                               training_set.labels.astype(str), seed=seed,
+                               n_estimators=trees)
+    folder = pathlib.Path(conf.models_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / random_forest.model_file_name(version)
+    random_forest.save(bundle, path)
+    record = db_api.model_version_create(context, {
+        'name': random_forest.MODEL_NAME,
+        'version': version,
+        'trained_at': datetime.datetime.now(datetime.timezone.utc).replace(
+            tzinfo=None),
+        'metrics': report,
+        'file': str(path),
+        'data': {'workloads': training_set.summary(),
+                 'features': list(training_set.features.columns),
+                 'seed': seed, 'trees': trees},
+    })
+    return path, record
+
+
+def main(argv=None):
+    conf = service.prepare_command(argv, cli_opts=CLI_OPTS)
+    rng = np.random.default_rng(conf.seed)
+    context = None
+    if not conf.evaluate_only:
+        db_api.configure(conf)
+        context = k_context.get_admin_context()
+        try:
+            db_api.model_version_next(context, random_forest.MODEL_NAME)
+        except Exception as exc:
+            # Fail before the long part when the store is not usable.
+            sys.stderr.write(f'Cannot use the database ({exc}); run '
+                             'kcloud-analyzer-dbsync first.\n')
+            return 1
+    try:
+        data_dir = data_locator.data_dir()
+    except data_locator.DataDirNotFound as exc:
+        sys.stderr.write(f'{exc}\n')
+        return 2
+    training_set = build_training_set(data_dir, rng,
+                                      conf.synthetic_per_class,
+                                      max_zeus_runs=conf.zeus_runs)
+    print('Training set (workloads per source and class): '
+          + json.dumps(training_set.summary(), sort_keys=True))
+    report = evaluate(training_set, conf.folds, conf.seed, conf.trees)
+    print(format_report(report, training_set, conf.folds))
+    if conf.evaluate_only:
+        return 0
+    path, record = train_and_store(conf, context, training_set, report,
+                                   conf.seed, conf.trees)
+    print(f'\nWrote {path} (model {record["name"]} version '
+          f'{record["version"]}).')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
