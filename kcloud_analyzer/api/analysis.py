@@ -17,15 +17,26 @@ store. No analysis happens here.
 """
 
 import datetime
+import decimal
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 
+from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
+from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.workload_analyzer import classifiers
 from kcloud_analyzer.workload_analyzer import features
 from kcloud_analyzer.workload_analyzer import series as series_mod
+
+#: seconds a loaded classifier is used before it is loaded again, so that
+#: a model retrained by the agent reaches the API
+CLASSIFIER_RELOAD_S = 600
 
 #: how a ``usage_pattern`` (means only) is laid out as a series: one
 #: sample per rollup window over one hour, so that cost lines are priced
@@ -92,7 +103,16 @@ def _json_ready(value):
         return None if not np.isfinite(value) else float(value)
     if isinstance(value, np.bool_):
         return bool(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (pd.Timestamp, datetime.datetime)):
+        return value.isoformat()
     return value
+
+
+def _money(value):
+    """An amount rounded as the store keeps money, as a JSON number."""
+    return float(ratecard.to_money(value))
 
 
 def _row(frame, workload_id):
@@ -101,28 +121,120 @@ def _row(frame, workload_id):
     return _json_ready(frame.loc[workload_id].to_dict())
 
 
+def cost_record_rows(costs):
+    """Cost-record rows (both bases) from :func:`realtime.compute_costs`."""
+    hours = costs['hour'].dt.tz_convert('UTC').dt.tz_localize(None)
+    common = pd.DataFrame({
+        'workload_id': costs['workload_id'],
+        'project_id': costs['project_id'],
+        'hour': hours.dt.to_pydatetime(),
+        'currency': costs.attrs['currency'],
+        'workload_type': costs['type'],
+        'accelerator': costs['accelerator'],
+        'storage': costs['storage'],
+        'network': costs['network'],
+        'energy': costs['energy'],
+        'energy_kwh': costs['energy_kwh'],
+        'carbon_kg': costs['carbon_kg_co2e'],
+    })
+    allocation = common.assign(
+        basis='allocation', compute=costs['compute'], gpu=costs['gpu'],
+        npu=costs['npu'], idle=costs['idle_cost'],
+        total=costs['cost_per_hour'])
+    usage = common.assign(
+        basis='usage', compute=costs['usage_compute'],
+        gpu=costs['usage_gpu'], npu=costs['usage_npu'], idle=0.0,
+        total=costs['usage_cost_per_hour'])
+    rows = pd.concat([allocation, usage], ignore_index=True)
+    return rows.astype(object).where(rows.notna(), None).to_dict('records')
+
+
 class Analysis:
     """Analyses and predictions for the API, with the service's models."""
 
     def __init__(self, conf, card):
         self.conf = conf
         self.card = card
+        self._lock = threading.Lock()
+        self._classifier = None
+        self._classifier_loaded_at = None
 
-    def profiles(self, body, project_id):
+    def classifier(self):
+        with self._lock:
+            now = time.monotonic()
+            if (self._classifier is None or
+                    now - self._classifier_loaded_at > CLASSIFIER_RELOAD_S):
+                self._classifier = classifiers.get_classifier(self.conf)
+                self._classifier_loaded_at = now
+            return self._classifier
+
+    def analyze(self, context, body, project_id):
+        """Profile, classify, cost and store one workload.
+
+        :returns: the ``/api/v1/analyze`` response document
+        """
+        workload_id = body['workload_id']
         workloads = workload_frame(body, project_id)
         usage = usage_frame(body)
-        series = series_mod.from_usage(usage, [body['workload_id']])
-        resources, energies, feature_frame = features.analyze(
+        series = series_mod.from_usage(usage, [workload_id])
+        resource_profile, energy_profile, feature_frame = features.analyze(
             series, workloads)
-        return workloads, usage, resources, energies, feature_frame
+        classifier = self.classifier()
+        decision = classifier.predict(feature_frame).loc[workload_id]
+        classified = decision['workload_class']
+        # Costs and recommendations follow what the tenant said it runs
+        # and fall back to what the classifier saw.
+        workloads['type'] = body.get('type') or classified
+        try:
+            costs = realtime.compute_costs(workloads, usage, self.card)
+        except realtime.CostInputError as error:
+            raise exception.Invalid(reason=str(error)) from None
+        found = recommendations.recommend(workloads, usage, costs, self.card)
+        profile = _row(resource_profile, workload_id)
+        energy = _row(energy_profile, workload_id)
+        resources = dict(body['resources'])
 
-    def cost(self, workloads, usage):
-        """The mean cost per hour over the hours in ``usage``."""
-        costs = realtime.compute_costs(workloads, usage, self.card)
-        lines = {line: float(costs[line].mean()) for line in realtime.LINES}
-        return costs, {
-            'cost_per_hour': float(costs['cost_per_hour'].mean()),
-            'cost_breakdown': lines,
-            'idle_cost_per_hour': float(costs['idle_cost'].mean()),
-            'currency': self.card.currency,
+        db_api.workload_upsert(context, {
+            'workload_id': workload_id,
+            'name': body.get('name'),
+            'project_id': project_id,
+            'declared_type': body.get('type'),
+            'classified_type': classified,
+            'confidence': float(decision['confidence']),
+            'classification': {
+                'classifier': classifier.name,
+                'deciding_features': list(decision['deciding_features']),
+            },
+            'resources': resources,
+            'accelerator': resources.get('accelerator'),
+            'profile': {'resource': profile, 'energy': energy},
+        })
+        stored = [dict(_json_ready(item), workload_id=workload_id,
+                       project_id=project_id) for item in found]
+        db_api.recommendations_replace(context, workload_id, [
+            {key: item[key] for key in (
+                'project_id', 'kind', 'action', 'monthly_saving',
+                'currency', 'confidence', 'evidence')} for item in stored])
+        if body.get('usage'):
+            db_api.cost_records_upsert(context, cost_record_rows(costs))
+
+        return {
+            'workload_id': workload_id,
+            'declared_type': body.get('type'),
+            'type': classified,
+            'confidence': float(decision['confidence']),
+            'classifier': classifier.name,
+            'profile': profile,
+            'energy': energy,
+            'cost': {
+                'cost_per_hour': _money(costs['cost_per_hour'].mean()),
+                'cost_breakdown': {line: _money(costs[line].mean())
+                                   for line in realtime.LINES},
+                'idle_cost_per_hour': _money(costs['idle_cost'].mean()),
+                'currency': self.card.currency,
+            },
+            'recommendations': [
+                {key: item[key] for key in (
+                    'kind', 'action', 'monthly_saving', 'currency',
+                    'confidence', 'evidence')} for item in stored],
         }
