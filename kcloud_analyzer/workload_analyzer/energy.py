@@ -125,10 +125,11 @@ def power_pattern(values, step_s, n=None):
     """Classify the shape of each row of power samples.
 
     Rules, first match wins: ``steady`` when the coefficient of variation
-    is at most :data:`STEADY_MAX_COV`; ``idle-dominated`` when the series
-    has a real dynamic range and at least half of its samples sit near its
-    own idle level; ``periodic`` when one period carries at least
-    :data:`PERIODIC_MIN_STRENGTH` of the variance; ``bursty`` otherwise.
+    is at most :data:`STEADY_MAX_COV`; ``periodic`` when one period
+    carries at least :data:`PERIODIC_MIN_STRENGTH` of the variance;
+    ``idle-dominated`` when the series has a real dynamic range and at
+    least half of its samples sit near its own idle level; ``bursty``
+    otherwise.
 
     :returns: ``(pattern, evidence)``: an object array of pattern names
         (None without samples) and a dict of the figures used.
@@ -146,8 +147,9 @@ def power_pattern(values, step_s, n=None):
         has_range = dynamic_range >= IDLE_MIN_RANGE_FRACTION * p95
     period, strength = stats.periodicity(values, step_s, n, row_mean)
     steady = cov <= STEADY_MAX_COV
-    idle = ~steady & has_range & (near_idle >= IDLE_DOMINATED_MIN_SHARE)
-    periodic = ~steady & ~idle & (strength >= PERIODIC_MIN_STRENGTH)
+    periodic = ~steady & (strength >= PERIODIC_MIN_STRENGTH)
+    idle = (~steady & ~periodic & has_range
+            & (near_idle >= IDLE_DOMINATED_MIN_SHARE))
     pattern = np.full(len(n), 'bursty', dtype=object)
     pattern[periodic] = 'periodic'
     pattern[idle] = 'idle-dominated'

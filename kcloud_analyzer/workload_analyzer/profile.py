@@ -147,7 +147,7 @@ def resource_profile(series, workloads=None):
         (:data:`RATE_FIGURES`); ``gpus_allocated``, ``gpus_used``,
         ``npus_allocated``, ``npus_used``, ``cpu_cores_allocated``,
         ``cpu_cores_used``, ``memory_gb_allocated``, ``memory_gb_used``;
-        ``primary_metric`` (the metric the shape figures describe, None
+        ``primary_metric`` (the metric the shape figures describe, NA
         when none of GPU, NPU or CPU was reported), ``burstiness``,
         ``peak_to_mean``, ``dominant_period_s``, ``periodicity_strength``,
         ``diurnal_strength``; ``observed_hours`` and

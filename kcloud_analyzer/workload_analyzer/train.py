@@ -227,7 +227,8 @@ def format_report(report, training_set, folds):
                      f'{scores["f1"]:>7.3f}')
     lines += ['', 'Confusion (rows true, columns predicted: '
               + ', '.join(synthetic.CLASSES) + '):']
-    for label, row in zip(synthetic.CLASSES, forest['confusion']):
+    for label, row in zip(synthetic.CLASSES, forest['confusion'],
+                          strict=True):
         lines.append(f'  {label:<12}' + ''.join(f'{n:>8}' for n in row))
     return '\n'.join(lines)
 
