@@ -1,0 +1,36 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Cost prediction plugins, loaded by name from kcloud_analyzer.cost_models."""
+
+from stevedore import driver
+from stevedore import exception as stevedore_exc
+
+NAMESPACE = 'kcloud_analyzer.cost_models'
+
+
+class UnknownCostModel(ValueError):
+    pass
+
+
+def get_cost_model(conf, name=None):
+    """Load the cost prediction plugin ``name`` (default: [cost_model] type).
+
+    :raises UnknownCostModel: when no plugin has that name.
+    """
+    name = name or conf.cost_model.type
+    try:
+        manager = driver.DriverManager(NAMESPACE, name, invoke_on_load=True,
+                                       invoke_args=(conf,))
+    except stevedore_exc.NoMatches:
+        raise UnknownCostModel(
+            f'no cost model plugin named {name!r} in {NAMESPACE}')
+    return manager.driver

@@ -1,0 +1,176 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""``linear_regression``: OLS of the hourly cost on what a workload asks for.
+
+Features (one row per workload-hour when fitting):
+
+* ``const``;
+* ``cpu_cores``, ``memory_gb``;
+* ``accelerator_list_price``: accelerators x their card price per hour, so
+  one coefficient serves every model the card lists;
+* ``accelerator_busy_kw``: accelerators x board watts / 1000 x utilisation,
+  which carries the energy line;
+* ``cpu_busy_cores``: vCPUs x CPU utilisation;
+* ``is_inference``, ``is_serving``: the workload class (training and
+  unknown share the baseline).
+
+A feature that does not vary in the training rows is left out so the
+design stays of full rank. The fit is statsmodels OLS; what prediction
+needs (coefficients, their covariance, residual variance and degrees of
+freedom) is kept as JSON, and the 80 % prediction interval is
+mean +/- t(0.9, df) x sqrt(x' C x + s^2), the statsmodels observation
+interval, recomputed without unpickling anything.
+"""
+
+import datetime
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+import statsmodels.api as sm
+
+from kcloud_analyzer.common import metrics
+from kcloud_analyzer.cost_model.models import base
+from kcloud_analyzer.cost_model.models import rate_card
+from kcloud_analyzer.cost_model import realtime
+
+FEATURES = ('const', 'cpu_cores', 'memory_gb', 'accelerator_list_price',
+            'accelerator_busy_kw', 'cpu_busy_cores', 'is_inference',
+            'is_serving')
+FORMAT_VERSION = 1
+
+
+def design(requests, card):
+    """The feature matrix (DataFrame, columns :data:`FEATURES`)."""
+    count, price, watts, kinds = rate_card.accelerator_columns(requests,
+                                                               card)
+    util = np.where(np.array(kinds) == 'npu',
+                    rate_card.used_share(requests, metrics.NPU_UTILIZATION),
+                    rate_card.used_share(requests, metrics.GPU_UTILIZATION))
+    cores = requests['cpu_cores'].to_numpy(dtype=float)
+    workload_type = requests['type'].astype(object)
+    return pd.DataFrame({
+        'const': 1.0,
+        'cpu_cores': cores,
+        'memory_gb': requests['memory_gb'].to_numpy(dtype=float),
+        'accelerator_list_price': count * price,
+        'accelerator_busy_kw': count * watts / 1000.0 * util,
+        'cpu_busy_cores': cores * rate_card.used_share(
+            requests, metrics.CPU_UTILIZATION),
+        'is_inference': (workload_type == 'inference').to_numpy(float),
+        'is_serving': (workload_type == 'serving').to_numpy(float),
+    }, columns=list(FEATURES))
+
+
+def training_rows(workloads, usage, costs):
+    """One request row per workload-hour, and the cost per hour it had."""
+    hourly = realtime.hourly_means(usage).reset_index()
+    rows = costs[['workload_id', 'hour', 'cost_per_hour']].merge(
+        hourly, on=['workload_id', 'hour'], how='left').merge(
+        workloads[['workload_id'] + [c for c in base.REQUEST_COLUMNS]],
+        on='workload_id', how='left')
+    return base.normalise_requests(rows), rows['cost_per_hour'].to_numpy(
+        dtype=float)
+
+
+class LinearRegressionModel(base.CostModel):
+    name = 'linear_regression'
+
+    def __init__(self, conf, card=None):
+        super().__init__(conf, card)
+        self.params = None
+
+    def fit(self, workloads, usage, costs):
+        """Fit; hold out the last fifth of the hours first to score it.
+
+        :returns: statistics: ``nobs``, ``rsquared``, ``rsquared_adj``,
+            ``rmse``, ``aic``, and on the held-out hours ``holdout_wape``
+            and ``holdout_interval_coverage``.
+        """
+        requests, target = training_rows(workloads, usage, costs)
+        if target.size < len(FEATURES) + 2:
+            raise ValueError(f'{target.size} workload-hours are too few to '
+                             'fit the cost model')
+        hours = costs['hour'].to_numpy()
+        cut = np.sort(np.unique(hours))[int(0.8 * np.unique(hours).size)]
+        early = hours < cut
+        scores = {}
+        if early.sum() > len(FEATURES) + 2 and (~early).any():
+            self._fit_rows(requests[early], target[early])
+            point, lower, upper = self.predict_hourly(
+                requests[~early].reset_index(drop=True))
+            actual = target[~early]
+            scores['holdout_wape'] = float(
+                np.abs(actual - point).sum() / np.abs(actual).sum())
+            scores['holdout_interval_coverage'] = float(
+                ((actual >= lower) & (actual <= upper)).mean())
+        result = self._fit_rows(requests, target)
+        scores.update({
+            'nobs': int(result.nobs),
+            'rsquared': float(result.rsquared),
+            'rsquared_adj': float(result.rsquared_adj),
+            'rmse': float(np.sqrt(result.scale)),
+            'aic': float(result.aic),
+            'features': self.params['features'],
+        })
+        self.params['statistics'] = scores
+        return scores
+
+    def _fit_rows(self, requests, target):
+        matrix = design(requests.reset_index(drop=True), self.card)
+        varying = [c for c in FEATURES
+                   if c == 'const' or matrix[c].nunique() > 1]
+        result = sm.OLS(target, matrix[varying]).fit()
+        self.params = {
+            'format': FORMAT_VERSION,
+            'features': varying,
+            'coefficients': [float(v) for v in result.params],
+            'covariance': np.asarray(result.cov_params()).tolist(),
+            'scale': float(result.scale),
+            'df_resid': float(result.df_resid),
+            'currency': self.card.currency,
+            'rate_card_version': self.card.version,
+            'trained_at': datetime.datetime.now(
+                datetime.timezone.utc).isoformat(),
+        }
+        return result
+
+    def predict_hourly(self, requests):
+        if self.params is None:
+            raise base.ModelNotTrained(
+                'the linear_regression cost model is not trained; run '
+                'kcloud-analyzer-train-cost-model')
+        matrix = design(requests, self.card)[
+            self.params['features']].to_numpy(dtype=float)
+        coefficients = np.asarray(self.params['coefficients'])
+        covariance = np.asarray(self.params['covariance'])
+        point = matrix @ coefficients
+        variance = (np.einsum('ij,jk,ik->i', matrix, covariance, matrix) +
+                    self.params['scale'])
+        spread = stats.t.ppf(0.5 + base.INTERVAL_LEVEL / 2.0,
+                             self.params['df_resid']) * np.sqrt(variance)
+        return (np.maximum(point, 0.0), np.maximum(point - spread, 0.0),
+                np.maximum(point + spread, 0.0))
+
+    def to_dict(self):
+        if self.params is None:
+            raise base.ModelNotTrained('nothing to save: not trained')
+        return dict(self.params, name=self.name, version=self.version)
+
+    def from_dict(self, data):
+        if data.get('name') != self.name or data.get(
+                'format') != FORMAT_VERSION:
+            raise ValueError('not a linear_regression cost model file of '
+                             f'format {FORMAT_VERSION}')
+        self.params = {k: v for k, v in data.items()
+                       if k not in ('name', 'version')}
+        self.version = data.get('version')
