@@ -27,6 +27,7 @@ _MODULES = [
     'influxdb',
     'keystone',
     'notification',
+    'replay_collector',
     'workload_classifier',
 ]
 

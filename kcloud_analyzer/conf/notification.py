@@ -64,8 +64,12 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
+    # A group object of its own per ConfigOpts: oslo.config copies a
+    # registered group shallowly, so sharing GROUP would share the option
+    # values (and overrides) of every ConfigOpts in the process.
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
+                                     help=GROUP.help))
+    conf.register_opts(opts, group=GROUP.name)
 
 
 def list_opts():
