@@ -167,22 +167,34 @@ def _usable(methods, length):
 
 
 def _validate(history, horizon, methods, folds):
-    """Forecasts and actuals of every method on rolling origins."""
-    forecasts = {m: [] for m in methods}
-    actuals = []
+    """Validation errors (actual - forecast) of every method.
+
+    Origins roll back ``horizon`` hours at a time; a method joins the folds
+    whose training part is long enough for it, so a method that needs a
+    week of history is judged on fewer folds rather than not at all.
+    """
+    errors = {m: [] for m in methods}
+    runs = []
     for fold in range(folds, 0, -1):
         cut = history.size - fold * horizon
-        train = history[:cut]
         if cut < 2 * DAY:
             continue
-        actuals.append(history[cut:cut + horizon])
-        for method in methods:
-            if train.size < METHODS[method][1]:
-                forecasts[method].append(None)
-            else:
-                forecasts[method].append(
-                    METHODS[method][0](train, horizon))
-    return forecasts, actuals
+        train, actual = history[:cut], history[cut:cut + horizon]
+        run = {m: METHODS[m][0](train, horizon) for m in methods
+               if train.size >= METHODS[m][1]}
+        runs.append((actual, run))
+        for method, predicted in run.items():
+            errors[method].append(actual - predicted)
+    return runs, {m: e for m, e in errors.items() if e}
+
+
+def _score(runs, errors):
+    scale = {}
+    for method in errors:
+        scale[method] = np.concatenate(
+            [actual for actual, run in runs if method in run])
+    return {m: wape(scale[m], scale[m] - np.concatenate(errors[m]))
+            for m in errors}
 
 
 def forecast(history, horizon, methods=DEFAULT_METHODS,
@@ -197,39 +209,34 @@ def forecast(history, horizon, methods=DEFAULT_METHODS,
     if history.size == 0:
         raise ValueError('cannot forecast an empty series')
     methods = _usable(methods, history.size)
-    forecasts, actuals = _validate(history, horizon, methods, folds)
-    scores = {}
-    for method in methods:
-        runs = forecasts[method]
-        if actuals and all(run is not None for run in runs):
-            scores[method] = wape(np.concatenate(actuals),
-                                  np.concatenate(runs))
+    runs, errors = _validate(history, horizon, methods, folds)
+    scores = _score(runs, errors)
     ranked = sorted(scores, key=scores.get)
-    errors = None
-    if len(ranked) >= ENSEMBLE_SIZE:
-        members = ranked[:ENSEMBLE_SIZE]
-        ensemble = [np.mean([forecasts[m][i] for m in members], axis=0)
-                    for i in range(len(actuals))]
-        scores['ensemble'] = wape(np.concatenate(actuals),
-                                  np.concatenate(ensemble))
-        forecasts['ensemble'] = ensemble
+    members = ranked[:ENSEMBLE_SIZE]
+    if len(members) == ENSEMBLE_SIZE:
+        joint = [(actual, np.mean([run[m] for m in members], axis=0))
+                 for actual, run in runs if all(m in run for m in members)]
+        if joint:
+            errors['ensemble'] = [actual - mean for actual, mean in joint]
+            scores['ensemble'] = wape(
+                np.concatenate([actual for actual, _ in joint]),
+                np.concatenate([mean for _, mean in joint]))
     if scores:
         chosen = min(scores, key=scores.get)
-        errors = (np.concatenate(actuals) -
-                  np.concatenate(forecasts[chosen]))
+        residuals = np.concatenate(errors[chosen])
     else:
         chosen = 'seasonal_naive' if history.size >= DAY else 'last_value'
+        # Too short to validate: spread of the hour-to-hour steps.
+        residuals = (np.diff(history) if history.size > 1
+                     else np.zeros(1))
 
     if chosen == 'ensemble':
-        point = np.mean([METHODS[m][0](history, horizon)
-                         for m in ranked[:ENSEMBLE_SIZE]], axis=0)
+        point = np.mean([METHODS[m][0](history, horizon) for m in members],
+                        axis=0)
     else:
         point = METHODS[chosen][0](history, horizon)
-    if errors is None:
-        # Too short to validate: spread of the series' hour-to-hour steps.
-        errors = np.diff(history) if history.size > 1 else np.zeros(1)
     tail = (1.0 - coverage) / 2.0
-    low, high = np.quantile(errors, [tail, 1.0 - tail])
+    low, high = np.quantile(residuals, [tail, 1.0 - tail])
     lower, upper = point + low, point + high
     if history.min() >= 0:
         point, lower, upper = (np.maximum(a, 0.0)

@@ -97,11 +97,12 @@ def philly(root):
     return {'philly-active-nodes': hourly.interpolate().to_numpy()}
 
 
-def evaluate(group, series, rows, methods):
+def evaluate(group, series, rows, methods, folds):
     for index, (name, values) in enumerate(series.items(), start=1):
         history, actual = values[:-HOLDOUT], values[-HOLDOUT:]
         started = time.monotonic()
-        result = forecast.forecast(history, HOLDOUT, methods=methods)
+        result = forecast.forecast(history, HOLDOUT, methods=methods,
+                                   folds=folds)
         naive = forecast.seasonal_naive(history, HOLDOUT)
         hw = forecast.holt_winters(history, HOLDOUT)
         inside = (actual >= result.lower) & (actual <= result.upper)
@@ -153,17 +154,19 @@ def main(argv=None):
                         help='busiest ServeGen clients per model (0: none)')
     parser.add_argument('--sarimax', action='store_true',
                         help='add SARIMAX to the candidate methods (slow)')
+    parser.add_argument('--folds', type=int, default=forecast.DEFAULT_FOLDS,
+                        help='validation folds of 48 h inside the history')
     args = parser.parse_args(argv)
     methods = forecast.DEFAULT_METHODS + (('sarimax',) if args.sarimax
                                           else ())
     root = datasets.data_dir()
     rows = []
-    evaluate('servegen-model', servegen_models(root), rows, methods)
+    evaluate('servegen-model', servegen_models(root), rows, methods, args.folds)
     if args.clients:
         evaluate('servegen-client', servegen_clients(root, args.clients),
-                 rows, methods)
-    evaluate('helios-vc', helios_vcs(root), rows, methods)
-    evaluate('philly', philly(root), rows, methods)
+                 rows, methods, args.folds)
+    evaluate('helios-vc', helios_vcs(root), rows, methods, args.folds)
+    evaluate('philly', philly(root), rows, methods, args.folds)
     print(f'hold-out: last {HOLDOUT} h of every series, never fitted; '
           'WAPE pooled over the series and hours of each group')
     print(report(rows))

@@ -1,0 +1,115 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kcloud_analyzer.cost_model import forecast
+from kcloud_analyzer.cost_model import realtime
+from tests.unit.cost_model import cards
+
+QUICK = ('seasonal_naive', 'weekly_naive', 'last_value', 'seasonal_median',
+         'scaled_profile')
+
+
+def _daily(days, seed=3, noise=5.0):
+    rng = np.random.default_rng(seed)
+    hours = np.arange(days * 24)
+    wave = 100 + 40 * np.sin(2 * np.pi * hours / 24)
+    return np.maximum(wave + rng.normal(0, noise, hours.size), 0)
+
+
+def test_wape():
+    assert forecast.wape([10, 10], [5, 15]) == pytest.approx(0.5)
+    assert forecast.wape([0, 0], [0, 0]) == 0.0
+    assert forecast.wape([0, 0], [1, 0]) == np.inf
+
+
+def test_naive_methods_line_up_with_the_hours_they_forecast():
+    history = np.arange(24 * 8, dtype=float)
+    assert forecast.seasonal_naive(history, 30)[:24].tolist() == (
+        history[-24:].tolist())
+    assert forecast.seasonal_naive(history, 30)[24] == history[-24]
+    assert forecast.weekly_naive(history, 2).tolist() == (
+        history[-168:-166].tolist())
+    # the median profile of whole days ending at the last hour
+    profile = forecast.seasonal_median(history, 24)
+    assert profile[0] == np.median(history[-168::24])
+
+
+def test_daily_series_is_forecast_within_its_noise():
+    series = _daily(11)
+    history, actual = series[:-48], series[-48:]
+    result = forecast.forecast(history, 48)
+    assert result.point.shape == result.lower.shape == (48,)
+    assert (result.lower <= result.point).all()
+    assert (result.point <= result.upper).all()
+    assert forecast.wape(actual, result.point) < 0.08
+    assert forecast.wape(actual, result.point) < forecast.wape(
+        actual, forecast.last_value(history, 48))
+    assert result.method != 'last_value'
+    assert set(result.validation_wape) >= set(forecast.DEFAULT_METHODS)
+    coverage = ((actual >= result.lower) & (actual <= result.upper)).mean()
+    assert 0.6 <= coverage <= 1.0
+
+
+def test_step_series_keeps_its_last_level():
+    series = np.concatenate([np.full(100, 40.0), np.full(120, 64.0)])
+    result = forecast.forecast(series, 24, methods=QUICK)
+    assert result.point == pytest.approx(np.full(24, 64.0))
+    assert result.lower.min() >= 0.0
+
+
+def test_short_series_falls_back_without_validation():
+    result = forecast.forecast(np.array([3.0, 4.0, 5.0]), 5)
+    assert result.method == 'last_value'
+    assert result.point.tolist() == [5.0] * 5
+    assert (result.upper >= result.point).all()
+    with pytest.raises(ValueError):
+        forecast.forecast(np.array([]), 5)
+
+
+def test_forecast_usage_per_workload_after_the_last_hour():
+    stamps = pd.date_range(cards.MONDAY, periods=24 * 5, freq='h')
+    frame = pd.concat([
+        pd.DataFrame({'workload_id': w, 'timestamp': stamps,
+                      'metric': 'gpu_utilization',
+                      'value': _daily(5, seed=i)})
+        for i, w in enumerate(('a', 'b'))], ignore_index=True)
+    frame = frame.drop(index=[10, 11])     # a gap is interpolated
+    calls = []
+    table = forecast.forecast_usage(
+        frame, 'gpu_utilization', 12, methods=QUICK,
+        progress=lambda done, total, name: calls.append((done, total)))
+    assert sorted(table['workload_id'].unique()) == ['a', 'b']
+    first = table[table['workload_id'] == 'a']['hour']
+    assert first.iloc[0] == stamps[-1] + pd.Timedelta(hours=1)
+    assert len(first) == 12
+    assert calls == [(1, 2), (2, 2)]
+    assert forecast.forecast_usage(frame, 'npu_utilization', 12).empty
+
+
+def test_spend_forecast_per_project():
+    stamps = pd.date_range(cards.MONDAY, periods=72, freq='h')
+    fleet = cards.workloads(('w1', 'training', 4, 16, 1, 0, 'A100', 'p1'),
+                            ('w2', 'serving', 2, 8, 0, 0, None, 'p1'))
+    usage = pd.concat([
+        pd.DataFrame({'workload_id': w, 'timestamp': stamps,
+                      'metric': 'cpu_utilization', 'value': 50.0})
+        for w in ('w1', 'w2')], ignore_index=True)
+    costs = realtime.compute_costs(fleet, usage, cards.card())
+    table = forecast.forecast_spend(costs, 'project_id', 24, methods=QUICK)
+    # constant spend: 4 x 0.05 + 16 x 0.01 + 2.00 + 2 x 0.05 + 8 x 0.01
+    assert table['forecast'].to_numpy() == pytest.approx(
+        np.full(24, 2.54))
+    assert (table['project_id'] == 'p1').all()
