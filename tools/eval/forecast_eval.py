@@ -161,7 +161,8 @@ def main(argv=None):
                                           else ())
     root = datasets.data_dir()
     rows = []
-    evaluate('servegen-model', servegen_models(root), rows, methods, args.folds)
+    evaluate('servegen-model', servegen_models(root), rows, methods,
+             args.folds)
     if args.clients:
         evaluate('servegen-client', servegen_clients(root, args.clients),
                  rows, methods, args.folds)
