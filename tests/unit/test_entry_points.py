@@ -1,0 +1,33 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Every entry point that setup.cfg declares must load: a console script
+or a plugin that points at nothing is a broken install."""
+
+from importlib import metadata
+
+import pytest
+
+_ENTRY_POINTS = [
+    ep for ep in metadata.distribution('kcloud-analyzer').entry_points]
+
+
+def test_the_declared_namespaces_exist():
+    groups = {ep.group for ep in _ENTRY_POINTS}
+    assert {'console_scripts', 'oslo.config.opts', 'oslo.policy.policies',
+            'kcloud_analyzer.collectors', 'kcloud_analyzer.classifiers',
+            'kcloud_analyzer.cost_models'} <= groups
+
+
+@pytest.mark.parametrize('entry_point', _ENTRY_POINTS,
+                         ids=lambda ep: '%s:%s' % (ep.group, ep.name))
+def test_entry_point_loads(entry_point):
+    assert entry_point.load() is not None
