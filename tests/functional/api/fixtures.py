@@ -93,8 +93,9 @@ class TokenMiddleware:
         return request.get_response(self.application)
 
 
-def make_conf(connection, overrides=()):
-    conf = service.prepare_service([], default_config_files=[])
+def make_conf(connection, overrides=(), config_files=()):
+    conf = service.prepare_service([],
+                                   default_config_files=list(config_files))
     conf.set_override('connection', connection, group='database')
     conf.set_override('auth_strategy', 'keystone', group='api')
     for group, name, value in overrides:
