@@ -16,8 +16,7 @@ from importlib import metadata
 
 import pytest
 
-_ENTRY_POINTS = [
-    ep for ep in metadata.distribution('kcloud-analyzer').entry_points]
+_ENTRY_POINTS = list(metadata.distribution('kcloud-analyzer').entry_points)
 
 
 def test_the_declared_namespaces_exist():

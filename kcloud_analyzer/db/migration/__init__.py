@@ -46,7 +46,8 @@ def version(engine=None):
 
 def head():
     """The newest revision the code knows."""
-    return alembic_script.ScriptDirectory.from_config(_config()).get_current_head()
+    script = alembic_script.ScriptDirectory.from_config(_config())
+    return script.get_current_head()
 
 
 def revisions():

@@ -94,7 +94,8 @@ class DbApiChecks:
         row = {'workload_id': 'w1', 'metric': 'gpu_utilization',
                'window_start': T0, 'mean': 10.0, 'min': 5.0, 'max': 20.0,
                'count': 2}
-        db_api.rollups_upsert(ctx, [row, dict(row, window_start=T0 + FIVE_MIN)])
+        db_api.rollups_upsert(
+            ctx, [row, dict(row, window_start=T0 + FIVE_MIN)])
         db_api.rollups_upsert(ctx, [dict(row, mean=40.0, min=1.0, max=50.0,
                                          count=6)])
         rows = db_api.rollup_list(ctx, workload_id='w1')
@@ -165,7 +166,8 @@ class DbApiChecks:
 
     def test_cost_records_replace_and_summarise(self, ctx):
         hour = datetime.timedelta(hours=1)
-        rows = [self._cost('w1', 'p1', T0 + i * hour, '4.5') for i in range(30)]
+        rows = [self._cost('w1', 'p1', T0 + i * hour, '4.5')
+                for i in range(30)]
         rows += [self._cost('w2', 'p2', T0 + i * hour, '2.0',
                             workload_type='serving') for i in range(30)]
         db_api.cost_records_upsert(ctx, rows)
