@@ -29,11 +29,11 @@ from kcloud_analyzer.conf import opts as kopts
 LOG = log.getLogger(__name__)
 
 PROJECT = 'kcloud-analyzer'
-DEFAULT_LOG_LEVELS = ['alembic=WARN', 'amqp=WARN', 'amqplib=WARN',
-                      'kombu=WARN', 'oslo.messaging=INFO', 'oslo_messaging=INFO',
-                      'sqlalchemy=WARN', 'stevedore=INFO', 'tooz=INFO',
-                      'urllib3=WARN', 'keystonemiddleware=INFO',
-                      'keystoneauth=INFO', 'pecan=WARN']
+DEFAULT_LOG_LEVELS = [
+    'alembic=WARN', 'amqp=WARN', 'amqplib=WARN', 'kombu=WARN',
+    'oslo.messaging=INFO', 'oslo_messaging=INFO', 'sqlalchemy=WARN',
+    'stevedore=INFO', 'tooz=INFO', 'urllib3=WARN', 'keystonemiddleware=INFO',
+    'keystoneauth=INFO', 'pecan=WARN']
 
 _YAML_OPT = cfg.StrOpt(
     'config-yaml',
