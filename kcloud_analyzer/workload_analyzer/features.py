@@ -47,6 +47,8 @@ power_near_idle_share      share of power samples near the idle level
 =========================  ==================================================
 """
 
+import concurrent.futures
+
 import numpy as np
 import pandas as pd
 
@@ -154,3 +156,33 @@ def analyze(series, workloads=None, max_gap_s=None):
     resources = profile.resource_profile(series, workloads)
     energies = energy.energy_profile(series, max_gap_s)
     return resources, energies, build(resources, energies)
+
+
+def analyze_in_chunks(series, workloads=None, max_gap_s=None,
+                      chunk_rows=2500, workers=2, on_chunk=None):
+    """:func:`analyze` over blocks of ``chunk_rows`` workloads.
+
+    Smaller blocks keep the temporaries small, and numpy releases the GIL
+    in the heavy operations, so ``workers`` threads work on blocks at the
+    same time. ``on_chunk(count)`` is called as each block finishes (for a
+    progress bar).
+
+    :returns: ``(resource_profile, energy_profile, features)`` in the row
+        order of ``series``.
+    """
+    rows = len(series)
+    bounds = [(start, min(start + chunk_rows, rows))
+              for start in range(0, rows, chunk_rows)] or [(0, 0)]
+
+    def run(bound):
+        part = analyze(series.rows(slice(*bound)), workloads, max_gap_s)
+        if on_chunk is not None:
+            on_chunk(bound[1] - bound[0])
+        return part
+
+    if workers > 1 and len(bounds) > 1:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(run, bounds))
+    else:
+        parts = [run(bound) for bound in bounds]
+    return tuple(pd.concat([part[i] for part in parts]) for i in range(3))

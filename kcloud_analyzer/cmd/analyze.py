@@ -1,0 +1,206 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""``kcloud-analyzer-manage analyze``: classify and profile offline CSVs.
+
+::
+
+    kcloud-analyzer-manage analyze --workloads workloads.csv \\
+        --usage usage.csv [--format table|json] [--classifier rules]
+
+Prints each workload's class, confidence and the features that decided
+it, with a summary of its resource and energy profiles. A malformed file
+is refused with ``file:line: reason`` and exit status 2.
+"""
+
+import json
+import math
+import sys
+
+import numpy as np
+import tqdm
+
+from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import offline
+from kcloud_analyzer.workload_analyzer import classifiers
+from kcloud_analyzer.workload_analyzer import features as features_lib
+from kcloud_analyzer.workload_analyzer import profile
+from kcloud_analyzer.workload_analyzer import series as series_lib
+from kcloud_analyzer.workload_analyzer import stats
+
+#: Workloads analysed per block; more than one block shows a progress bar.
+CHUNK_ROWS = 2000
+
+_PROFILE_SUMMARY = (
+    ('gpu_utilization_mean', profile.column(metrics.GPU_UTILIZATION,
+                                            'mean')),
+    ('gpu_utilization_p95', profile.column(metrics.GPU_UTILIZATION, 'p95')),
+    ('npu_utilization_mean', profile.column(metrics.NPU_UTILIZATION,
+                                            'mean')),
+    ('cpu_utilization_mean', profile.column(metrics.CPU_UTILIZATION,
+                                            'mean')),
+    ('memory_utilization_mean', profile.column(metrics.MEMORY_UTILIZATION,
+                                               'mean')),
+    ('gpus_allocated', 'gpus_allocated'),
+    ('gpus_used', 'gpus_used'),
+    ('npus_allocated', 'npus_allocated'),
+    ('npus_used', 'npus_used'),
+    ('burstiness', 'burstiness'),
+    ('dominant_period_s', 'dominant_period_s'),
+    ('diurnal_strength', 'diurnal_strength'),
+    ('observed_hours', 'observed_hours'),
+)
+_ENERGY_SUMMARY = ('power_source', 'energy_kwh', 'estimated_energy_kwh',
+                   'coverage', 'average_power_w', 'peak_power_w',
+                   'idle_energy_share', 'power_pattern', 'power_cov',
+                   'power_near_idle_share', 'power_periodicity_strength')
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        'analyze',
+        help='Classify workloads as training, inference or serving and '
+             'summarise their resource and energy profiles, from the '
+             'offline workloads.csv and usage.csv files.')
+    parser.add_argument('--workloads', required=True,
+                        help='workloads.csv: workload_id,type,cpu_cores,'
+                             'memory_gb,gpu_count,npu_count,accelerator,'
+                             'project_id (.csv.gz accepted).')
+    parser.add_argument('--usage', required=True,
+                        help='usage.csv in long form: workload_id,'
+                             'timestamp,metric,value (.csv.gz accepted).')
+    parser.add_argument('--format', choices=('table', 'json'),
+                        default='table', help='Output format.')
+    parser.add_argument('--classifier', default=None,
+                        help='Classifier plugin to use instead of '
+                             '[workload_classifier] type.')
+    parser.set_defaults(action_fn=analyze)
+
+
+def _unknown_workloads(usage, workloads, path):
+    known = usage['workload_id'].isin(workloads['workload_id']).to_numpy()
+    if not known.all():
+        row = int(np.argmin(known))
+        raise offline.InputError(
+            path, row + 2,
+            f'workload_id {usage["workload_id"].iloc[row]!r} is not in the '
+            'workloads file')
+
+
+def _plain(value):
+    """A JSON-friendly scalar: NaN and NA become None."""
+    if value is None:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    try:
+        if value != value:  # pandas NA and NaN
+            return None
+    except TypeError:
+        return None
+    return value
+
+
+def build_records(workloads, series, resources, energies, predictions):
+    """One dict per workload, in the order of ``workloads``."""
+    reported = np.zeros((len(series), len(metrics.CANONICAL_METRICS)),
+                        dtype=bool)
+    for position, metric in enumerate(metrics.CANONICAL_METRICS):
+        block = series.block(metric)
+        if block is not None:
+            reported[:, position] = stats.counts(block.values) > 0
+    names = np.asarray(metrics.CANONICAL_METRICS, dtype=object)
+    records = []
+    for position, workload_id in enumerate(workloads['workload_id']):
+        has_samples = bool(reported[position].any())
+        prediction = predictions.iloc[position]
+        records.append({
+            'workload_id': workload_id,
+            'declared_type': _plain(workloads['type'].iloc[position]),
+            'workload_class': (prediction['workload_class']
+                               if has_samples else None),
+            'confidence': (_plain(prediction['confidence'])
+                           if has_samples else None),
+            'deciding_features': (list(prediction['deciding_features'])
+                                  if has_samples else []),
+            'missing_metrics': names[~reported[position]].tolist(),
+            'profile': {name: _plain(resources[column].iloc[position])
+                        for name, column in _PROFILE_SUMMARY},
+            'energy': {name: _plain(energies[name].iloc[position])
+                       for name in _ENERGY_SUMMARY},
+        })
+    return records
+
+
+def _number(value, pattern):
+    return '-' if value is None else format(value, pattern)
+
+
+def format_table(records):
+    header = (f'{"workload_id":<24} {"class":<9} {"conf":>5} '
+              f'{"declared":<9} {"accel%":>6} {"p95%":>6} {"used/alloc":>11} '
+              f'{"kWh":>9} {"avg W":>8} {"pattern":<14} deciding features')
+    lines = [header, '-' * len(header)]
+    for record in records:
+        prof, power = record['profile'], record['energy']
+        util = prof['gpu_utilization_mean']
+        p95 = prof['gpu_utilization_p95']
+        used, allocated = prof['gpus_used'], prof['gpus_allocated']
+        if util is None and prof['npu_utilization_mean'] is not None:
+            util = prof['npu_utilization_mean']
+            used, allocated = prof['npus_used'], prof['npus_allocated']
+        share = (f'{_number(used, ".1f")}/{_number(allocated, ".0f")}'
+                 if allocated else '-')
+        lines.append(
+            f'{str(record["workload_id"])[:24]:<24} '
+            f'{record["workload_class"] or "unknown":<9} '
+            f'{_number(record["confidence"], ".2f"):>5} '
+            f'{record["declared_type"] or "-":<9} '
+            f'{_number(util, ".1f"):>6} {_number(p95, ".1f"):>6} '
+            f'{share:>11} {_number(power["energy_kwh"], ".3f"):>9} '
+            f'{_number(power["average_power_w"], ".0f"):>8} '
+            f'{power["power_pattern"] or "-":<14} '
+            f'{", ".join(record["deciding_features"]) or "-"}')
+    return '\n'.join(lines)
+
+
+def analyze(conf):
+    args = conf.category
+    try:
+        workloads = offline.load_workloads(args.workloads)
+        usage = offline.load_usage(args.usage)
+        _unknown_workloads(usage, workloads, args.usage)
+    except offline.InputError as exc:
+        sys.stderr.write(f'{exc}\n')
+        return 2
+
+    series = series_lib.from_usage(usage, workloads['workload_id'])
+    del usage
+    chunks = math.ceil(len(series) / CHUNK_ROWS)
+    with tqdm.tqdm(total=len(series), unit='workload', file=sys.stderr,
+                   disable=chunks <= 1, desc='Analysing') as bar:
+        resources, energies, feature_frame = features_lib.analyze_in_chunks(
+            series, workloads, chunk_rows=CHUNK_ROWS, on_chunk=bar.update)
+    classifier = classifiers.get_classifier(conf, args.classifier)
+    predictions = classifier.predict(feature_frame)
+    records = build_records(workloads, series, resources, energies,
+                            predictions)
+    if args.format == 'json':
+        print(json.dumps({'classifier': classifier.name,
+                          'workloads': records}, indent=2))
+    else:
+        print(f'Classifier: {classifier.name}')
+        print(format_table(records))
+    return 0
