@@ -20,6 +20,7 @@ import importlib
 
 _MODULES = [
     'default',
+    'agent',
     'api',
     'collector',
     'coordination',

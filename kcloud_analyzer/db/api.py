@@ -706,3 +706,15 @@ def store_statistics(context):
 def ping(context):
     """Run a trivial query; raises when the database does not answer."""
     context.session.execute(sa.text('SELECT 1')).scalar()
+
+
+@main_context_manager.reader
+def rollups_updated_since(context, since, limit=None):
+    """Rollups created or merged into at or after ``since`` (naive UTC),
+    oldest change first: what an exporter has not sent yet."""
+    model = models.UsageRollup
+    query = context.session.query(model).filter(
+        model.updated_at >= since).order_by(model.updated_at, model.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _dicts(query)

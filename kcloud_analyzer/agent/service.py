@@ -1,0 +1,317 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The kcloud-analyzer-agent service.
+
+One agent runs:
+
+- the notification listeners (one pool shared by all agents, so N agents
+  split each queue);
+- the polling of the enabled collectors every ``collection_interval``:
+  the targets of every collector are split over the live agents of a
+  tooz group with a consistent hash ring, so each target is polled by
+  exactly one agent, and a target of an agent that leaves is taken over at
+  the next poll;
+- the analysis task (``[agent] analysis_interval``, hourly) that updates
+  workload profiles, classes and costs, and the retraining of each model
+  on its ``retrain_interval`` under a tooz lock, so one agent retrains;
+- the export of changed rollups to InfluxDB when ``[influxdb] url`` is set;
+- the retention purge.
+
+Stopping (SIGTERM) stops the listener and waits for the batches in flight
+to be stored or requeued, then leaves the group.
+"""
+
+import datetime
+import importlib
+import os
+import socket
+import threading
+import time
+
+from oslo_log import log as logging
+from oslo_service.backend import base as service_base
+from tooz import coordination
+
+from kcloud_analyzer.agent import influxdb
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import rpc
+from kcloud_analyzer.metrics_collector import collectors as collector_plugins
+from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer.metrics_collector import notifications
+
+LOG = logging.getLogger(__name__)
+
+#: (module, function) called by the analysis task, each as
+#: ``function(conf, context)``; a function that does not exist (yet) is
+#: skipped with a warning at start.
+ANALYSIS_TASKS = (
+    ('kcloud_analyzer.workload_analyzer.jobs', 'update_profiles'),
+    ('kcloud_analyzer.cost_model.jobs', 'update_costs'),
+)
+
+#: model name -> (option group with retrain_interval, module, function);
+#: the function is called as ``function(conf, context)``.
+RETRAIN_TASKS = {
+    'workload_classifier': ('workload_classifier',
+                            'kcloud_analyzer.workload_analyzer.jobs',
+                            'retrain'),
+    'cost_model': ('cost_model', 'kcloud_analyzer.cost_model.jobs',
+                   'retrain'),
+}
+
+
+def _find(module_name, function_name):
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, function_name, None)
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class _Every(threading.Thread):
+    """Calls ``task`` every ``interval()`` seconds until ``stop`` is set."""
+
+    def __init__(self, name, interval, task, stop, initial_delay=0.0):
+        super().__init__(name=name, daemon=True)
+        self._interval = interval
+        self._task = task
+        self._stopping = stop
+        self._initial_delay = initial_delay
+
+    def run(self):
+        if self._stopping.wait(self._initial_delay):
+            return
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            try:
+                self._task()
+            except Exception:
+                LOG.exception('Task %s failed; it runs again in %ss',
+                              self.name, self._interval())
+            elapsed = time.monotonic() - started
+            if self._stopping.wait(max(0.0, self._interval() - elapsed)):
+                return
+
+
+class AgentService(service_base.ServiceBase):
+    """The agent; ``db`` is ``kcloud_analyzer.db.api`` (configured)."""
+
+    def __init__(self, conf, db=None, member_id=None, listen=True):
+        super().__init__()
+        self.conf = conf
+        self._db = db
+        self.member_id = (member_id or conf.agent.member_id or
+                          '%s-%d' % (socket.gethostname(), os.getpid()))
+        self.listen = listen
+        self.collectors = {}
+        #: collector name -> the targets this agent polled last time
+        self.assignments = {}
+        self.polls = 0
+        self._threads = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.listener = None
+        self.transport = None
+        self.coordinator = None
+        self.partitioner = None
+        self.influx = None
+        self._exported_until = None
+
+    @property
+    def db(self):
+        if self._db is None:
+            from kcloud_analyzer.db import api
+            self._db = api
+        return self._db
+
+    # -------------------------------------------------------- lifecycle
+
+    def start(self):
+        conf = self.conf
+        self._stop.clear()
+        self.context = kcontext.get_admin_context()
+        self.ingestor = ingest.Ingestor(self.context, conf.rollup_window,
+                                        db=self.db)
+        if conf.influxdb.url:
+            self.influx = influxdb.InfluxDBWriter(conf.influxdb.url,
+                                                  conf.influxdb.database)
+            self._exported_until = _utcnow()
+        self.collectors = collector_plugins.load(conf)
+        self._start_coordination()
+        if self.listen:
+            self._start_listener()
+        self._spawn('poll', lambda: self.conf.collection_interval,
+                    self.poll_once)
+        self._spawn('analysis', lambda: self.conf.agent.analysis_interval,
+                    self.analyse_once,
+                    initial_delay=min(60.0, conf.agent.analysis_interval))
+        self._spawn('retrain', lambda: self.conf.agent.analysis_interval,
+                    self.retrain_once,
+                    initial_delay=min(120.0, conf.agent.analysis_interval))
+        self._spawn('purge', lambda: self.conf.agent.purge_interval,
+                    self.purge_once)
+        if self.influx:
+            self._spawn('influxdb', lambda: self.conf.collection_interval,
+                        self.export_once,
+                        initial_delay=conf.collection_interval / 2.0)
+        self._warn_missing_tasks()
+        LOG.info('Agent %s started (collectors: %s)', self.member_id,
+                 ', '.join(self.collectors) or 'none')
+
+    def _spawn(self, name, interval, task, initial_delay=0.0):
+        thread = _Every(name, interval, task, self._stop, initial_delay)
+        thread.start()
+        self._threads.append(thread)
+
+    def _start_listener(self):
+        self.transport = rpc.get_transport(self.conf)
+        group = self.conf.notification
+        endpoints = notifications.endpoints(
+            self.ingestor, self.context, self.db,
+            telemetry_secret=group.telemetry_secret,
+            npu_aliases=group.npu_aliases,
+            metadata_key=group.workload_metadata_key)
+        self.listener = rpc.get_listener(self.conf, self.transport,
+                                         endpoints)
+        self.listener.start()
+
+    def _start_coordination(self):
+        self.coordinator = coordination.get_coordinator(
+            self.conf.coordination.backend_url,
+            self.member_id.encode('utf-8'))
+        self.coordinator.start(start_heart=True)
+        self.partitioner = self.coordinator.join_partitioned_group(
+            self.conf.agent.coordination_group.encode('utf-8'))
+
+    def _warn_missing_tasks(self):
+        for module, function in ANALYSIS_TASKS:
+            if _find(module, function) is None:
+                LOG.warning('%s.%s is not available: the analysis task '
+                            'skips it', module, function)
+
+    def stop(self, graceful=True):
+        """Drain the listener, stop the tasks and leave the group."""
+        self._stop.set()
+        if self.listener is not None:
+            # stop() stops fetching; wait() returns once the batches that
+            # were being handled are stored or requeued.
+            self.listener.stop()
+            self.listener.wait()
+            self.listener = None
+        for thread in self._threads:
+            thread.join(timeout=60)
+        self._threads = []
+        for collector in self.collectors.values():
+            collector.close()
+        if self.coordinator is not None:
+            try:
+                self.coordinator.leave_partitioned_group(self.partitioner)
+            except coordination.ToozError:
+                LOG.warning('Could not leave the coordination group; the '
+                            'other agents take over when it expires')
+            self.coordinator.stop()
+            self.coordinator = None
+        if self.transport is not None:
+            self.transport.cleanup()
+            self.transport = None
+        if self.influx is not None:
+            self.influx.close()
+        LOG.info('Agent %s stopped', self.member_id)
+
+    def wait(self):
+        self._stop.wait()
+        for thread in list(self._threads):
+            thread.join()
+
+    def reset(self):
+        """After a configuration reload: reload the collectors."""
+        with self._lock:
+            for collector in self.collectors.values():
+                collector.close()
+            self.collectors = collector_plugins.load(self.conf)
+        LOG.info('Configuration reloaded; collectors: %s',
+                 ', '.join(self.collectors) or 'none')
+
+    # ------------------------------------------------------------ tasks
+
+    def my_targets(self, name, targets):
+        """The targets of collector ``name`` that this agent polls."""
+        self.coordinator.run_watchers()
+        return [t for t in targets
+                if self.partitioner.belongs_to_self('%s/%s' % (name, t))]
+
+    def poll_once(self, now=None):
+        now = time.time() if now is None else now
+        with self._lock:
+            collectors = dict(self.collectors)
+        for name, collector in collectors.items():
+            try:
+                mine = self.my_targets(name, collector.targets())
+                self.assignments[name] = set(mine)
+                if not mine:
+                    continue
+                for values in collector.workloads(mine):
+                    self.db.workload_upsert(self.context, values)
+                samples = collector.poll(mine, now)
+                if not samples.empty:
+                    self.ingestor.store(samples,
+                                        list(samples['message_id'].unique()))
+            except Exception:
+                LOG.exception('Polling %s failed', name)
+        self.polls += 1
+
+    def analyse_once(self):
+        for module, function in ANALYSIS_TASKS:
+            task = _find(module, function)
+            if task is not None:
+                task(self.conf, self.context)
+
+    def retrain_once(self):
+        for name, (group, module, function) in RETRAIN_TASKS.items():
+            task = _find(module, function)
+            if task is None:
+                continue
+            interval = getattr(self.conf, group).retrain_interval
+            latest = self.db.model_version_get_latest(self.context, name)
+            if latest is not None and (
+                    _utcnow() - latest['trained_at']).total_seconds() < \
+                    interval:
+                continue
+            lock = self.coordinator.get_lock(
+                ('kcloud-analyzer-retrain-%s' % name).encode('utf-8'))
+            if not lock.acquire(blocking=False):
+                continue
+            try:
+                LOG.info('Retraining %s', name)
+                task(self.conf, self.context)
+            finally:
+                lock.release()
+
+    def purge_once(self):
+        before = _utcnow() - datetime.timedelta(
+            days=self.conf.metrics_retention_days)
+        deleted = self.db.rollups_purge(self.context, before)
+        if deleted:
+            LOG.info('Purged %d rollups of windows before %s', deleted,
+                     before)
+
+    def export_once(self):
+        started = _utcnow()
+        rows = self.db.rollups_updated_since(self.context,
+                                             self._exported_until)
+        if rows:
+            self.influx.write(rows)
+        self._exported_until = started

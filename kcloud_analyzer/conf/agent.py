@@ -1,0 +1,55 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+from oslo_config import cfg
+
+from kcloud_analyzer.conf import types
+
+GROUP = cfg.OptGroup(
+    'agent',
+    title='Agent options',
+    help='Scheduling of the kcloud-analyzer-agent\'s own tasks. Polling '
+         'runs every [DEFAULT] collection_interval; model retraining '
+         'follows each model\'s retrain_interval.')
+
+opts = [
+    cfg.StrOpt('member_id',
+               help='Name of this agent in the coordination group. '
+                    'Defaults to <host name>-<process id>; it must be '
+                    'unique among the live agents.'),
+    cfg.StrOpt('coordination_group',
+               default='kcloud-analyzer-agents',
+               help='tooz group the agents join; polling targets are split '
+                    'over its live members with a consistent hash ring.'),
+    cfg.Opt('analysis_interval',
+            type=types.Duration(min=1),
+            default='1h',
+            help='How often workload profiles, classes and costs are '
+                 'brought up to date from the rollups.'),
+    cfg.Opt('purge_interval',
+            type=types.Duration(min=1),
+            default='1h',
+            help='How often rollups older than [DEFAULT] '
+                 'metrics_retention_days are deleted.'),
+]
+
+
+def register_opts(conf):
+    # A group object of its own per ConfigOpts: oslo.config copies a
+    # registered group shallowly, so sharing GROUP would share the option
+    # values (and overrides) of every ConfigOpts in the process.
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
+                                     help=GROUP.help))
+    conf.register_opts(opts, group=GROUP.name)
+
+
+def list_opts():
+    return {GROUP: opts}
