@@ -84,8 +84,10 @@ class StoreCollector:
         workloads = core.GaugeMetricFamily(
             'kcloud_analyzer_workloads', 'Workloads known, by class.',
             labels=['type'])
-        for kind, count in sorted(figures['workloads_by_type'].items()):
-            workloads.add_metric([kind or 'unknown'], count)
+        by_type = {kind or 'unknown': count
+                   for kind, count in figures['workloads_by_type'].items()}
+        for kind, count in sorted(by_type.items()):
+            workloads.add_metric([kind], count)
         yield workloads
         cost = core.GaugeMetricFamily(
             'kcloud_analyzer_cost_per_hour',
