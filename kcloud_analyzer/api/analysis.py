@@ -26,6 +26,8 @@ import pandas as pd
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.cost_model import models as cost_models
+from kcloud_analyzer.cost_model.models import base as cost_base
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
@@ -158,6 +160,8 @@ class Analysis:
         self._lock = threading.Lock()
         self._classifier = None
         self._classifier_loaded_at = None
+        self._cost_model = None
+        self._cost_model_record = None
 
     def classifier(self):
         with self._lock:
@@ -167,6 +171,93 @@ class Analysis:
                 self._classifier = classifiers.get_classifier(self.conf)
                 self._classifier_loaded_at = now
             return self._classifier
+
+    def cost_model(self, context):
+        """The configured cost model with its newest trained version.
+
+        Until a version has been trained, the rate-card plugin (which
+        needs no training) answers instead.
+        """
+        record = db_api.model_version_get_latest(context,
+                                                 cost_models.RECORD_NAME)
+        with self._lock:
+            if self._cost_model is None or record != self._cost_model_record:
+                model = cost_models.load_latest(
+                    cost_models.get_cost_model(self.conf, card=self.card),
+                    record)
+                if model.version is None and model.name != 'rate_card':
+                    model = cost_models.get_cost_model(
+                        self.conf, name='rate_card', card=self.card)
+                self._cost_model = model
+                self._cost_model_record = record
+            return self._cost_model
+
+    def predict(self, context, body, workload):
+        """Predict and store the cost of a described or known workload.
+
+        :param workload: the stored workload named by the body, or None
+        :returns: the ``/api/v1/predict-cost`` response document
+        """
+        resources = dict((workload or {}).get('resources') or {})
+        resources.update(body.get('resources') or {})
+        kind = body.get('type')
+        pattern = {}
+        if workload is not None:
+            kind = kind or workload.get('declared_type') or workload.get(
+                'classified_type')
+            measured = ((workload.get('profile') or {}).get('resource')
+                        or {})
+            for metric in cost_base.OPTIONAL_COLUMNS:
+                value = measured.get('%s.mean' % metric)
+                if value is not None:
+                    pattern[metric] = value
+        pattern.update(body.get('usage_pattern') or {})
+        request = {
+            'type': kind,
+            'cpu_cores': resources.get('cpu_cores', 0),
+            'memory_gb': resources.get('memory_gb', 0),
+            'gpu_count': resources.get('gpu_count', 0),
+            'npu_count': resources.get('npu_count', 0),
+            'accelerator': resources.get('accelerator'),
+        }
+        request.update({metric: pattern[metric]
+                        for metric in cost_base.OPTIONAL_COLUMNS
+                        if metric in pattern})
+        model = self.cost_model(context)
+        try:
+            predicted = model.predict([request], body['duration_hours'])[0]
+        except (ValueError, KeyError) as error:
+            raise exception.Invalid(reason=str(error)) from None
+        lower, upper = predicted['interval']['total']
+        stored = db_api.prediction_create(context, {
+            'workload_id': workload['workload_id'] if workload else None,
+            'project_id': (workload['project_id'] if workload
+                           else context.project_id),
+            'model_name': predicted['model'],
+            'model_version': predicted['version'],
+            'inputs': _json_ready(request),
+            'currency': predicted['currency'],
+            'duration_hours': predicted['duration_hours'],
+            'cost_per_hour': predicted['cost_per_hour'],
+            'total': predicted['total'],
+            'lower': lower,
+            'upper': upper,
+        })
+        return {
+            'id': stored['uuid'],
+            'workload_id': stored['workload_id'],
+            'model': stored['model_name'],
+            'model_version': stored['model_version'],
+            'currency': stored['currency'],
+            'duration_hours': stored['duration_hours'],
+            'cost_per_hour': float(predicted['cost_per_hour']),
+            'total': float(predicted['total']),
+            'lower': float(lower),
+            'upper': float(upper),
+            'interval_level': predicted['interval']['level'],
+            'created_at': stored['created_at'].isoformat(
+                timespec='seconds') + 'Z',
+        }
 
     def analyze(self, context, body, project_id):
         """Profile, classify, cost and store one workload.

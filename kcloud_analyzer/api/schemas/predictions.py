@@ -44,6 +44,7 @@ response = {
         'total': {'type': 'number'},
         'lower': common.nullable_number,
         'upper': common.nullable_number,
+        'interval_level': {'type': 'number'},
         'created_at': common.timestamp,
     },
 }
