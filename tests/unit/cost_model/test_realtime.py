@@ -252,3 +252,13 @@ def test_records_carry_decimal_money_rounded_once():
     p1 = next(t for t in total if t['project_id'] == 'p1')
     assert p1['cost'] == decimal.Decimal('26.680000')   # 6 x 4.435 + 0.07
     assert isinstance(p1['breakdown']['gpu'], decimal.Decimal)
+
+
+def test_rate_by_key():
+    prices = {'m1.small': decimal.Decimal('0.05'), 'g.a100': 2.0}
+    rated = realtime.rate_by_key(
+        np.array(['g.a100', 'm1.small', 'g.a100'], dtype=object),
+        [1.0, 2.0, 0.5], prices)
+    assert rated.tolist() == pytest.approx([2.0, 0.10, 1.0])
+    with pytest.raises(realtime.CostInputError, match='m9'):
+        realtime.rate_by_key(['m1.small', 'm9'], [1, 1], prices)
