@@ -31,7 +31,7 @@ ENVIRON_KEY = 'kcloud_analyzer.microversion'
 MIN_VERSION = (1, 0)
 MAX_VERSION = (1, 0)
 
-_VERSION = re.compile(r'^([1-9]\d*)\.(0|[1-9]\d*)$')
+_VERSION = re.compile(r'^(0|[1-9]\d*)\.(0|[1-9]\d*)$')
 
 
 def format_version(version):
