@@ -28,6 +28,7 @@ _MODULES = [
     'influxdb',
     'keystone',
     'notification',
+    'prometheus_collector',
     'replay_collector',
     'workload_classifier',
 ]

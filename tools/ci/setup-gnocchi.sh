@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VENV=${GNOCCHI_VENV:-$ROOT/.ci-venvs/gnocchi}
 
 if [ -x "$VENV/bin/gnocchi-metricd" ] && \
-        "$VENV/bin/python" -c 'import gnocchi.rest.wsgi, psycopg2' 2>/dev/null; then
+        "$VENV/bin/python" -c 'import gnocchi, psycopg2' 2>/dev/null; then
     exit 0
 fi
 python3 -m venv "$VENV"
