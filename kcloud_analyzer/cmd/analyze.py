@@ -34,7 +34,6 @@ from kcloud_analyzer.workload_analyzer import classifiers
 from kcloud_analyzer.workload_analyzer import features as features_lib
 from kcloud_analyzer.workload_analyzer import profile
 from kcloud_analyzer.workload_analyzer import series as series_lib
-from kcloud_analyzer.workload_analyzer import stats
 
 #: Workloads analysed per block; more than one block shows a progress bar.
 CHUNK_ROWS = 2000
@@ -120,7 +119,7 @@ def build_records(workloads, series, resources, energies, predictions):
     for position, metric in enumerate(metrics.CANONICAL_METRICS):
         block = series.block(metric)
         if block is not None:
-            reported[:, position] = stats.counts(block.values) > 0
+            reported[:, position] = block.counts > 0
     names = np.asarray(metrics.CANONICAL_METRICS, dtype=object)
     records = []
     for position, workload_id in enumerate(workloads['workload_id']):

@@ -204,7 +204,7 @@ def energy_profile(series, max_gap_s=None):
         block = series.block(metric)
         if block is None:
             continue
-        n = stats.counts(block.values)
+        n = block.counts
         selected = np.flatnonzero(n > 0)
         if selected.size == 0:
             continue

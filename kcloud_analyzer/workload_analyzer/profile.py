@@ -54,9 +54,10 @@ def column(metric, figure):
     return f'{metric}.{figure}'
 
 
-def block_figures(values, idle_threshold=None):
+def block_figures(values, idle_threshold=None, n=None):
     """Count, mean, p50, p95, max, std (and idle share) of each row."""
-    n = stats.counts(values)
+    if n is None:
+        n = stats.counts(values)
     row_mean = stats.mean(values, n)
     p50, p95 = stats.quantiles(values, [0.5, 0.95], n)
     figures = {
@@ -88,7 +89,7 @@ def _primary_choice(series, computed):
         metric = PRIMARY_METRICS[position]
         count = computed.get(column(metric, 'count'))
         if count is None and series.block(metric) is not None:
-            count = stats.counts(series.block(metric).values)
+            count = series.block(metric).counts
         if count is not None:
             choice = np.where(count > 0, position, choice)
     return choice
@@ -113,7 +114,7 @@ def _shape_of_primary(series, computed, choice):
             figures = {figure: computed[column(metric, figure)][selected]
                        for figure in ('count', 'mean', 'std', 'p95')}
         else:
-            figures = block_figures(block_rows.values)
+            figures = block_figures(block_rows.values, n=block_rows.counts)
         n, row_mean = figures['count'], figures['mean']
         row_std, p95 = figures['std'], figures['p95']
         with np.errstate(invalid='ignore', divide='ignore'):
@@ -161,7 +162,8 @@ def resource_profile(series, workloads=None):
             figures = {f: np.full(rows, np.nan) for f in UTILIZATION_FIGURES}
             figures['count'] = np.zeros(rows, dtype=np.int64)
         else:
-            figures = block_figures(block.values, IDLE_THRESHOLD_PERCENT)
+            figures = block_figures(block.values, IDLE_THRESHOLD_PERCENT,
+                                    block.counts)
         for figure in UTILIZATION_FIGURES:
             computed[column(metric, figure)] = figures[figure]
     for metric in RATE_METRICS:
@@ -170,7 +172,7 @@ def resource_profile(series, workloads=None):
             figures = {f: np.full(rows, np.nan) for f in RATE_FIGURES}
             figures['count'] = np.zeros(rows, dtype=np.int64)
         else:
-            figures = block_figures(block.values)
+            figures = block_figures(block.values, n=block.counts)
         for figure in RATE_FIGURES:
             computed[column(metric, figure)] = figures[figure]
 
@@ -208,8 +210,12 @@ def _time_extent(series):
     for block in series.blocks.values():
         if block.values.shape[1] == 0:
             continue
-        reported = stats.counts(block.values) > 0
-        if block.times.ndim == 1:
+        reported = block.counts > 0
+        if block.times.ndim == 1 and (block.counts == block.values.shape[1]
+                                      ).all():
+            block_first = np.full(rows, block.times[0])
+            block_last = np.full(rows, block.times[-1])
+        elif block.times.ndim == 1:
             # A shared time axis: a row starts at its first measured value
             # and ends at its last one.
             measured = ~np.isnan(block.values)

@@ -18,6 +18,7 @@ value inside a row is a sample that was not measured.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,11 @@ class MetricBlock:
 
     times: np.ndarray
     values: np.ndarray
+
+    @functools.cached_property
+    def counts(self):
+        """Samples in each row (computed once: several figures need it)."""
+        return np.count_nonzero(~np.isnan(self.values), axis=1)
 
     @property
     def times_2d(self):

@@ -116,18 +116,30 @@ def quantiles(values, qs, n=None):
         n = counts(values)
     if _dense(values, n):
         return _dense_quantiles(values, qs)
+    # Full rows take the fast path, rows with missing samples the sort;
+    # empty rows stay NaN.
+    result = np.full((len(qs), rows), np.nan)
+    full = n == width
+    if full.any():
+        result[:, full] = _dense_quantiles(values[full], qs)
+    partial = (n > 0) & ~full
+    if partial.any():
+        result[:, partial] = _sorted_quantiles(values[partial], qs,
+                                               n[partial])
+    return result
+
+
+def _sorted_quantiles(values, qs, n):
     # NaN sorts last, so the first n[i] entries of each sorted row are its
     # samples.
     ordered = np.sort(values, axis=1)
-    positions = qs[:, None] * np.maximum(n - 1, 0)[None, :]
+    positions = qs[:, None] * (n - 1)[None, :]
     low = np.floor(positions).astype(np.intp)
     high = np.ceil(positions).astype(np.intp)
     fraction = positions - low
-    row_index = np.arange(rows)[None, :]
-    result = (ordered[row_index, low] * (1 - fraction)
-              + ordered[row_index, high] * fraction).astype(np.float64)
-    result[:, n == 0] = np.nan
-    return result
+    row_index = np.arange(len(values))[None, :]
+    return (ordered[row_index, low] * (1 - fraction)
+            + ordered[row_index, high] * fraction).astype(np.float64)
 
 
 def share_below(values, threshold, n=None):

@@ -233,7 +233,8 @@ def _serving(rng, k, t, window_s, start_s):
 
 
 def generate(count, workload_class, rng, step_s=None, window_s=None,
-             start_s=None, prefix=None, dtype=np.float64):
+             start_s=None, prefix=None, dtype=np.float64,
+             drop_metrics=True, whole_window=False):
     """Generate ``count`` workloads of one class on one time axis.
 
     :param rng: a :class:`numpy.random.Generator` (the caller owns the
@@ -242,6 +243,10 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
         :data:`SAMPLING_INTERVALS_S` when None.
     :param window_s: observed window; random between 6 h and 2 days.
     :param start_s: epoch seconds of the first sample; random when None.
+    :param drop_metrics: drop metrics at random as described above; when
+        False every workload reports every metric (benchmarks).
+    :param whole_window: keep every workload running for the whole window
+        (benchmarks), even finite jobs.
     :returns: ``(series, workloads)``: a
         :class:`~kcloud_analyzer.workload_analyzer.series.SeriesSet` and a
         workloads DataFrame in the offline shape (``type`` holds the
@@ -265,6 +270,8 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
     else:
         raise ValueError(f'unknown workload class {workload_class!r}')
 
+    if whole_window:
+        parts['duration'] = np.full(k, window_s)
     running = t[None, :] < parts['duration'][:, None]
     cap = rng.choice(_POWER_CAPS_W, k)
     idle_w = cap * rng.uniform(0.15, 0.25, k)
@@ -288,12 +295,12 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
                                          * wobble),
     }
     npu = rng.random(k) < NPU_SHARE
-    draw = rng.random(k)
+    draw = rng.random(k) if drop_metrics else np.ones(k)
     alibaba_like = draw < ALIBABA_LIKE_SHARE
     power_only = (draw >= ALIBABA_LIKE_SHARE) & (
         draw < ALIBABA_LIKE_SHARE + POWER_ONLY_SHARE)
     full = ~alibaba_like & ~power_only
-    present = {name: full & (rng.random(k) >= probability)
+    present = {name: full & (rng.random(k) >= probability * drop_metrics)
                for name, probability in DROP_PROBABILITY.items()}
     present[metrics.MEMORY_UTILIZATION] |= alibaba_like
     present[metrics.GPU_MEMORY_UTILIZATION] |= alibaba_like
