@@ -41,8 +41,9 @@ computed from, so that anyone can redo the sum. The kinds:
     saving = ((cpu_cores - recommended_cpu_cores) x vcpu_hour +
     (memory_gb - recommended_memory_gb) x ram_gb_hour) x 730.
 ``committed_use``
-    a workload present nearly every hour for at least a week, when the card
-    has committed-use prices. saving = (accelerator_count x
+    a workload present nearly every hour for at least a week, with no
+    accelerator sizing recommendation, when the card has committed-use
+    prices. saving = (accelerator_count x
     (price_per_hour - committed_price_per_hour) + cpu_cores x (vcpu_hour -
     committed_vcpu_hour) + memory_gb x (ram_gb_hour -
     committed_ram_gb_hour)) x 730.
@@ -148,9 +149,18 @@ def _make(kind, row, saving, action, evidence):
         'action': action,
         'monthly_saving_float': float(saving),
         'confidence': _confidence(kind, float(row['hours_observed'])),
-        'evidence': {k: (v.item() if isinstance(v, np.generic) else v)
-                     for k, v in evidence.items()},
+        'evidence': {k: _plain(v) for k, v in evidence.items()},
     }
+
+
+def _plain(value):
+    # Evidence is JSON-ready: numpy scalars become Python ones and a
+    # figure that was not measured is None rather than NaN.
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
 
 
 def _idle(stats):
@@ -398,8 +408,11 @@ def recommend(workloads, usage, costs, card):
         if kept is None or (item['monthly_saving_float'] >
                             kept['monthly_saving_float']):
             best_sizing[item['workload_id']] = item
+    # Committing to capacity is only advised for workloads whose
+    # accelerators are already the right ones.
+    right_sized = stats.loc[~stats.index.isin(list(best_sizing))]
     found = (list(best_sizing.values()) + _off_peak(stats, card) +
-             _oversized(stats, card) + _committed(stats, card))
+             _oversized(stats, card) + _committed(right_sized, card))
     found = [f for f in found if f['monthly_saving_float'] > 0]
     found.sort(key=lambda f: (-f['monthly_saving_float'], f['workload_id'],
                               f['kind']))

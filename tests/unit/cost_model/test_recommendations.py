@@ -154,3 +154,20 @@ def test_savings_are_sorted_and_nothing_without_a_saving():
     assert savings == sorted(savings, reverse=True)
     assert all(s > 0 for s in savings)
     assert ('steady', 'oversized_compute') not in _by(found)
+
+
+def test_no_commitment_for_idle_hardware_and_no_nan_in_evidence():
+    fleet = cards.workloads(('lab', 'training', 8, 64, 1, 0, 'A100', 'p1'))
+    week = pd.date_range(cards.MONDAY, periods=168, freq='h')
+    usage = cards.usage(
+        [('lab', t, 'gpu_utilization', 0.5) for t in week] +
+        [('lab', t, 'cpu_utilization', 3) for t in week])
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    found = _by(recommendations.recommend(fleet, usage, costs, card))
+    assert ('lab', 'idle_accelerator') in found
+    assert ('lab', 'committed_use') not in found
+    oversized = found[('lab', 'oversized_compute')]['evidence']
+    # memory use was never measured: the evidence says so with None
+    assert oversized['memory_utilization_p95'] is None
+    assert oversized['recommended_memory_gb'] == 64.0
