@@ -142,6 +142,11 @@ def _scores(truth, predicted, sources):
         per_source[source] = {
             'workloads': int(mask.sum()),
             'accuracy': float(np.mean(truth[mask] == predicted[mask])),
+            'per_class': {
+                label: float(np.mean(predicted[mask & (truth == label)]
+                                     == label))
+                for label in synthetic.CLASSES
+                if (mask & (truth == label)).any()},
         }
     labels = list(synthetic.CLASSES)
     precision, recall, f1, support = (
@@ -213,6 +218,12 @@ def format_report(report, training_set, folds):
                      f'{baseline["per_source"][source]["accuracy"]:>8.3f}')
     lines.append(f'  {"all":<16}{len(training_set):>10}'
                  f'{forest["accuracy"]:>15.3f}{baseline["accuracy"]:>8.3f}')
+    lines += ['', 'Recall per source and class (random_forest / rules):']
+    for source, scores in forest['per_source'].items():
+        for label, recall in scores['per_class'].items():
+            rules_recall = baseline['per_source'][source]['per_class'][label]
+            lines.append(f'  {source:<16}{label:<12}{recall:>8.3f}'
+                         f'{rules_recall:>8.3f}')
     lines += ['', 'Accuracy on a real source when the forest is trained '
               'without it:']
     for source, scores in report['source_held_out'].items():
