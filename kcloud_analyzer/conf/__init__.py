@@ -26,6 +26,7 @@ _MODULES = [
     'coordination',
     'cost_model',
     'influxdb',
+    'ipmi_collector',
     'keystone',
     'notification',
     'prometheus_collector',

@@ -718,3 +718,16 @@ def rollups_updated_since(context, since, limit=None):
     if limit is not None:
         query = query.limit(limit)
     return _dicts(query)
+
+
+@main_context_manager.reader
+def workload_ids_by_instance(context, instance_ids):
+    """``{instance_id: workload_id}`` for those of ``instance_ids`` that
+    belong to a recorded workload (deleted instances included)."""
+    model = models.Instance
+    found = {}
+    for chunk in _batches(sorted(set(instance_ids))):
+        found.update(context.session.query(
+            model.instance_id, model.workload_id).filter(
+            model.instance_id.in_(chunk)).all())
+    return found

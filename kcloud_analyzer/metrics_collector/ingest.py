@@ -26,7 +26,6 @@ import time
 import pandas as pd
 from oslo_log import log as logging
 
-from kcloud_analyzer.common import exception
 from kcloud_analyzer.metrics_collector import rollup
 
 LOG = logging.getLogger(__name__)
@@ -99,15 +98,14 @@ class WorkloadResolver:
                     mapping[resource_id] = cached[0]
                 else:
                     missing.append(resource_id)
-        for resource_id in missing:
-            try:
-                workload_id = self._db.workload_get_by_instance(
-                    self._context, resource_id)['workload_id']
-            except exception.NotFound:
-                workload_id = resource_id
-            mapping[resource_id] = workload_id
+        if missing:
+            found = self._db.workload_ids_by_instance(self._context,
+                                                      missing)
             with self._lock:
-                self._store(resource_id, workload_id, now)
+                for resource_id in missing:
+                    workload_id = found.get(resource_id, resource_id)
+                    mapping[resource_id] = workload_id
+                    self._store(resource_id, workload_id, now)
         return pd.Series(resource_ids).map(mapping)
 
 

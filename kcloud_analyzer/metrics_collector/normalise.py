@@ -186,6 +186,51 @@ def empty_samples(extra_keys=()):
     return pd.DataFrame(columns)
 
 
+def group_codes(frame, columns):
+    """One int64 code per distinct combination of ``columns``.
+
+    Grouping on one integer column is much faster than on several object
+    columns; codes are re-factorised after each column so they never
+    overflow.
+    """
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        values, uniques = pd.factorize(frame[column])
+        codes, _ = pd.factorize(codes * (len(uniques) + 1) + values + 1)
+    return codes.astype(np.int64, copy=False)
+
+
+def _is_unique(codes):
+    return len(codes) == 0 or np.bincount(codes).max() == 1
+
+
+def _per_device(frame, device_key):
+    """Keep the best priority per device; average duplicates per role."""
+    codes = group_codes(frame, device_key)
+    if frame['priority'].nunique() > 1:
+        best = frame.groupby(codes)['priority'].transform('min')
+        keep = (frame['priority'] == best).to_numpy()
+        frame, codes = frame[keep], codes[keep]
+    if (frame['role'] == VALUE).all() and _is_unique(codes):
+        return frame[device_key + ['value']], None
+    # The same device reported under an old and a new name counts once.
+    per_role = frame.groupby(device_key + ['role'], as_index=False,
+                             sort=False)['value'].mean()
+    direct = per_role[per_role['role'] == VALUE].drop(columns='role')
+    terms = per_role[per_role['role'] != VALUE]
+    if terms.empty:
+        return direct, None
+    terms = terms.pivot_table(index=device_key, columns='role',
+                              values='value', aggfunc='mean')
+    for role in (USED, FREE, TOTAL):
+        if role not in terms:
+            terms[role] = np.nan
+    total = terms[TOTAL].fillna(terms[USED] + terms[FREE])
+    with np.errstate(divide='ignore', invalid='ignore'):
+        percent = (terms[USED] / total * 100.0).where(total > 0)
+    return direct, percent.dropna().rename('value').reset_index()
+
+
 def combine_devices(frame, extra_keys=()):
     """Combine device rows into one value per resource, metric and time.
 
@@ -197,36 +242,25 @@ def combine_devices(frame, extra_keys=()):
     rows apart and are carried into the result (a message id).
     """
     extra_keys = list(extra_keys)
+    columns = list(SAMPLE_COLUMNS) + extra_keys
     if frame.empty:
         return empty_samples(extra_keys)
     device_key = ['resource_id', 'device', 'metric', 'timestamp'] + extra_keys
-    best = frame.groupby(device_key)['priority'].transform('min')
-    frame = frame[frame['priority'] == best]
-    # The same device reported under an old and a new name counts once.
-    per_role = frame.groupby(device_key + ['role'], as_index=False)[
-        'value'].mean()
-
-    direct = per_role[per_role['role'] == VALUE].drop(columns='role')
-    terms = per_role[per_role['role'] != VALUE].pivot_table(
-        index=device_key, columns='role', values='value', aggfunc='mean')
-    for role in (USED, FREE, TOTAL):
-        if role not in terms:
-            terms[role] = np.nan
-    total = terms[TOTAL].fillna(terms[USED] + terms[FREE])
-    with np.errstate(divide='ignore', invalid='ignore'):
-        percent = (terms[USED] / total * 100.0).where(total > 0)
-    ratios = percent.dropna().rename('value').reset_index()
-
-    devices = pd.concat([direct, ratios], ignore_index=True)
+    direct, ratios = _per_device(frame, device_key)
+    devices = direct if ratios is None else pd.concat(
+        [direct, ratios], ignore_index=True)
     if devices.empty:
         return empty_samples(extra_keys)
-    devices['is_percent'] = devices['metric'].map(m.UNITS).eq('%')
     key = ['resource_id', 'metric', 'timestamp'] + extra_keys
-    summed = devices.groupby(key)['value'].sum()
-    averaged = devices.groupby(key)['value'].mean()
-    is_percent = devices.groupby(key)['is_percent'].first()
-    combined = summed.where(~is_percent, averaged).rename('value')
-    return combined.reset_index()[list(SAMPLE_COLUMNS) + extra_keys]
+    codes = group_codes(devices, key)
+    if _is_unique(codes):
+        return devices[columns].reset_index(drop=True)
+    grouped = devices.groupby(codes, sort=False)
+    combined = grouped[key].first()
+    is_percent = combined['metric'].map(m.UNITS).eq('%')
+    combined['value'] = grouped['value'].sum().where(
+        ~is_percent, grouped['value'].mean())
+    return combined[columns].reset_index(drop=True)
 
 
 def normalise_prometheus(frame, extra_keys=()):

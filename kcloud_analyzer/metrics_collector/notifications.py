@@ -118,8 +118,11 @@ class _SampleEndpoint:
         self.ingestor = ingestor
         self.stats = ingestor.stats
 
+    #: the fields of the tuples :meth:`parse` returns
+    COLUMNS = ()
+
     def parse(self, message):
-        """Return a list of raw row dicts for one message."""
+        """Return a list of raw row tuples (see COLUMNS) for one message."""
         raise NotImplementedError
 
     def normalise(self, raw):
@@ -139,11 +142,10 @@ class _SampleEndpoint:
                             '%s', message.get('event_type'),
                             message.get('publisher_id'), error)
                 continue
-            for row in parsed:
-                row['message_id'] = message_id
-            rows.extend(parsed)
+            rows.extend(row + (message_id,) for row in parsed)
             message_ids.append(message_id)
-        raw = pd.DataFrame.from_records(rows)
+        raw = pd.DataFrame.from_records(
+            rows, columns=list(self.COLUMNS) + ['message_id'])
         if not raw.empty:
             raw['timestamp'] = _epoch_seconds(raw['timestamp']).to_numpy()
             bad = set(raw.loc[raw['timestamp'].isna(), 'message_id'])
@@ -173,6 +175,9 @@ class CeilometerEndpoint(_SampleEndpoint):
 
     filter_rule = oslo_messaging.NotificationFilter(event_type='^metering$')
 
+    COLUMNS = ('resource_id', 'device', 'source', 'timestamp', 'value',
+               'vcpus', 'memory_mb')
+
     def __init__(self, ingestor, telemetry_secret=None):
         super().__init__(ingestor)
         self.telemetry_secret = telemetry_secret
@@ -196,18 +201,18 @@ class CeilometerEndpoint(_SampleEndpoint):
                 continue
             metadata = sample.get('resource_metadata') or {}
             flavor = metadata.get('flavor') or {}
-            rows.append({
+            resource_id = str(sample['resource_id'])
+            rows.append((
                 # per-device meters (disks, interfaces) name their instance
                 # in the metadata
-                'resource_id': str(metadata.get('instance_id') or
-                                   sample['resource_id']),
-                'device': str(sample['resource_id']),
-                'source': sample['counter_name'],
-                'timestamp': sample['timestamp'],
-                'value': float(sample['counter_volume']),
-                'vcpus': metadata.get('vcpus', flavor.get('vcpus')),
-                'memory_mb': metadata.get('memory_mb', flavor.get('ram')),
-            })
+                str(metadata.get('instance_id') or resource_id),
+                resource_id,
+                sample['counter_name'],
+                sample['timestamp'],
+                float(sample['counter_volume']),
+                metadata.get('vcpus', flavor.get('vcpus')),
+                metadata.get('memory_mb', flavor.get('ram')),
+            ))
         return rows
 
     def normalise(self, raw):
@@ -233,6 +238,8 @@ class IronicSensorEndpoint(_SampleEndpoint):
     filter_rule = oslo_messaging.NotificationFilter(
         event_type=r'^hardware\.ipmi\.metrics$')
 
+    COLUMNS = ('resource_id', 'metric', 'timestamp', 'value')
+
     def info(self, messages):
         return self.process(messages)
 
@@ -247,9 +254,8 @@ class IronicSensorEndpoint(_SampleEndpoint):
                 metric = normalise.ipmi_metric(unit)
                 if value is not None and metric:
                     readings.append((name, metric, value))
-        return [{'resource_id': str(resource_id), 'metric': metric,
-                 'timestamp': payload['timestamp'], 'value': value}
-                for metric, value in _host_power(readings).items()]
+        return [(str(resource_id), metric, payload['timestamp'], value)
+                for metric, value in host_power(readings).items()]
 
     def normalise(self, raw):
         if raw.empty:
@@ -260,7 +266,7 @@ class IronicSensorEndpoint(_SampleEndpoint):
 _TOTAL_SENSOR_WORDS = ('consumption', 'total', 'system')
 
 
-def _host_power(readings):
+def host_power(readings):
     """Combine (sensor name, metric, watts) readings per metric."""
     result = {}
     for metric in {metric for _, metric, _ in readings}:
