@@ -31,6 +31,8 @@ LOG = log.getLogger(__name__)
 #: category modules, in the order ``--help`` lists them
 CATEGORY_MODULES = (
     'kcloud_analyzer.cmd.manage',
+    'kcloud_analyzer.cmd.analyze',
+    'kcloud_analyzer.cmd.cost',
 )
 
 
