@@ -63,7 +63,8 @@ def make_telemetry(count, rng, start_s):
         series, workloads = synthetic.generate(
             rows.stop - rows.start, workload_class, rng, step_s=STEP_S,
             window_s=DAY_S, start_s=start_s, prefix=f'w{offset}',
-            dtype=np.float32, drop_metrics=False, whole_window=True)
+            dtype=np.float32, drop_metrics=False, whole_window=True,
+            npu_share=0.0)
         for metric in BENCH_METRICS:
             values[metric][rows] = series.block(metric).values
         ids[rows] = series.workload_ids

@@ -234,7 +234,7 @@ def _serving(rng, k, t, window_s, start_s):
 
 def generate(count, workload_class, rng, step_s=None, window_s=None,
              start_s=None, prefix=None, dtype=np.float64,
-             drop_metrics=True, whole_window=False):
+             drop_metrics=True, whole_window=False, npu_share=NPU_SHARE):
     """Generate ``count`` workloads of one class on one time axis.
 
     :param rng: a :class:`numpy.random.Generator` (the caller owns the
@@ -247,6 +247,7 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
         False every workload reports every metric (benchmarks).
     :param whole_window: keep every workload running for the whole window
         (benchmarks), even finite jobs.
+    :param npu_share: share of workloads on NPUs rather than GPUs.
     :returns: ``(series, workloads)``: a
         :class:`~kcloud_analyzer.workload_analyzer.series.SeriesSet` and a
         workloads DataFrame in the offline shape (``type`` holds the
@@ -294,7 +295,7 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
         metrics.DISK_WRITE_BYTES_PER_S: (parts['disk_write'][:, None]
                                          * wobble),
     }
-    npu = rng.random(k) < NPU_SHARE
+    npu = rng.random(k) < npu_share
     draw = rng.random(k) if drop_metrics else np.ones(k)
     alibaba_like = draw < ALIBABA_LIKE_SHARE
     power_only = (draw >= ALIBABA_LIKE_SHARE) & (

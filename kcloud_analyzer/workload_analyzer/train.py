@@ -53,6 +53,9 @@ CLI_OPTS = [
     cfg.IntOpt('zeus-runs', default=500, min=1,
                help='Zeus training runs sampled into the training set (of '
                     '1,609); they would otherwise outnumber the rest.'),
+    cfg.IntOpt('alibaba-pods', min=1,
+               help='Use only this many Alibaba serving pods (default: '
+                    'all of them).'),
     cfg.IntOpt('folds', default=5, min=2,
                help='Folds of the grouped cross-validation.'),
     cfg.IntOpt('trees', default=200, min=10,
@@ -272,17 +275,6 @@ def train_and_store(conf, context, training_set, report, seed, trees):
 def main(argv=None):
     conf = service.prepare_command(argv, cli_opts=CLI_OPTS)
     rng = np.random.default_rng(conf.seed)
-    context = None
-    if not conf.evaluate_only:
-        db_api.configure(conf)
-        context = k_context.get_admin_context()
-        try:
-            db_api.model_version_next(context, random_forest.MODEL_NAME)
-        except Exception as exc:
-            # Fail before the long part when the store is not usable.
-            sys.stderr.write(f'Cannot use the database ({exc}); run '
-                             'kcloud-analyzer-dbsync first.\n')
-            return 1
     try:
         data_dir = data_locator.data_dir()
     except data_locator.DataDirNotFound as exc:
@@ -290,6 +282,7 @@ def main(argv=None):
         return 2
     training_set = build_training_set(data_dir, rng,
                                       conf.synthetic_per_class,
+                                      max_alibaba_pods=conf.alibaba_pods,
                                       max_zeus_runs=conf.zeus_runs)
     print('Training set (workloads per source and class): '
           + json.dumps(training_set.summary(), sort_keys=True))
@@ -297,8 +290,21 @@ def main(argv=None):
     print(format_report(report, training_set, conf.folds))
     if conf.evaluate_only:
         return 0
-    path, record = train_and_store(conf, context, training_set, report,
-                                   conf.seed, conf.trees)
+    db_api.configure(conf)
+    try:
+        path, record = train_and_store(conf, k_context.get_admin_context(),
+                                       training_set, report, conf.seed,
+                                       conf.trees)
+    except OSError as exc:
+        sys.stderr.write(f'Cannot write the model file: {exc}\n')
+        return 1
+    except Exception as exc:
+        # Any store error means the same to the user: the schema is not
+        # there or the connection is wrong.
+        sys.stderr.write(f'Cannot record the model in the database '
+                         f'({exc}); check [database] connection and run '
+                         'kcloud-analyzer-dbsync.\n')
+        return 1
     print(f'\nWrote {path} (model {record["name"]} version '
           f'{record["version"]}).')
     return 0
