@@ -357,6 +357,37 @@ def to_records(costs):
     return records
 
 
+def cost_record_rows(costs):
+    """Rows for the cost_records table, both bases, from compute_costs.
+
+    The allocation row carries the idle cost; the usage row has none.
+    """
+    hours = costs['hour'].dt.tz_convert('UTC').dt.tz_localize(None)
+    common = pd.DataFrame({
+        'workload_id': costs['workload_id'],
+        'project_id': costs['project_id'],
+        'hour': hours.dt.to_pydatetime(),
+        'currency': costs.attrs['currency'],
+        'workload_type': costs['type'],
+        'accelerator': costs['accelerator'],
+        'storage': costs['storage'],
+        'network': costs['network'],
+        'energy': costs['energy'],
+        'energy_kwh': costs['energy_kwh'],
+        'carbon_kg': costs['carbon_kg_co2e'],
+    })
+    allocation = common.assign(
+        basis='allocation', compute=costs['compute'], gpu=costs['gpu'],
+        npu=costs['npu'], idle=costs['idle_cost'],
+        total=costs['cost_per_hour'])
+    usage = common.assign(
+        basis='usage', compute=costs['usage_compute'],
+        gpu=costs['usage_gpu'], npu=costs['usage_npu'], idle=0.0,
+        total=costs['usage_cost_per_hour'])
+    rows = pd.concat([allocation, usage], ignore_index=True)
+    return rows.astype(object).where(rows.notna(), None).to_dict('records')
+
+
 def totals_to_records(total_frame):
     """Window totals as dicts with Decimal money."""
     currency = total_frame.attrs.get('currency')
@@ -383,9 +414,10 @@ def totals_to_records(total_frame):
 def rate_by_key(keys, quantities, prices):
     """Rate usage points against a price table keyed by name.
 
-    The price of each point is ``prices[key] x quantity``, found through
-    categorical codes and one ``numpy.take``: the cost of a lookup does not
-    grow with the size of the table.
+    The price of each point is ``prices[key] x quantity``: the keys become
+    integer codes through one hash index and the prices are gathered with
+    one ``numpy.take``, so the cost of a lookup does not grow with the
+    size of the table.
 
     :param keys: array-like of names (e.g. flavors or accelerator models).
     :param quantities: array-like of quantities (e.g. hours).
@@ -394,7 +426,7 @@ def rate_by_key(keys, quantities, prices):
     :raises CostInputError: for a key that is not in ``prices``.
     """
     names = list(prices)
-    codes = pd.Categorical(keys, categories=names).codes
+    codes = pd.Index(names).get_indexer(keys)
     missing = codes < 0
     if missing.any():
         first = np.asarray(keys, dtype=object)[np.argmax(missing)]

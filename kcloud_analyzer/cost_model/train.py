@@ -66,8 +66,11 @@ def _argument_parser():
     return parser
 
 
-def frames_from_store(context):
-    """Workloads and usage frames, in the offline shapes, from the store."""
+def frames_from_store(context, start=None):
+    """Workloads and usage frames, in the offline shapes, from the store.
+
+    :param start: naive UTC datetime; only rollups of windows from it on.
+    """
     rows = []
     for workload in db_api.workload_list(context):
         resources = workload.get('resources') or {}
@@ -84,7 +87,7 @@ def frames_from_store(context):
             'project_id': workload['project_id'],
         })
     workloads = pd.DataFrame(rows, columns=offline.WORKLOAD_COLUMNS)
-    rollups = pd.DataFrame(db_api.rollup_list(context),
+    rollups = pd.DataFrame(db_api.rollup_list(context, start=start),
                            columns=['workload_id', 'window_start', 'metric',
                                     'mean'])
     usage = pd.DataFrame({
@@ -99,6 +102,8 @@ def frames_from_store(context):
 def train(conf, context, workloads, usage, card, plugin_name=None):
     """Fit, save and record one new version; return its record."""
     model = models.get_cost_model(conf, plugin_name, card=card)
+    if not model.trainable:
+        raise ValueError(f'the {model.name} cost model needs no training')
     costs = realtime.compute_costs(workloads, usage, card)
     statistics = model.fit(workloads, usage, costs)
     name = models.RECORD_NAME

@@ -68,6 +68,8 @@ class CostModel(metaclass=abc.ABCMeta):
 
     #: the plugin's name in the kcloud_analyzer.cost_models namespace
     name = None
+    #: whether the plugin learns from history (and so has versions to keep)
+    trainable = False
 
     def __init__(self, conf, card=None):
         self.conf = conf

@@ -84,6 +84,7 @@ def training_rows(workloads, usage, costs):
 
 class LinearRegressionModel(base.CostModel):
     name = 'linear_regression'
+    trainable = True
 
     def __init__(self, conf, card=None):
         super().__init__(conf, card)

@@ -1,0 +1,111 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The cost work the agent runs on schedule, each as ``task(conf, context)``.
+
+``update_costs`` (every ``[agent] analysis_interval``) prices, from the
+usage rollups, every hour from the newest hour already priced (priced again:
+it may have been partial) up to now, writes the cost records of both bases,
+and replaces each workload's recommendations with those computed over the
+last :data:`RECOMMENDATION_DAYS` days. ``retrain`` (every ``[cost_model]
+retrain_interval``) fits the configured prediction plugin on the stored
+history and records a new version.
+"""
+
+import datetime
+
+from oslo_log import log
+
+from kcloud_analyzer.cost_model import ratecard
+from kcloud_analyzer.cost_model import realtime
+from kcloud_analyzer.cost_model import recommendations
+from kcloud_analyzer.cost_model import train
+from kcloud_analyzer.db import api as db_api
+
+LOG = log.getLogger(__name__)
+
+#: days of usage the recommendations are computed from (a week covers the
+#: daily and weekly cycles that sizing advice must not miss)
+RECOMMENDATION_DAYS = 7
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def update_costs(conf, context, now=None):
+    """Price the new hours and refresh the recommendations.
+
+    :param now: naive UTC datetime (tests); defaults to the current time.
+    :returns: (cost records written, recommendations stored)
+    """
+    now = now or _utcnow()
+    card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
+    window_start = now - datetime.timedelta(days=RECOMMENDATION_DAYS)
+    latest = db_api.cost_records_latest_hour(context)
+    price_from = window_start if latest is None else max(
+        min(latest, now), window_start)
+    workloads, usage = train.frames_from_store(context, start=window_start)
+    known = usage['workload_id'].isin(workloads['workload_id'])
+    if not known.all():
+        LOG.warning('Skipping rollups of %d unknown workload(s)',
+                    usage.loc[~known, 'workload_id'].nunique())
+        usage = usage.loc[known]
+    usage = usage.loc[usage['timestamp'] < now.replace(
+        tzinfo=datetime.timezone.utc)]
+    if usage.empty:
+        return 0, 0
+    costs = realtime.compute_costs(workloads, usage, card)
+    fresh = costs.loc[costs['hour'] >= price_from.replace(
+        tzinfo=datetime.timezone.utc)].copy()
+    fresh.attrs = costs.attrs
+    written = db_api.cost_records_upsert(context,
+                                         realtime.cost_record_rows(fresh))
+    found = recommendations.recommend(workloads, usage, costs, card)
+    by_workload = {w: [] for w in costs['workload_id'].unique()}
+    for item in found:
+        by_workload[item['workload_id']].append({
+            'project_id': item['project_id'],
+            'kind': item['kind'],
+            'action': item['action'],
+            'monthly_saving': item['monthly_saving'],
+            'currency': item['currency'],
+            'confidence': item['confidence'],
+            'evidence': item['evidence'],
+        })
+    for workload_id, rows in by_workload.items():
+        db_api.recommendations_replace(context, workload_id, rows)
+    LOG.info('Priced %d workload-hours from %s; %d recommendations',
+             len(fresh), price_from.isoformat(), len(found))
+    return written, len(found)
+
+
+def retrain(conf, context):
+    """Fit the configured cost prediction plugin on the stored history.
+
+    :returns: the new model_versions record, or None when there is nothing
+        to train (a plugin that needs no training, or no history yet).
+    """
+    card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
+    workloads, usage = train.frames_from_store(context)
+    known = usage['workload_id'].isin(workloads['workload_id'])
+    usage = usage.loc[known]
+    if usage.empty:
+        LOG.info('No usage history yet: the cost model is not trained')
+        return None
+    try:
+        record = train.train(conf, context, workloads, usage, card)
+    except ValueError as exc:
+        LOG.info('Cost model not retrained: %s', exc)
+        return None
+    LOG.info('Trained cost model version %d (%s)', record['version'],
+             record['file'])
+    return record

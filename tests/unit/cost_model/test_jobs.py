@@ -1,0 +1,93 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import datetime
+import decimal
+import json
+
+import pytest
+
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.cost_model import jobs
+from kcloud_analyzer.cost_model import models
+from kcloud_analyzer.db import api as db_api
+from tests import fixtures
+from tests.unit.cost_model import cards
+from tests.unit.cost_model.models import test_linear_regression as history
+
+HOURS = 48
+START = datetime.datetime(2026, 3, 2)
+
+
+@pytest.fixture
+def store():
+    conf_fixture = fixtures.ConfFixture()
+    conf_fixture.setUp()
+    database = fixtures.Database(conf_fixture.conf)
+    database.setUp()
+    conf = conf_fixture.conf
+    card = f'{conf.state_path}/card.json'
+    with open(card, 'w') as stream:
+        json.dump(cards.BASE, stream)
+    conf.set_override('rate_card_file', card, group='cost_model')
+    context = kcontext.get_admin_context()
+    usage, _ = history._history(hours=HOURS)
+    for row in history.FLEET.itertuples():
+        db_api.workload_create(context, {
+            'workload_id': row.workload_id, 'project_id': row.project_id,
+            'declared_type': row.type, 'accelerator': row.accelerator,
+            'resources': {'cpu_cores': row.cpu_cores,
+                          'memory_gb': row.memory_gb,
+                          'gpu_count': row.gpu_count,
+                          'npu_count': row.npu_count}})
+    db_api.rollups_upsert(context, [{
+        'workload_id': r.workload_id, 'metric': r.metric,
+        'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
+        'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
+        for r in usage.itertuples()])
+    yield conf, context
+    database.cleanUp()
+    conf_fixture.cleanUp()
+
+
+def test_update_costs_prices_new_hours_and_stores_recommendations(store):
+    conf, context = store
+    now = START + datetime.timedelta(hours=24)
+    written, found = jobs.update_costs(conf, context, now=now)
+    # 6 workloads x 24 hours, allocation and usage basis
+    assert written == 6 * 24 * 2
+    records = db_api.cost_record_list(context, 't1', basis='allocation')
+    assert len(records) == 24
+    assert records[-1]['hour'] == START + datetime.timedelta(hours=23)
+    # t1: 8 vCPU x 0.05 + 64 GB x 0.01 + 4 A100 x 2.00 before energy
+    assert records[0]['gpu'] == decimal.Decimal('8.00')
+    assert records[0]['compute'] == pytest.approx(decimal.Decimal('1.04'))
+    stored = db_api.recommendation_list(context)
+    assert len(stored) == found
+    assert all(r['currency'] == 'EUR' for r in stored)
+
+    # The next run prices from the newest hour on, again included.
+    later = START + datetime.timedelta(hours=HOURS)
+    written, _ = jobs.update_costs(conf, context, now=later)
+    assert written == 6 * 25 * 2
+    assert len(db_api.cost_record_list(context, 't1',
+                                       basis='usage')) == HOURS
+
+
+def test_retrain_records_a_version(store):
+    conf, context = store
+    record = jobs.retrain(conf, context)
+    assert record['name'] == models.RECORD_NAME
+    assert record['version'] == 1
+    assert record['metrics']['nobs'] == 6 * HOURS
+    conf.set_override('type', 'rate_card', group='cost_model')
+    assert jobs.retrain(conf, context) is None
