@@ -46,6 +46,10 @@ CLASSIFIER_RELOAD_S = 600
 PATTERN_STEP = datetime.timedelta(minutes=5)
 PATTERN_SAMPLES = 12
 
+#: the longest stretch of time one request's samples may cover; the
+#: analysis works on regular grids over the whole stretch
+MAX_SERIES_SPAN = pd.Timedelta(days=31)
+
 
 def workload_frame(body, project_id):
     resources = body.get('resources') or {}
@@ -69,10 +73,22 @@ def usage_frame(body, now=None):
     workload_id = body['workload_id']
     samples = body.get('usage')
     if samples:
+        try:
+            # Nanoseconds, as the analysis takes them: out-of-range years
+            # fail here rather than deep inside it.
+            timestamps = pd.to_datetime(
+                [s['timestamp'] for s in samples], utc=True,
+                format='ISO8601').as_unit('ns')
+        except (ValueError, OverflowError) as error:
+            raise exception.Invalid(
+                reason='usage timestamps: %s' % error) from None
+        if timestamps.max() - timestamps.min() > MAX_SERIES_SPAN:
+            raise exception.Invalid(
+                reason='usage samples may cover at most %d days' %
+                MAX_SERIES_SPAN.days)
         return pd.DataFrame({
             'workload_id': workload_id,
-            'timestamp': pd.to_datetime([s['timestamp'] for s in samples],
-                                        utc=True, format='ISO8601'),
+            'timestamp': timestamps,
             'metric': [s['metric'] for s in samples],
             'value': np.array([s['value'] for s in samples], dtype=float),
         })

@@ -17,11 +17,15 @@ import inspect
 import pecan
 from oslo_serialization import jsonutils
 
+from kcloud_analyzer.api import utils
 from kcloud_analyzer.api import validation
 
 
-def expose(status_code=200, body=None, query=None, response=None):
+def expose(rule, status_code=200, body=None, query=None, response=None):
     """Expose a controller method that returns a JSON-ready dict.
+
+    :param rule: the policy rule the caller must pass, against its own
+        project, before anything of the request is read
 
     :param body: JSON Schema of the request body; the validated document
         is passed as the ``body`` keyword
@@ -44,6 +48,7 @@ def expose(status_code=200, body=None, query=None, response=None):
         def wrapper(self, *args, **kwargs):
             if len(args) != path_arity:
                 pecan.abort(404)
+            utils.authorize(rule)
             request = pecan.request
             params = {}
             if query is not None:
@@ -58,6 +63,7 @@ def expose(status_code=200, body=None, query=None, response=None):
             pecan.response.body = jsonutils.dump_as_bytes(result)
             return pecan.response
 
+        wrapper.api_rule = rule
         wrapper.api_schemas = {'body': body, 'query': query,
                                'response': response,
                                'status': status_code}

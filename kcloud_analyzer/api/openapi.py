@@ -91,7 +91,8 @@ _ERROR_STATUSES = {
 
 def to_openapi30(schema):
     """A JSON Schema (2020-12) rewritten for OpenAPI 3.0, which Swagger
-    UI renders: ``null`` becomes ``nullable``."""
+    UI renders: ``null`` becomes ``nullable``, numeric exclusive bounds
+    become flags."""
     if isinstance(schema, list):
         return [to_openapi30(item) for item in schema]
     if not isinstance(schema, dict):
@@ -103,6 +104,13 @@ def to_openapi30(schema):
                            for name, sub in value.items()}
         else:
             result[key] = to_openapi30(value)
+    # 3.0 spells an exclusive bound as a flag on minimum / maximum.
+    for exclusive, bound in (('exclusiveMinimum', 'minimum'),
+                             ('exclusiveMaximum', 'maximum')):
+        value = result.get(exclusive)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            result[bound] = value
+            result[exclusive] = True
     kind = result.get('type')
     if isinstance(kind, list):
         others = [k for k in kind if k != 'null']

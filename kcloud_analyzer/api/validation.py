@@ -26,10 +26,17 @@ from kcloud_analyzer.api import errors
 
 
 def parse_datetime(value):
-    """A naive UTC datetime from an ISO 8601 string with an offset or Z."""
+    """A naive UTC datetime from an ISO 8601 string with an offset or Z.
+
+    :raises ValueError: when not ISO 8601, or out of range once in UTC
+    """
     parsed = datetime.datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(datetime.timezone.utc)
+        except OverflowError:
+            raise ValueError('%s is out of range in UTC' % value) from None
+        parsed = parsed.replace(tzinfo=None)
     return parsed
 
 

@@ -45,13 +45,19 @@ request = {
     'required': ['workload_id', 'resources'],
     'properties': {
         'workload_id': common.workload_id,
-        'name': {'type': 'string', 'maxLength': 255},
+        'name': common.text,
         'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
         'resources': workloads.resources,
         'usage_pattern': usage_pattern,
         'usage': {'type': 'array', 'maxItems': MAX_SAMPLES,
                   'items': sample},
     },
+    # Something measured to analyse: means, or a series.
+    'anyOf': [
+        {'required': ['usage_pattern'],
+         'properties': {'usage_pattern': {'minProperties': 1}}},
+        {'required': ['usage'], 'properties': {'usage': {'minItems': 1}}},
+    ],
 }
 
 _recommendation = {

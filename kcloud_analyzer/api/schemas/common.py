@@ -22,6 +22,8 @@ workload_id = {
 }
 project_id = {'type': 'string', 'minLength': 1, 'maxLength': 255,
               'pattern': r'^[^\x00-\x1f\x7f]+$'}
+# Free text that databases store: PostgreSQL refuses NUL characters.
+text = {'type': 'string', 'maxLength': 255, 'pattern': r'^[^\x00]*$'}
 date_time = {'type': 'string', 'format': 'date-time', 'maxLength': 64}
 limit = {'type': 'integer', 'minimum': 1, 'maximum': 1000}
 metric_name = {'type': 'string', 'enum': list(metrics.CANONICAL_METRICS)}

@@ -19,7 +19,8 @@ resources = {
         'memory_gb': {'type': 'number', 'minimum': 0, 'maximum': 1e7},
         'gpu_count': {'type': 'integer', 'minimum': 0, 'maximum': 4096},
         'npu_count': {'type': 'integer', 'minimum': 0, 'maximum': 4096},
-        'accelerator': {'type': ['string', 'null'], 'maxLength': 64},
+        'accelerator': {'type': ['string', 'null'], 'maxLength': 64,
+                        'pattern': r'^[^\x00]*$'},
         'storage_gb': {'type': 'number', 'minimum': 0, 'maximum': 1e9},
     },
 }

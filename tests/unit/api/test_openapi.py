@@ -98,6 +98,9 @@ def test_to_openapi30():
     assert openapi.to_openapi30(
         {'oneOf': [{'type': 'object'}, {'type': 'null'}]}) == {
         'type': 'object', 'nullable': True}
+    assert openapi.to_openapi30(
+        {'type': 'number', 'exclusiveMinimum': 0}) == {
+        'type': 'number', 'minimum': 0, 'exclusiveMinimum': True}
     assert openapi.to_openapi30({'properties': {
         'a': {'type': ['integer', 'null']}}}) == {'properties': {
             'a': {'type': 'integer', 'nullable': True}}}

@@ -53,6 +53,7 @@ def test_datetimes_become_naive_utc():
     ({'ratio': 'inf'}, 'ratio'),
     ({'flag': 'maybe'}, 'flag'),
     ({'start': 'tomorrow'}, 'start'),
+    ({'start': '0001-01-01T00:00:00+02:00'}, 'start'),
     ({'name': 'c'}, 'name'),
     ({'colour': 'red'}, 'colour'),
 ])

@@ -25,9 +25,8 @@ RULE = 'kcloud-analyzer:analysis:create'
 
 class AnalyzeController(rest.RestController):
 
-    @expose(body=schema.request, response=schema.response)
+    @expose(RULE, body=schema.request, response=schema.response)
     def post(self, *, body):
-        utils.authorize(RULE)
         context = pecan.request.context
         project_id = context.project_id
         try:

@@ -29,11 +29,11 @@ def _lines(row, names):
 
 class CostController(rest.RestController):
 
-    @expose(query=schema.get_query, response=schema.cost)
+    @expose('kcloud-analyzer:cost:get',
+            query=schema.get_query, response=schema.cost)
     def get_one(self, workload_id, *, start=None, end=None,
                 basis='allocation'):
         """The seed's cost document of one workload, with totals."""
-        utils.authorize('kcloud-analyzer:cost:get')
         utils.visible_workload('kcloud-analyzer:cost:get', workload_id)
         totals = db_api.cost_totals(pecan.request.context, workload_id,
                                     start=start, end=end, basis=basis)
@@ -60,11 +60,11 @@ class CostController(rest.RestController):
                 cost_breakdown=_lines(latest, common.COST_LINES))
         return result
 
-    @expose(query=schema.summary_query, response=schema.summary)
+    @expose('kcloud-analyzer:cost:summary',
+            query=schema.summary_query, response=schema.summary)
     def get_all(self, *, group_by='project', period='day', start=None,
                 end=None, basis='allocation', project_id=None):
         """Costs summed by group and period."""
-        utils.authorize('kcloud-analyzer:cost:summary')
         scope = utils.project_scope(
             'kcloud-analyzer:cost:summary_all_projects', project_id)
         context = pecan.request.context

@@ -37,11 +37,11 @@ def rollup_view(rollup):
 
 class MetricsController(rest.RestController):
 
-    @expose(query=schema.list_query, response=schema.list_response)
+    @expose('kcloud-analyzer:metric:list',
+            query=schema.list_query, response=schema.list_response)
     def get_all(self, *, workload_id=None, metric=None, start=None,
                 end=None, limit=utils.MAX_LIMIT, marker=None,
                 project_id=None):
-        utils.authorize('kcloud-analyzer:metric:list')
         scope = utils.project_scope(
             'kcloud-analyzer:metric:list_all_projects', project_id)
         if workload_id is not None:

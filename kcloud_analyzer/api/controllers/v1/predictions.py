@@ -23,9 +23,8 @@ RULE = 'kcloud-analyzer:prediction:create'
 
 class PredictCostController(rest.RestController):
 
-    @expose(body=schema.request, response=schema.response)
+    @expose(RULE, body=schema.request, response=schema.response)
     def post(self, *, body):
-        utils.authorize(RULE)
         context = pecan.request.context
         workload = None
         if 'workload_id' in body:

@@ -16,12 +16,10 @@ from pecan import rest
 
 from kcloud_analyzer.api.expose import expose
 from kcloud_analyzer.api.schemas import rates as schema
-from kcloud_analyzer.api import utils
 
 
 class RatesController(rest.RestController):
 
-    @expose(response=schema.response)
+    @expose('kcloud-analyzer:rate:list', response=schema.response)
     def get_all(self):
-        utils.authorize('kcloud-analyzer:rate:list')
         return {'rate_card': pecan.request.services.rate_card_document}

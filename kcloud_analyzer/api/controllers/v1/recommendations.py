@@ -37,10 +37,10 @@ def recommendation_view(row):
 
 class RecommendationsController(rest.RestController):
 
-    @expose(query=schema.list_query, response=schema.list_response)
+    @expose('kcloud-analyzer:recommendation:list',
+            query=schema.list_query, response=schema.list_response)
     def get_all(self, *, workload_id=None, project_id=None,
                 limit=utils.MAX_LIMIT):
-        utils.authorize('kcloud-analyzer:recommendation:list')
         scope = utils.project_scope(
             'kcloud-analyzer:recommendation:list_all_projects', project_id)
         if workload_id is not None:

@@ -42,10 +42,10 @@ def workload_view(workload):
 
 class WorkloadsController(rest.RestController):
 
-    @expose(query=schema.list_query, response=schema.list_response)
+    @expose('kcloud-analyzer:workload:list',
+            query=schema.list_query, response=schema.list_response)
     def get_all(self, *, limit=utils.MAX_LIMIT, marker=None, type=None,
                 status=None, project_id=None):
-        utils.authorize('kcloud-analyzer:workload:list')
         scope = utils.project_scope(
             'kcloud-analyzer:workload:list_all_projects', project_id)
         workloads = db_api.workload_list(
@@ -58,8 +58,7 @@ class WorkloadsController(rest.RestController):
                  'project_id': project_id}, workloads[-1]['workload_id'])
         return result
 
-    @expose(response=schema.workload)
+    @expose('kcloud-analyzer:workload:get', response=schema.workload)
     def get_one(self, workload_id):
-        utils.authorize('kcloud-analyzer:workload:get')
         return workload_view(utils.visible_workload(
             'kcloud-analyzer:workload:get', workload_id))
