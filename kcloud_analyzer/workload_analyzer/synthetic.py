@@ -63,7 +63,8 @@ serving (long-running online endpoints)
       25-85 % (ML.ENERGY per-GPU power fractions).
     * GPU memory flat at 40-95 % (Stable Diffusion pods hold 45-62 % of a
       48 GB GPU; vLLM reserves 90 % by default).
-    * observed over the whole window; 1-8 accelerators.
+    * running through the whole observed window (2 h to 2 days, so short
+      looks at a long-running endpoint are in the set); 1-8 accelerators.
 
 Whatever the class, metrics are dropped at random (each optional metric
 absent with a set probability, 30 % of workloads report only GPU, GPU
@@ -90,6 +91,16 @@ TRAINING_DURATION_LOG_SIGMA = 1.46
 INFERENCE_DURATION_MEDIAN_S = 2400.0
 INFERENCE_DURATION_LOG_SIGMA = 1.0
 
+#: Sample noise (standard deviation, percentage points) of memory and CPU
+#: utilisation: drawn per workload from the same range whatever the class,
+#: so that the noise level says nothing about the class.
+MEMORY_NOISE = (0.05, 3.0)
+CPU_NOISE = (0.5, 5.0)
+
+#: Observed window: log-uniform between these (seconds); a serving
+#: endpoint may have been watched for a couple of hours only.
+WINDOW_RANGE_S = (2 * 3600.0, 48 * 3600.0)
+
 #: Probability that an optional metric is absent.
 DROP_PROBABILITY = {
     metrics.CPU_UTILIZATION: 0.3,
@@ -115,6 +126,12 @@ def _log_uniform(rng, low, high, size):
     return np.exp(rng.uniform(np.log(low), np.log(high), size))
 
 
+def _noise(rng, k, t, low, high):
+    """Gaussian sample noise with a per-workload level, log-uniform."""
+    return (rng.normal(0, 1, (k, len(t)))
+            * _log_uniform(rng, low, high, k)[:, None])
+
+
 def _training(rng, k, t, window_s):
     kind = rng.random(k)
     level = np.select([kind < 0.6, kind < 0.85],
@@ -130,7 +147,8 @@ def _training(rng, k, t, window_s):
     shape = np.where(t[None, :] < ramp[:, None], 0.3, shape)
     # Input-bound jobs (the last kind) wait on their data loaders: a lower
     # and noisier level.
-    noise = np.where(kind >= 0.85, 8.0, 2.5)
+    noise = np.where(kind >= 0.85, _log_uniform(rng, 5, 10, k),
+                     _log_uniform(rng, 1, 5, k))
     util = level[:, None] * shape + rng.normal(0, 1, (k, len(t))) * noise[
         :, None]
     duration = np.exp(rng.normal(TRAINING_DURATION_LOG_MU,
@@ -142,11 +160,11 @@ def _training(rng, k, t, window_s):
     return {
         'util': util,
         'accel_memory': (rng.uniform(40, 90, k)[:, None]
-                         + rng.normal(0, 0.5, (k, len(t)))),
+                         + _noise(rng, k, t, *MEMORY_NOISE)),
         'cpu': (rng.uniform(5, 40, k)[:, None] * shape
-                + rng.normal(0, 2, (k, len(t)))),
+                + _noise(rng, k, t, *CPU_NOISE)),
         'memory': (rng.uniform(5, 35, k)[:, None]
-                   + rng.normal(0, 0.3, (k, len(t)))),
+                   + _noise(rng, k, t, *MEMORY_NOISE)),
         'power_fraction': rng.uniform(0.6, 0.97, k),
         'duration': np.minimum(duration, window_s),
         'accelerators': accelerators,
@@ -169,7 +187,7 @@ def _inference(rng, k, t, window_s):
     square = np.where(phase < loading[:, None] * cycle[:, None], 0.1, 1.0)
     averaged = (1 - loading * 0.9)[:, None]
     shape = np.where((cycle > 2 * step)[:, None], square, averaged)
-    util = level[:, None] * shape + rng.normal(0, 4, (k, len(t)))
+    util = level[:, None] * shape + _noise(rng, k, t, 1, 6)
     duration = np.exp(rng.normal(np.log(INFERENCE_DURATION_MEDIAN_S),
                                  INFERENCE_DURATION_LOG_SIGMA, k))
     accelerators = rng.choice(_SMALL_GPU_COUNTS, k, p=_SMALL_GPU_WEIGHTS)
@@ -177,11 +195,11 @@ def _inference(rng, k, t, window_s):
     return {
         'util': util,
         'accel_memory': (rng.uniform(30, 85, k)[:, None]
-                         + rng.normal(0, 1.5, (k, len(t)))),
+                         + _noise(rng, k, t, *MEMORY_NOISE)),
         'cpu': (rng.uniform(10, 60, k)[:, None]
-                + rng.normal(0, 5, (k, len(t)))),
+                + _noise(rng, k, t, *CPU_NOISE)),
         'memory': (rng.uniform(10, 60, k)[:, None]
-                   + rng.normal(0, 1, (k, len(t)))),
+                   + _noise(rng, k, t, *MEMORY_NOISE)),
         'power_fraction': rng.uniform(0.47, 0.92, k),
         'duration': np.minimum(np.maximum(duration, 300), window_s),
         'accelerators': accelerators,
@@ -217,11 +235,11 @@ def _serving(rng, k, t, window_s, start_s):
     return {
         'util': util,
         'accel_memory': (rng.uniform(40, 95, k)[:, None]
-                         + rng.normal(0, 0.3, (k, len(t)))),
+                         + _noise(rng, k, t, *MEMORY_NOISE)),
         'cpu': (rng.uniform(3, 30, k)[:, None] * daily
-                + rng.normal(0, 1.5, (k, len(t)))),
+                + _noise(rng, k, t, *CPU_NOISE)),
         'memory': (rng.uniform(10, 85, k)[:, None]
-                   + rng.normal(0, 0.5, (k, len(t)))),
+                   + _noise(rng, k, t, *MEMORY_NOISE)),
         'power_fraction': rng.uniform(0.3, 0.8, k),
         'duration': np.full(k, window_s),
         'accelerators': accelerators,
@@ -241,7 +259,7 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
         seed).
     :param step_s: sampling interval; random from
         :data:`SAMPLING_INTERVALS_S` when None.
-    :param window_s: observed window; random between 6 h and 2 days.
+    :param window_s: observed window; random between 2 h and 2 days.
     :param start_s: epoch seconds of the first sample; random when None.
     :param drop_metrics: drop metrics at random as described above; when
         False every workload reports every metric (benchmarks).
@@ -256,7 +274,7 @@ def generate(count, workload_class, rng, step_s=None, window_s=None,
     if step_s is None:
         step_s = float(rng.choice(SAMPLING_INTERVALS_S))
     if window_s is None:
-        window_s = float(rng.uniform(6 * 3600, 48 * 3600))
+        window_s = float(_log_uniform(rng, *WINDOW_RANGE_S, None))
     if start_s is None:
         start_s = float(1.6e9 + rng.integers(0, 3 * 365) * 86400
                         + rng.uniform(0, 86400))
