@@ -25,6 +25,7 @@ _MODULES = [
     'collector',
     'coordination',
     'cost_model',
+    'gnocchi_collector',
     'influxdb',
     'ipmi_collector',
     'keystone',

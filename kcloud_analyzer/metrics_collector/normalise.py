@@ -325,18 +325,20 @@ def normalise_ceilometer(frame, rates, extra_keys=()):
     ``frame`` has columns resource_id (the instance), device (the
     sample's own resource: a disk, an interface; the instance itself for
     instance meters), source (the meter name), timestamp (epoch seconds),
-    value, vcpus and memory_mb (from the
-    sample's resource metadata, NaN when absent). ``rates`` is the
-    :class:`CumulativeRates` of the caller, which keeps state between
-    batches. Unknown meters, and utilisations whose flavor size is unknown,
-    are dropped.
+    value, vcpus and memory_mb (from the sample's resource metadata, NaN
+    when absent). ``rates`` is the :class:`CumulativeRates` of the caller,
+    which keeps state between batches, or None when counter values are
+    per-second rates already (Gnocchi's ``rate:mean``). Unknown meters, and
+    utilisations whose flavor size is unknown, are dropped.
     """
     mapped = frame.join(_CEILOMETER_FRAME, on='source', how='inner')
     if mapped.empty:
         return empty_samples(extra_keys)
-    is_counter = mapped['kind'] == COUNTER
-    mapped = pd.concat([mapped[~is_counter],
-                        rates.rates(mapped[is_counter])], ignore_index=True)
+    if rates is not None:
+        is_counter = mapped['kind'] == COUNTER
+        mapped = pd.concat([mapped[~is_counter],
+                            rates.rates(mapped[is_counter])],
+                           ignore_index=True)
     value = mapped['value'] * mapped['scale']
     cpu_time = (mapped['canonical'] == m.CPU_UTILIZATION) & (
         mapped['kind'] == COUNTER)

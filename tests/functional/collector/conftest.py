@@ -9,7 +9,10 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import subprocess
+
 import pytest
+import requests
 
 from tests.functional.collector import services
 
@@ -31,3 +34,44 @@ def db(pg_url):
 def rabbit_url():
     services.require_port('127.0.0.1', 5672, 'RabbitMQ')
     return services.RABBIT_URL
+
+
+GNOCCHI_VENV = services.REPO / '.ci-venvs' / 'gnocchi'
+
+
+@pytest.fixture(scope='session')
+def gnocchi_url(tmp_path_factory):
+    """Gnocchi from its own virtualenv: PostgreSQL indexer, file storage,
+    basic auth, gnocchi-metricd running. Started once per session."""
+    python = GNOCCHI_VENV / 'bin' / 'python'
+    assert python.exists(), (
+        'Gnocchi is not installed; run tools/ci/setup-gnocchi.sh')
+    folder = tmp_path_factory.mktemp('gnocchi')
+    with services.postgresql_database(migrate=False) as url:
+        config = folder / 'gnocchi.conf'
+        config.write_text(
+            '[indexer]\nurl = %s\n[storage]\ndriver = file\n'
+            'file_basepath = %s\n[api]\nauth_mode = basic\n'
+            '[metricd]\nmetric_processing_delay = 1\nworkers = 1\n'
+            % (url.replace('+psycopg2', ''), folder / 'storage'))
+        # gnocchi-upgrade retries forever on some indexer errors
+        subprocess.run([str(GNOCCHI_VENV / 'bin' / 'gnocchi-upgrade'),
+                        '--config-file', str(config)], check=True,
+                       timeout=180, capture_output=True)
+        port = services.free_port()
+        api = 'http://127.0.0.1:%d' % port
+
+        def ready():
+            try:
+                return requests.get(api + '/v1/status', auth=('admin', ''),
+                                    timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        with services.process([str(GNOCCHI_VENV / 'bin' / 'gnocchi-metricd'),
+                               '--config-file', str(config)]), \
+                services.process([str(python),
+                                  str(services.HERE / 'gnocchi_api.py'),
+                                  str(config), str(port)],
+                                 ready=ready, timeout=90):
+            yield api

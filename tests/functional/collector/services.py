@@ -15,6 +15,7 @@ servers the tests start themselves on free loopback ports."""
 
 import contextlib
 import os
+import pathlib
 import socket
 import subprocess
 import time
@@ -31,6 +32,8 @@ PG_ADMIN_URL = os.environ.get(
     'KCLOUD_ANALYZER_TEST_PG_URL',
     'postgresql+psycopg2://openstack_citest:openstack_citest@127.0.0.1:5432/'
     'openstack_citest')
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[2]
 RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
 REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -74,8 +77,9 @@ def make_conf(overrides=None):
 
 
 @contextlib.contextmanager
-def postgresql_database():
-    """A fresh PostgreSQL database at the newest schema; yields its URL."""
+def postgresql_database(migrate=True):
+    """A fresh PostgreSQL database (at the newest schema of this project
+    unless ``migrate`` is false); yields its URL."""
     require_port('127.0.0.1', 5432, 'PostgreSQL')
     name = 'kca_%s' % uuid.uuid4().hex[:12]
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level='AUTOCOMMIT')
@@ -83,9 +87,10 @@ def postgresql_database():
         connection.execute(sa.text('CREATE DATABASE %s' % name))
     url = PG_ADMIN_URL.rsplit('/', 1)[0] + '/' + name
     try:
-        engine = sa.create_engine(url)
-        migration.upgrade(engine)
-        engine.dispose()
+        if migrate:
+            engine = sa.create_engine(url)
+            migration.upgrade(engine)
+            engine.dispose()
         yield url
     finally:
         with admin.connect() as connection:
