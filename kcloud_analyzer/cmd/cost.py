@@ -14,22 +14,25 @@
 ::
 
     kcloud-analyzer-manage cost --workloads workloads.csv \\
-        --usage usage.csv [--rates card.yaml] [--format table|json]
+        --usage usage.csv [--rates card.yaml] [--start T] [--end T] \\
+        [--format table|json]
     kcloud-analyzer-manage forecast --usage usage.csv --metric M \\
         --horizon 48h [--format table|json]
 
 ``cost`` prices every workload-hour of the files with the rate card and
 prints the totals per workload and per project (breakdown, idle cost,
-energy and carbon) and the priced recommendations. ``forecast`` forecasts
-each workload's hourly series of one metric from everything in the file,
-with an 80 % interval per hour. Bad input is refused with the reason on
-stderr and exit status 2.
+energy and carbon) over the hours in ``[--start, --end)`` (all by
+default) and the priced recommendations, which read the whole file.
+``forecast`` forecasts each workload's hourly series of one metric from
+everything in the file, with an 80 % interval per hour. Bad input is
+refused with the reason on stderr and exit status 2.
 """
 
 import json
 import re
 import sys
 
+import pandas as pd
 import tqdm
 
 from kcloud_analyzer.common import metrics
@@ -60,6 +63,11 @@ def add_parser(subparsers):
     cost.add_argument('--rates', default=None,
                       help='Rate card (YAML or JSON) instead of '
                            '[cost_model] rate_card_file.')
+    cost.add_argument('--start', default=None,
+                      help='Count hours from this time on (ISO 8601, UTC '
+                           'unless an offset is given).')
+    cost.add_argument('--end', default=None,
+                      help='Count hours before this time (ISO 8601).')
     cost.add_argument('--format', choices=('table', 'json'),
                       default='table', help='Output format.')
     cost.set_defaults(action_fn=cost_command)
@@ -92,6 +100,19 @@ def parse_horizon(text):
         raise ValueError(f'horizon {text!r} must be between 1 hour and '
                          f'{MAX_HORIZON_HOURS} hours')
     return hours
+
+
+def parse_time(text):
+    """A UTC timestamp from ISO 8601 text, or None for None."""
+    if text is None:
+        return None
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f'bad time {text!r}: expected ISO 8601 such as '
+                         '2026-03-01T00:00:00Z')
+    return (stamp.tz_localize('UTC') if stamp.tzinfo is None
+            else stamp.tz_convert('UTC'))
 
 
 def _fail(message):
@@ -147,6 +168,7 @@ def format_recommendations(found, currency):
 def cost_command(conf):
     args = conf.category
     try:
+        start, end = parse_time(args.start), parse_time(args.end)
         card = ratecard.load_rate_card(args.rates or
                                        conf.cost_model.rate_card_file)
         workloads = offline.load_workloads(args.workloads)
@@ -154,21 +176,23 @@ def cost_command(conf):
         print(f'Pricing {len(usage)} usage rows of '
               f'{usage["workload_id"].nunique()} workloads', file=sys.stderr)
         costs = realtime.compute_costs(workloads, usage, card)
-    except (offline.InputError, ratecard.RateCardError,
+    except (ValueError, offline.InputError, ratecard.RateCardError,
             realtime.CostInputError) as exc:
         return _fail(exc)
     if costs.empty:
         return _fail(f'{args.usage} has no usage rows to price')
     per_workload = realtime.totals_to_records(
-        realtime.totals(costs, 'workload_id'))
+        realtime.totals(costs, 'workload_id', start, end))
     per_project = realtime.totals_to_records(
-        realtime.totals(costs, 'project_id'))
+        realtime.totals(costs, 'project_id', start, end))
     found = recommendations.recommend(workloads, usage, costs, card)
     if args.format == 'json':
         print(json.dumps({
             'currency': card.currency,
             'rate_card_version': card.version,
             'rounding': f'half-even to {ratecard.MONEY_QUANTUM}',
+            'window': {'start': start and start.isoformat(),
+                       'end': end and end.isoformat()},
             'workloads': per_workload,
             'projects': per_project,
             'recommendations': found,

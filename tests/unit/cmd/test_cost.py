@@ -147,3 +147,19 @@ def test_parse_horizon(text, hours):
 def test_parse_horizon_refuses(text):
     with pytest.raises(ValueError):
         cost.parse_horizon(text)
+
+
+def test_cost_totals_over_a_window(files, tmp_path, capsys):
+    workloads, usage, card = files
+    assert _run(['cost', '--workloads', workloads, '--usage', usage,
+                 '--rates', card, '--format', 'json',
+                 '--start', '2026-03-02T10:00:00Z',
+                 '--end', '2026-03-02T20:00'], tmp_path) == 0
+    out = json.loads(capsys.readouterr().out)
+    per = {r['workload_id']: r for r in out['workloads']}
+    assert per['web']['hours'] == 10
+    assert per['web']['cost'] == '1.800000'      # 10 x 0.18
+    assert out['window']['end'] == '2026-03-02T20:00:00+00:00'
+    assert _run(['cost', '--workloads', workloads, '--usage', usage,
+                 '--start', 'yesterday'], tmp_path) == 2
+    assert 'bad time' in capsys.readouterr().err
