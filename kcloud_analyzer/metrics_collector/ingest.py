@@ -151,6 +151,7 @@ class Ingestor:
         self.stats = stats or IngestStats()
         self.sinks = list(sinks)
         self._claims = _Claims(max_claims)
+        self._write_lock = threading.Lock()
 
     def store(self, samples, message_ids):
         """Fold and store ``samples`` from the given messages.
@@ -178,7 +179,12 @@ class Ingestor:
                 workload_id=self.resolver.resolve(
                     fresh['resource_id'].to_numpy()).to_numpy())
             rows = rollup.to_rows(rollup.fold(fresh, self.window))
-            self.db.rollups_upsert(self.context, rows, message_ids=new_ids)
+            # One writer per process: the listener's threads fold in
+            # parallel but merging into the same rows concurrently would
+            # only make the transactions wait for (or deadlock) each other.
+            with self._write_lock:
+                self.db.rollups_upsert(self.context, rows,
+                                       message_ids=new_ids)
         except Exception:
             self._claims.release(claimed)
             raise

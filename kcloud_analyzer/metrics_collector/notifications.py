@@ -165,7 +165,8 @@ class _SampleEndpoint:
         except RETRYABLE_DB_ERRORS as error:
             self.stats.add(requeued=len(message_ids))
             LOG.warning('Requeueing %d notifications: the database is not '
-                        'available (%s)', len(message_ids), error)
+                        'available (%s: %s)', len(message_ids),
+                        type(error).__name__, str(error).splitlines()[0])
             return oslo_messaging.NotificationResult.REQUEUE
         return oslo_messaging.NotificationResult.HANDLED
 
@@ -363,7 +364,8 @@ class NovaInstanceEndpoint:
                 # batch already applied may safely be applied again.
                 self.stats.add(requeued=len(messages) - index)
                 LOG.warning('Requeueing Nova notifications: the database '
-                            'is not available (%s)', error)
+                            'is not available (%s: %s)', type(error).__name__,
+                            str(error).splitlines()[0])
                 return oslo_messaging.NotificationResult.REQUEUE
             except (MalformedMessage, KeyError, TypeError, ValueError,
                     AttributeError) as error:

@@ -80,7 +80,9 @@ def to_rows(folded):
     """Rows for ``db.api.rollups_upsert`` (naive UTC window starts)."""
     if folded.empty:
         return []
-    flat = folded.reset_index()
+    # Rows in key order: concurrent writers then lock existing rows in the
+    # same order and cannot deadlock each other.
+    flat = folded.sort_index().reset_index()
     starts = pd.to_datetime(flat['window_start'], unit='s')
     flat = flat.assign(
         mean=flat['sum'] / flat['count'],
