@@ -30,6 +30,7 @@ where ``peak_mb`` is the peak resident memory of the whole process
 """
 
 import argparse
+import os
 import resource
 import time
 
@@ -102,17 +103,23 @@ def main():
     print(f'telemetry: {args.workloads} workloads x '
           f'{int(DAY_S / STEP_S)} samples x {len(BENCH_METRICS)} metrics')
 
+    cpu_started = time.process_time()
     started = time.perf_counter()
     resources, energies, feature_frame = features.analyze_in_chunks(
         series, workloads)
     predicted = forest.predict(
         feature_frame[bundle['feature_names']].to_numpy(dtype=float))
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f'profiles: {resources.shape[1]} columns, energy: '
           f'{energies.shape[1]} columns, features: {feature_frame.shape[1]}, '
           f'classified: {len(predicted)}')
+    # CPU time of all threads: on a busy shared machine the wall time
+    # depends on the other jobs, this much less.
+    print(f'cpu_seconds={cpu_seconds:.2f} '
+          f'load_average={os.getloadavg()[0]:.1f}')
     print(f'BENCH classify workloads={args.workloads} seconds={seconds:.2f} '
           f'peak_mb={peak_mb:.0f}')
 

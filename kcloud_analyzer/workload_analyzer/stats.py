@@ -263,8 +263,12 @@ def diurnal_strength(times, values, min_span_s=20 * 3600.0,
         indicator = np.zeros((width, HOURS_PER_DAY), dtype=values.dtype)
         indicator[np.arange(width), _hour_of_day(times)] = 1
         hour_sum = (deviation @ indicator).astype(np.float64)
-        present = (~np.isnan(values)).astype(values.dtype)
-        hour_count = (present @ indicator).astype(np.float64)
+        if _dense(values, n):
+            hour_count = np.broadcast_to(
+                indicator.sum(axis=0, dtype=np.float64), hour_sum.shape)
+        else:
+            present = (~np.isnan(values)).astype(values.dtype)
+            hour_count = (present @ indicator).astype(np.float64)
     else:
         keys = (np.arange(rows)[:, None] * HOURS_PER_DAY
                 + _hour_of_day(times))
