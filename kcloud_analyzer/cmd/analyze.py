@@ -148,7 +148,8 @@ def _number(value, pattern):
 
 
 def format_table(records):
-    header = (f'{"workload_id":<24} {"class":<9} {"conf":>5} '
+    width = max([len(str(r['workload_id'])) for r in records] + [11])
+    header = (f'{"workload_id":<{width}} {"class":<9} {"conf":>5} '
               f'{"declared":<9} {"accel%":>6} {"p95%":>6} {"used/alloc":>11} '
               f'{"kWh":>9} {"avg W":>8} {"pattern":<14} deciding features')
     lines = [header, '-' * len(header)]
@@ -163,7 +164,7 @@ def format_table(records):
         share = (f'{_number(used, ".1f")}/{_number(allocated, ".0f")}'
                  if allocated else '-')
         lines.append(
-            f'{str(record["workload_id"])[:24]:<24} '
+            f'{str(record["workload_id"]):<{width}} '
             f'{record["workload_class"] or "unknown":<9} '
             f'{_number(record["confidence"], ".2f"):>5} '
             f'{record["declared_type"] or "-":<9} '

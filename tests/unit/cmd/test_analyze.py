@@ -155,3 +155,17 @@ def test_missing_column_exits_2(tmp_path, capsys):
     assert status == 2
     assert capsys.readouterr().err.startswith(
         f'{workloads_path}:1: missing column(s): cpu_cores')
+
+
+def test_progress_bar_on_long_runs(alibaba_csv, tmp_path, capsys,
+                                   monkeypatch):
+    monkeypatch.setattr(analyze, 'CHUNK_ROWS', 5)
+    workloads_path, usage_path = alibaba_csv
+    status = _run(['analyze', '--workloads', str(workloads_path),
+                   '--usage', str(usage_path), '--classifier', 'rules'],
+                  tmp_path)
+    assert status == 0
+    captured = capsys.readouterr()
+    assert f'{PODS}/{PODS}' in captured.err
+    assert 'Analysing' in captured.err
+    assert 'Analysing' not in captured.out
