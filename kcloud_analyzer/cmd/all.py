@@ -32,8 +32,9 @@ from kcloud_analyzer import service
 
 STATE_ENV = 'KCLOUD_ANALYZER_STATE'
 
-EMBEDDED_CONFIG = """# The embedded default of kcloud-analyzer-all. Nothing here is fit for
-# a shared machine: the API trusts every caller (auth_strategy = noauth).
+EMBEDDED_CONFIG = """\
+# The embedded default of kcloud-analyzer-all. Nothing here is fit for a
+# shared machine: the API trusts every caller (auth_strategy = noauth).
 [DEFAULT]
 state_path = {state}
 # In-process message bus: notifications stay inside this process.
