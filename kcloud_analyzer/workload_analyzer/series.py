@@ -42,12 +42,6 @@ class MetricBlock:
         """Samples in each row (computed once: several figures need it)."""
         return np.count_nonzero(~np.isnan(self.values), axis=1)
 
-    @property
-    def times_2d(self):
-        if self.times.ndim == 2:
-            return self.times
-        return np.broadcast_to(self.times, self.values.shape)
-
     def rows(self, index):
         """The block restricted to the workloads at ``index``."""
         times = self.times[index] if self.times.ndim == 2 else self.times

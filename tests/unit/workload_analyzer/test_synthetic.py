@@ -85,3 +85,4 @@ def test_training_duration_parameters_match_philly():
         synthetic.TRAINING_DURATION_LOG_MU, abs=0.01)
     assert logs.std() == pytest.approx(
         synthetic.TRAINING_DURATION_LOG_SIGMA, abs=0.01)
+
