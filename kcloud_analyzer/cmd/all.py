@@ -15,7 +15,8 @@ The embedded default for a first look: a SQLite store under ``./state``,
 the agent replaying the bundled sample trace over an in-process message
 bus, and the API on 127.0.0.1 without authentication. The configuration
 it runs with is written to ``state/kcloud-analyzer.conf`` on the first
-start and may be edited (or extended with ``--config-file``).
+start and may be edited, or overridden by files given with
+``--config-file``.
 """
 
 import os
@@ -82,7 +83,12 @@ def main(argv=None):
     # API server: no process launcher, so no eventlet.
     state = state_folder()
     config = write_default_config(state)
-    conf = service.prepare_command(argv, default_config_files=[str(config)])
+    if argv is None:
+        argv = sys.argv[1:]
+    # First on the command line, so that files the user adds with
+    # --config-file override it rather than replace it.
+    conf = service.prepare_command(['--config-file', str(config), *argv],
+                                   default_config_files=[])
     db_api.configure(conf)
     migration.upgrade()
 
