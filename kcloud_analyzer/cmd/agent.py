@@ -34,7 +34,7 @@ def main(argv=None):
     conf = service.prepare_service(argv, log_json=True)
     db_api.configure(conf)
     launcher = os_service.launch(conf, agent_service.AgentService(conf),
-                                 workers=1, restart_method='mutate')
+                                 workers=1, restart_method='reload')
     return launcher.wait()
 
 
