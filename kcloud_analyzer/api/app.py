@@ -53,6 +53,12 @@ def setup_app(conf, auth_middleware=None):
     :param auth_middleware: a callable wrapping the application, used
         instead of ``[api] auth_strategy`` (tests authenticate this way)
     """
+    # Browsers on another origin (a dashboard) may send and read these.
+    cors.set_defaults(
+        allow_headers=['X-Auth-Token', microversion.HEADER,
+                       'X-OpenStack-Request-ID', 'Content-Type'],
+        expose_headers=[microversion.HEADER, 'X-OpenStack-Request-ID'],
+        allow_methods=['GET', 'POST'])
     services = Services(conf)
     application = pecan.make_app(
         root.RootController(),

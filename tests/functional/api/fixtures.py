@@ -23,6 +23,7 @@ import os
 import tempfile
 
 from gabbi import fixture
+from oslo_middleware import cors
 import webob
 import webob.dec
 
@@ -98,6 +99,9 @@ def make_conf(connection, overrides=(), config_files=()):
                                    default_config_files=list(config_files))
     conf.set_override('connection', connection, group='database')
     conf.set_override('auth_strategy', 'keystone', group='api')
+    # The CORS middleware registers its options when built; overrides of
+    # them need them now.
+    conf.register_opts(cors.CORS_OPTS, group='cors')
     for group, name, value in overrides:
         conf.set_override(name, value, group=group)
     return conf
@@ -157,7 +161,8 @@ class APIFixture(fixture.GabbiFixture):
         global CONF
         self.tempdir = tempfile.mkdtemp(prefix='kcloud-analyzer-gabbi-')
         path = os.path.join(self.tempdir, 'store.sqlite')
-        CONF = make_conf('sqlite:///%s' % path)
+        CONF = make_conf('sqlite:///%s' % path, overrides=[
+            ('cors', 'allowed_origin', ['http://dashboard.example'])])
         db_api.configure(CONF)
         migration.upgrade()
         seed(context.get_admin_context())
