@@ -731,3 +731,48 @@ def workload_ids_by_instance(context, instance_ids):
             model.instance_id, model.workload_id).filter(
             model.instance_id.in_(chunk)).all())
     return found
+
+
+@main_context_manager.writer
+def rollups_merge(context, rows, message_ids=()):
+    """:func:`rollups_upsert` for the ingest path: the same merge and the
+    same message-id claim in one transaction, but fast for large batches.
+
+    An upsert executed for many rows becomes one statement per row; asking
+    for RETURNING lets SQLAlchemy send them as multi-row statements
+    ("insertmanyvalues") on PostgreSQL, SQLite and MariaDB. MySQL, which
+    has no RETURNING, keeps the plain executemany.
+
+    ``rows`` must hold each (workload_id, metric, window_start) once.
+    Returns the message ids that had not been recorded before.
+    """
+    session = context.session
+    ids = sorted(set(message_ids))
+    messages = models.IngestedMessage.__table__
+    existing = set()
+    for chunk in _batches(ids):
+        existing.update(row[0] for row in session.execute(
+            sa.select(messages.c.message_id).where(
+                messages.c.message_id.in_(chunk))))
+    new_ids = [i for i in ids if i not in existing]
+    now = _utcnow()
+    insert, dialect = _dialect_insert(session, messages)
+    returning = session.get_bind().dialect.insert_returning
+    if dialect == 'mysql':
+        claim = insert.prefix_with('IGNORE')
+    else:
+        claim = insert.on_conflict_do_nothing()
+    if returning:
+        claim = claim.returning(messages.c.message_id)
+    merge, _ = _rollup_upsert_statement(session)
+    if returning:
+        merge = merge.returning(models.UsageRollup.__table__.c.id)
+    payload = [dict(row, created_at=now, updated_at=now) for row in rows]
+    for statement, values in (
+            (claim, [{'message_id': i, 'created_at': now} for i in new_ids]),
+            (merge, payload)):
+        for chunk in _batches(values):
+            result = session.execute(statement, chunk)
+            if returning:
+                result.all()
+    return set(new_ids)
