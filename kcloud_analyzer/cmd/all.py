@@ -21,6 +21,7 @@ start and may be edited, or overridden by files given with
 
 import os
 import pathlib
+import signal
 import sys
 import threading
 
@@ -78,6 +79,10 @@ def write_default_config(state):
     return config
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
 def main(argv=None):
     # The agent's tasks are threads started and stopped here, next to the
     # API server: no process launcher, so no eventlet.
@@ -117,11 +122,18 @@ def main(argv=None):
     serving = threading.Thread(target=server.serve, name='api',
                                daemon=True)
     serving.start()
+    # Ctrl-C and SIGTERM (a service manager, kill) stop both; set here
+    # because libraries loaded above may have replaced the handlers.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         serving.join()
     except KeyboardInterrupt:
         print('Stopping...', flush=True)
     finally:
+        # A second Ctrl-C must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.stop()
         agent.stop()
     return 0
