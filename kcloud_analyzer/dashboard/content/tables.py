@@ -1,0 +1,110 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Tables of workloads and recommendations, shared by both panels."""
+
+from django import urls
+from django.utils.translation import gettext_lazy as _
+from horizon import tables
+
+
+def money(amount, currency):
+    if amount is None:
+        return '-'
+    return '%.2f %s' % (amount, currency or '')
+
+
+def percent(share):
+    if share is None:
+        return '-'
+    return '%.0f%%' % (100.0 * share)
+
+
+def detail_link(datum, request):
+    # One table serves the project and the admin panel: the link follows
+    # the dashboard the page belongs to.
+    return urls.reverse(
+        'horizon:%s:workload_analyzer:detail'
+        % request.horizon['dashboard'].slug, args=(datum['workload_id'],))
+
+
+def workload_class(workload):
+    kind = workload.get('classified_type') or workload.get('declared_type')
+    if kind is None:
+        return '-'
+    if workload.get('classified_type') and workload.get('confidence'):
+        return '%s (%s)' % (kind, percent(workload['confidence']))
+    return kind
+
+
+def cost_to_date(workload):
+    return money(workload.get('cost_to_date'), workload.get('currency'))
+
+
+def monthly_saving(recommendation):
+    return money(recommendation['monthly_saving'],
+                 recommendation['currency'])
+
+
+def confidence(recommendation):
+    return percent(recommendation.get('confidence'))
+
+
+class WorkloadsTable(tables.DataTable):
+    workload_id = tables.Column('workload_id', verbose_name=_('ID'),
+                                link=detail_link)
+    name = tables.Column('name', verbose_name=_('Name'))
+    workload_class = tables.Column(workload_class,
+                                   verbose_name=_('Class (confidence)'))
+    accelerator = tables.Column('accelerator', verbose_name=_('Accelerator'))
+    status = tables.Column('status', verbose_name=_('Status'))
+    cost_to_date = tables.Column(cost_to_date,
+                                 verbose_name=_('Cost to date'))
+
+    def get_object_id(self, datum):
+        return datum['workload_id']
+
+    def get_object_display(self, datum):
+        return datum.get('name') or datum['workload_id']
+
+    class Meta:
+        name = 'workloads'
+        verbose_name = _('Workloads')
+
+
+class AdminWorkloadsTable(WorkloadsTable):
+    project_id = tables.Column('project_id', verbose_name=_('Project'))
+
+    class Meta:
+        name = 'workloads'
+        verbose_name = _('Workloads')
+        columns = ('workload_id', 'name', 'project_id', 'workload_class',
+                   'accelerator', 'status', 'cost_to_date')
+
+
+class RecommendationsTable(tables.DataTable):
+    workload_id = tables.Column('workload_id', verbose_name=_('Workload'),
+                                link=detail_link)
+    kind = tables.Column('kind', verbose_name=_('Kind'))
+    action = tables.Column('action', verbose_name=_('Recommendation'))
+    monthly_saving = tables.Column(monthly_saving,
+                                   verbose_name=_('Monthly saving'))
+    confidence = tables.Column(confidence, verbose_name=_('Confidence'))
+
+    def get_object_id(self, datum):
+        return datum['id']
+
+    def get_object_display(self, datum):
+        return datum['action']
+
+    class Meta:
+        name = 'recommendations'
+        verbose_name = _('Recommendations')
