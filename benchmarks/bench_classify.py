@@ -18,8 +18,8 @@ kept running for the whole day, so that all rows are full; the predicted
 classes are therefore not a measure of accuracy). The timed part is what the
 agent and the analyze command do: resource and energy profiles, features
 and the random-forest classification, all vectorised over the workloads
-(2-D ``workloads x samples`` arrays, blocks of rows on two threads). Data
-generation and the training of the forest are not timed.
+(2-D ``workloads x samples`` arrays, blocks of 1,250 rows on two
+threads). Data generation and the training of the forest are not timed.
 
 The last line is::
 
@@ -47,7 +47,7 @@ DAY_S = 86400.0
 STEP_S = 30.0
 BENCH_METRICS = (metrics.GPU_UTILIZATION, metrics.GPU_MEMORY_UTILIZATION,
                  metrics.CPU_UTILIZATION, metrics.ACCELERATOR_POWER_WATTS)
-GENERATION_BATCH = 250
+GENERATION_BATCH = 125
 
 
 def make_telemetry(count, rng, start_s):

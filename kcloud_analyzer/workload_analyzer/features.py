@@ -159,7 +159,7 @@ def analyze(series, workloads=None, max_gap_s=None):
 
 
 def analyze_in_chunks(series, workloads=None, max_gap_s=None,
-                      chunk_rows=2500, workers=2, on_chunk=None):
+                      chunk_rows=1250, workers=2, on_chunk=None):
     """:func:`analyze` over blocks of ``chunk_rows`` workloads.
 
     Smaller blocks keep the temporaries small, and numpy releases the GIL
