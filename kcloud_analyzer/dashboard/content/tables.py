@@ -15,17 +15,7 @@ from django import urls
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-
-def money(amount, currency):
-    if amount is None:
-        return '-'
-    return '%.2f %s' % (amount, currency or '')
-
-
-def percent(share):
-    if share is None:
-        return '-'
-    return '%.0f%%' % (100.0 * share)
+from kcloud_analyzer.dashboard import formatting
 
 
 def detail_link(datum, request):
@@ -36,33 +26,25 @@ def detail_link(datum, request):
         % request.horizon['dashboard'].slug, args=(datum['workload_id'],))
 
 
-def workload_class(workload):
-    kind = workload.get('classified_type') or workload.get('declared_type')
-    if kind is None:
-        return '-'
-    if workload.get('classified_type') and workload.get('confidence'):
-        return '%s (%s)' % (kind, percent(workload['confidence']))
-    return kind
-
-
 def cost_to_date(workload):
-    return money(workload.get('cost_to_date'), workload.get('currency'))
+    return formatting.money(workload.get('cost_to_date'),
+                            workload.get('currency'))
 
 
 def monthly_saving(recommendation):
-    return money(recommendation['monthly_saving'],
-                 recommendation['currency'])
+    return formatting.money(recommendation['monthly_saving'],
+                            recommendation['currency'])
 
 
 def confidence(recommendation):
-    return percent(recommendation.get('confidence'))
+    return formatting.percent(recommendation.get('confidence'))
 
 
 class WorkloadsTable(tables.DataTable):
     workload_id = tables.Column('workload_id', verbose_name=_('ID'),
                                 link=detail_link)
     name = tables.Column('name', verbose_name=_('Name'))
-    workload_class = tables.Column(workload_class,
+    workload_class = tables.Column(formatting.workload_class,
                                    verbose_name=_('Class (confidence)'))
     accelerator = tables.Column('accelerator', verbose_name=_('Accelerator'))
     status = tables.Column('status', verbose_name=_('Status'))

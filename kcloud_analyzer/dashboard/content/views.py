@@ -16,8 +16,6 @@ admin panel lists every project's workloads (the API's policy decides
 whether the user may).
 """
 
-import math
-
 from django import urls
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
@@ -26,6 +24,7 @@ from horizon.utils import memoized
 
 from kcloud_analyzer.dashboard import api
 from kcloud_analyzer.dashboard.content import tables
+from kcloud_analyzer.dashboard import formatting
 
 COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 
@@ -57,12 +56,6 @@ RESOURCE_FIELDS = (
 )
 
 
-def _shown(value):
-    if isinstance(value, float):
-        return '-' if math.isnan(value) else '%.2f' % value
-    return value
-
-
 def profile_summary(profile):
     """The figures of :data:`PROFILE_FIGURES` present in ``profile``."""
     profile = profile or {}
@@ -70,7 +63,7 @@ def profile_summary(profile):
     for section, figure, label in PROFILE_FIGURES:
         value = (profile.get(section) or {}).get(figure)
         if value is not None:
-            rows.append({'label': label, 'value': _shown(value)})
+            rows.append({'label': label, 'value': formatting.figure(value)})
     return rows
 
 
@@ -80,13 +73,13 @@ def cost_lines(cost):
     per_hour = cost.get('cost_breakdown') or {}
     totals = cost['totals']
     rows = [{'line': line,
-             'per_hour': tables.money(per_hour.get(line), currency),
-             'total': tables.money(totals.get(line), currency)}
+             'per_hour': formatting.money(per_hour.get(line), currency),
+             'total': formatting.money(totals.get(line), currency)}
             for line in COST_LINES]
     # Idle cost is the part of the lines above paid for allocated but
     # unused capacity, not a line of its own.
     rows.append({'line': _('of which idle'), 'per_hour': '',
-                 'total': tables.money(totals.get('idle'), currency)})
+                 'total': formatting.money(totals.get('idle'), currency)})
     return rows
 
 
@@ -116,13 +109,10 @@ class IndexView(_Scoped, horizon_tables.MultiTableView):
             exceptions.handle(self.request,
                               _('Unable to retrieve workloads.'))
             return []
-        totals, currencies = {}, {}
-        for row in summary['summary']:
-            totals[row['group']] = totals.get(row['group'], 0.0) + row['total']
-            currencies[row['group']] = row['currency']
+        totals = formatting.totals_by_workload(summary['summary'])
         for workload in workloads:
-            workload['cost_to_date'] = totals.get(workload['workload_id'])
-            workload['currency'] = currencies.get(workload['workload_id'])
+            workload['cost_to_date'], workload['currency'] = totals.get(
+                workload['workload_id'], (None, None))
         return workloads
 
     def get_recommendations_data(self):
@@ -178,15 +168,16 @@ class DetailView(horizon_tables.DataTableView):
         resources = workload.get('resources') or {}
         context.update(
             workload=workload,
-            workload_class=tables.workload_class(workload),
-            resources=[{'label': label, 'value': _shown(resources[key])}
-                       for key, label in RESOURCE_FIELDS
-                       if resources.get(key) is not None],
+            workload_class=formatting.workload_class(workload),
+            resources=[
+                {'label': label, 'value': formatting.figure(resources[key])}
+                for key, label in RESOURCE_FIELDS
+                if resources.get(key) is not None],
             profile=profile_summary(workload.get('profile')),
             cost=cost,
-            cost_per_hour=tables.money(cost['cost_per_hour'],
+            cost_per_hour=formatting.money(cost['cost_per_hour'],
                                        cost['currency']),
-            cost_total=tables.money(cost['totals']['total'],
+            cost_total=formatting.money(cost['totals']['total'],
                                     cost['currency']),
             cost_lines=cost_lines(cost),
             url=self._index_url())

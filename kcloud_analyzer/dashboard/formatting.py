@@ -1,0 +1,60 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""How the panels show the API's values.
+
+Plain functions over the API's documents, free of Django and Horizon so
+that they are tested without either.
+"""
+
+import math
+
+
+def money(amount, currency):
+    """``12.50 USD``, or ``-`` when the amount is unknown."""
+    if amount is None:
+        return '-'
+    return '%.2f %s' % (amount, currency or '')
+
+
+def percent(share):
+    """A share between 0 and 1 as a whole percentage."""
+    if share is None:
+        return '-'
+    return '%.0f%%' % (100.0 * share)
+
+
+def figure(value):
+    """A profile figure: floats to two decimals, NaN as ``-``."""
+    if isinstance(value, float):
+        return '-' if math.isnan(value) else '%.2f' % value
+    return value
+
+
+def workload_class(workload):
+    """The classified type with the classifier's confidence, else the
+    declared type."""
+    classified = workload.get('classified_type')
+    if classified:
+        if workload.get('confidence') is not None:
+            return '%s (%s)' % (classified, percent(workload['confidence']))
+        return classified
+    return workload.get('declared_type') or '-'
+
+
+def totals_by_workload(summary):
+    """Each workload's total cost and currency from the rows of a cost
+    summary grouped by workload (one row per workload and period)."""
+    totals = {}
+    for row in summary:
+        total, _currency = totals.get(row['group'], (0.0, None))
+        totals[row['group']] = (total + row['total'], row['currency'])
+    return totals
