@@ -97,22 +97,27 @@ def _analyze_usage(workloads, usage):
 
 def build_training_set(data_dir, rng, synthetic_per_class,
                        max_alibaba_pods=None, max_zeus_runs=None):
-    """Assemble the training set from real and synthetic series."""
-    parts = []
-    workloads, usage = datasets.alibaba_serving(data_dir,
-                                                max_pods=max_alibaba_pods)
-    frame = _analyze_usage(workloads, usage)
-    parts.append((frame, 'serving', 'alibaba_genai',
-                  'alibaba:' + frame.index.to_series().astype(str)))
+    """Assemble the training set from real and synthetic series.
 
-    runs = datasets.zeus_training_runs(data_dir)
-    if max_zeus_runs is not None:
-        runs = runs.sample(n=min(max_zeus_runs, len(runs)),
-                           random_state=int(rng.integers(2 ** 31)))
-        runs = runs.reset_index(drop=True)
-    workloads, usage = datasets.zeus_training_usage(runs, rng)
-    frame = _analyze_usage(workloads, usage)
-    parts.append((frame, 'training', 'zeus', runs['group'].to_numpy()))
+    :param data_dir: the public trace folder, or None for synthetic
+        series only.
+    """
+    parts = []
+    if data_dir is not None:
+        workloads, usage = datasets.alibaba_serving(
+            data_dir, max_pods=max_alibaba_pods)
+        frame = _analyze_usage(workloads, usage)
+        parts.append((frame, 'serving', 'alibaba_genai',
+                      'alibaba:' + frame.index.to_series().astype(str)))
+
+        runs = datasets.zeus_training_runs(data_dir)
+        if max_zeus_runs is not None:
+            runs = runs.sample(n=min(max_zeus_runs, len(runs)),
+                               random_state=int(rng.integers(2 ** 31)))
+            runs = runs.reset_index(drop=True)
+        workloads, usage = datasets.zeus_training_usage(runs, rng)
+        frame = _analyze_usage(workloads, usage)
+        parts.append((frame, 'training', 'zeus', runs['group'].to_numpy()))
 
     for workload_class in synthetic.CLASSES:
         remaining = synthetic_per_class
