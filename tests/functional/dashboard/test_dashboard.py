@@ -204,7 +204,8 @@ def horizon(tmp_path_factory):
                      'settings': {'KCLOUD_ANALYZER_URL': CLOSED_URL}},
                 ],
                 'bob': [{'path': '/project/workload_analyzer/'}],
-                'admin': [{'path': '/admin/workload_analyzer/'}],
+                'admin': [{'path': '/admin/workload_analyzer/'},
+                          {'path': '/admin/workload_analyzer/beta-infer/'}],
             }
             passwords = dict({u: v[0] for u, v in USERS.items()},
                              admin=keystone.ADMIN_PASSWORD)
@@ -310,5 +311,18 @@ def test_analyzer_url_setting_overrides_the_catalog(horizon):
 
 def test_admin_panel_lists_every_project(horizon):
     html = _page(horizon, 'admin', 0)
-    for workload_id in WORKLOADS:
+    assert 'href="/admin/workload_analyzer/"' in html
+    for workload_id, (_project, kind, confidence, *_rest, saving) in (
+            WORKLOADS.items()):
         assert 'href="/admin/workload_analyzer/%s/"' % workload_id in html
+        assert '%s (%.0f%%)' % (kind, 100 * confidence) in html
+        assert _money(saving) in html
+    html = _page(horizon, 'admin', 1)
+    cost = WORKLOADS['beta-infer'][5]
+    assert ('<dd class="cost-per-hour">%s</dd>'
+            % _money(sum(cost.values()) * _hour_factor(HOURS - 1))) in html
+
+
+def test_members_do_not_get_the_admin_panel(horizon):
+    html = _page(horizon, 'bob', 0)
+    assert 'href="/admin/workload_analyzer/"' not in html
