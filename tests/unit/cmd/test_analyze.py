@@ -169,3 +169,32 @@ def test_progress_bar_on_long_runs(alibaba_csv, tmp_path, capsys,
     assert f'{PODS}/{PODS}' in captured.err
     assert 'Analysing' in captured.err
     assert 'Analysing' not in captured.out
+
+
+def test_workload_without_usage_is_not_classified(tmp_path, capsys):
+    workloads_path = tmp_path / 'workloads.csv'
+    workloads_path.write_text(
+        'workload_id,type,cpu_cores,memory_gb,gpu_count,npu_count,'
+        'accelerator,project_id\nw1,training,4,16,4,0,A100,p\n'
+        'w2,,4,16,1,0,A100,p\n')
+    usage_path = tmp_path / 'usage.csv'
+    usage_path.write_text(
+        'workload_id,timestamp,metric,value\n'
+        'w1,2026-01-31T12:00:00Z,gpu_utilization,40\n'
+        'w1,2026-01-31T12:00:30Z,gpu_utilization,30\n'
+        'w1,2026-01-31T12:00:00Z,accelerator_power_watts,1000\n'
+        'w1,2026-01-31T12:00:30Z,accelerator_power_watts,1000\n')
+    status = _run(['analyze', '--workloads', str(workloads_path),
+                   '--usage', str(usage_path), '--format', 'json',
+                   '--classifier', 'rules'], tmp_path)
+    assert status == 0
+    output, classes = _classes(capsys)
+    first, second = output['workloads']
+    assert first['declared_type'] == 'training'
+    assert first['workload_class'] in ('training', 'inference', 'serving')
+    assert first['profile']['gpus_used'] == pytest.approx(1.4)
+    assert first['energy']['energy_kwh'] == pytest.approx(1000 * 30 / 3.6e6)
+    assert first['energy']['power_source'] == 'accelerator'
+    assert second['workload_class'] is None
+    assert second['confidence'] is None
+    assert 'gpu_utilization' in second['missing_metrics']
