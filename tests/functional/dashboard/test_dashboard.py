@@ -147,11 +147,15 @@ def _closed_port_url():
 CLOSED_URL = _closed_port_url()
 
 
-def _run_checks(keystone_url, request):
+def _require_horizon():
+    """Fail (never skip) at once when Horizon's virtualenv is missing."""
     if not HORIZON_PYTHON.exists():
         raise RuntimeError('Horizon is not installed in %s; run '
                            'tools/ci/setup-horizon.sh'
                            % HORIZON_PYTHON.parents[1])
+
+
+def _run_checks(keystone_url, request):
     env = dict(os.environ, KCLOUD_TEST_KEYSTONE_URL=keystone_url + '/v3')
     env.pop('PYTHONPATH', None)
     env.pop('DJANGO_SETTINGS_MODULE', None)
@@ -167,6 +171,7 @@ def _run_checks(keystone_url, request):
 def horizon(tmp_path_factory):
     """Keystone, the API behind auth_token, and the pages Horizon rendered
     for each user."""
+    _require_horizon()
     with keystone.running_keystone() as keystone_url:
         admin = keystone.Admin(keystone_url)
         projects = {}
