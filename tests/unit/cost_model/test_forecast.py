@@ -57,7 +57,7 @@ def test_daily_series_is_forecast_within_its_noise():
     assert forecast.wape(actual, result.point) < 0.08
     assert forecast.wape(actual, result.point) < forecast.wape(
         actual, forecast.last_value(history, 48))
-    assert result.method != 'last_value'
+    assert result.method in (forecast.MEDIAN, 'seasonal_naive')
     assert set(result.validation_wape) >= set(forecast.DEFAULT_METHODS)
     coverage = ((actual >= result.lower) & (actual <= result.upper)).mean()
     assert 0.6 <= coverage <= 1.0
@@ -113,3 +113,19 @@ def test_spend_forecast_per_project():
     assert table['forecast'].to_numpy() == pytest.approx(
         np.full(24, 2.54))
     assert (table['project_id'] == 'p1').all()
+
+
+def test_point_is_the_median_of_the_best_validated_methods():
+    # a noisy daily wave: yesterday alone is a poor guess
+    series = _daily(12, seed=5, noise=20.0)
+    result = forecast.forecast(series, 24, methods=QUICK + ('ets',))
+    assert result.method == forecast.MEDIAN
+    ranked = sorted((m for m in result.validation_wape
+                     if m != forecast.MEDIAN),
+                    key=result.validation_wape.get)
+    assert result.members == ranked[:forecast.MEDIAN_SIZE]
+    expected = np.median([forecast.METHODS[m][0](series, 24)
+                          for m in result.members], axis=0)
+    assert result.point == pytest.approx(np.maximum(expected, 0))
+    assert result.validation_wape[forecast.MEDIAN] < (
+        result.validation_wape['seasonal_naive'])
