@@ -58,3 +58,15 @@ def totals_by_workload(summary):
         total, _currency = totals.get(row['group'], (0.0, None))
         totals[row['group']] = (total + row['total'], row['currency'])
     return totals
+
+
+def savings(recommendations):
+    """The monthly savings of ``recommendations`` summed per currency,
+    e.g. ``508.75 USD``; empty when there are none."""
+    totals = {}
+    for item in recommendations:
+        currency = item['currency']
+        totals[currency] = totals.get(currency, 0.0) + (
+            item['monthly_saving'] or 0.0)
+    return ', '.join(money(totals[currency], currency)
+                     for currency in sorted(totals))

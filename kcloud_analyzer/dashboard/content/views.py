@@ -124,6 +124,12 @@ class IndexView(_Scoped, horizon_tables.MultiTableView):
                               _('Unable to retrieve recommendations.'))
             return []
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['monthly_saving'] = formatting.savings(
+            context['recommendations_table'].data)
+        return context
+
 
 class AdminIndexView(IndexView):
     table_classes = (tables.AdminWorkloadsTable, tables.RecommendationsTable)

@@ -263,6 +263,9 @@ def test_index_lists_the_projects_workloads(horizon):
         assert _money(to_date) in html
         assert _money(saving) in html
         assert 'Run %s on fewer GPUs' % workload_id in html
+    alpha_saving = sum(item[6] for item in WORKLOADS.values()
+                       if item[0] == 'alpha')
+    assert 'could save %s a month' % _money(alpha_saving) in html
 
 
 def test_other_project_sees_only_its_own(horizon):
@@ -285,6 +288,8 @@ def test_detail_shows_resources_profile_and_costs(horizon):
     total = sum(sum(cost.values()) * _hour_factor(hour)
                 for hour in range(HOURS))
     assert '<dd class="cost-total">%s</dd>' % _money(total) in html
+    last_hour = START + datetime.timedelta(hours=HOURS - 1)
+    assert '<dd>%s UTC</dd>' % last_hour.strftime('%Y-%m-%d %H:%M') in html
     line_total = sum(_hour_factor(hour) for hour in range(HOURS))
     for line in LINES:
         assert ('<td>%s</td>\n          <td>%s</td>\n          <td>%s</td>'

@@ -54,3 +54,14 @@ def test_totals_by_workload_sums_the_periods():
     assert formatting.totals_by_workload(summary) == {
         'a': (14.75, 'USD'), 'b': (3.0, 'USD')}
     assert formatting.totals_by_workload([]) == {}
+
+
+def test_savings_sums_per_currency():
+    recommendations = [
+        {'monthly_saving': 100.5, 'currency': 'USD'},
+        {'monthly_saving': 20.0, 'currency': 'EUR'},
+        {'monthly_saving': 0.25, 'currency': 'USD'},
+        {'monthly_saving': None, 'currency': 'USD'},
+    ]
+    assert formatting.savings(recommendations) == '20.00 EUR, 100.75 USD'
+    assert formatting.savings([]) == ''
