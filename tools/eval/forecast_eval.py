@@ -30,6 +30,11 @@ same history) are computed in the same run, on the same window, and the
 pooled hourly WAPE (sum |error| / sum actual over every series and hour of
 a group) and the coverage of the 80 % interval are printed per group.
 
+The median-of-five rule and the interval widening of
+:mod:`kcloud_analyzer.cost_model.forecast` were chosen on a development
+window: the 48 hours just before the held-out window, forecast from the
+hours before them.
+
 Run: ``.venv/bin/python tools/eval/forecast_eval.py [--clients 20]``
 """
 
