@@ -18,6 +18,7 @@ import os
 import pathlib
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -67,12 +68,30 @@ def wait_for(predicate, timeout, interval=0.1, what='condition'):
 
 def make_conf(overrides=None):
     """A parsed ConfigOpts with every project option registered;
-    ``overrides`` maps (group, name) to a value."""
-    conf = cfg.ConfigOpts()
-    service.register_all(conf)
-    conf([], project='kcloud-analyzer', default_config_files=[])
+    ``overrides`` maps (group, name) to a value (group None: DEFAULT).
+
+    The values go through a configuration file rather than set_override:
+    several option groups are module-level objects that oslo.config shares
+    between the ConfigOpts of one process, so an override would leak into
+    every other test's configuration.
+    """
+    sections = {}
     for (group, name), value in (overrides or {}).items():
-        conf.set_override(name, value, group=group)
+        if isinstance(value, (list, tuple)):
+            value = ','.join(str(v) for v in value)
+        sections.setdefault(group or 'DEFAULT', []).append(
+            '%s = %s' % (name, value))
+    handle, path = tempfile.mkstemp(suffix='.conf')
+    with os.fdopen(handle, 'w') as stream:
+        for group, lines in sections.items():
+            stream.write('[%s]\n%s\n' % (group, '\n'.join(lines)))
+    try:
+        conf = cfg.ConfigOpts()
+        service.register_all(conf)
+        conf(['--config-file', path], project='kcloud-analyzer',
+             default_config_files=[])
+    finally:
+        os.unlink(path)
     return conf
 
 
