@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 from oslo_log import log
 import skops.io
+from skops.io import exceptions as skops_exceptions
 from sklearn import ensemble
 
 from kcloud_analyzer.workload_analyzer.classifiers import base
@@ -110,15 +111,12 @@ def load(path):
     if not path.is_file():
         raise base.ModelUnavailable(f'model file {path} does not exist')
     try:
-        untrusted = set(skops.io.get_untrusted_types(file=str(path)))
-        refused = untrusted - TRUSTED_TYPES
-        if refused:
-            raise base.ModelUnavailable(
-                f'model file {path} holds untrusted types: '
-                f'{", ".join(sorted(refused))}')
-        bundle = skops.io.load(str(path), trusted=sorted(untrusted))
-    except base.ModelUnavailable:
-        raise
+        # skops refuses, before building anything, a file holding a type
+        # outside its defaults and this list.
+        bundle = skops.io.load(str(path), trusted=sorted(TRUSTED_TYPES))
+    except skops_exceptions.UntrustedTypesFoundException as exc:
+        raise base.ModelUnavailable(
+            f'model file {path} holds untrusted types: {exc}') from exc
     except Exception as exc:
         # skops raises many kinds of errors on a damaged file (zip, JSON,
         # attribute errors); all mean the same to the caller.
