@@ -132,10 +132,9 @@ def hourly_energy(usage, card):
 def _check_accelerators(frame, card):
     counts = frame['gpu_count'].to_numpy() + frame['npu_count'].to_numpy()
     models = frame['accelerator']
-    known = {name.lower(): acc for name, acc in card.accelerators.items()}
-    lower = models.astype(object).where(models.notna(), None).map(
-        lambda m: None if m is None else str(m).lower())
-    kind = lower.map(lambda m: known[m].kind if m in known else None)
+    kinds = {name.lower(): acc.kind for name, acc in card.accelerators.items()}
+    lower = models.astype(object).str.lower()
+    kind = lower.map(kinds)
     missing = (counts > 0) & kind.isna().to_numpy()
     if missing.any():
         row = frame.loc[missing].iloc[0]
