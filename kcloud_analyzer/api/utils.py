@@ -66,9 +66,15 @@ def visible_workload(rule, workload_id):
     so that ids of other projects cannot be probed.
     """
     workload = db_api.workload_get(pecan.request.context, workload_id)
-    if not is_allowed(rule, workload['project_id']):
-        raise exception.WorkloadNotFound(workload_id=workload_id)
+    check_visible(rule, workload_id, workload['project_id'])
     return workload
+
+
+def check_visible(rule, workload_id, project_id):
+    """Raise WorkloadNotFound unless the caller may apply ``rule`` to the
+    workload ``workload_id`` of project ``project_id``."""
+    if not is_allowed(rule, project_id):
+        raise exception.WorkloadNotFound(workload_id=workload_id)
 
 
 def project_scope(rule_all_projects, project_id=None):

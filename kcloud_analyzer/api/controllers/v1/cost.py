@@ -34,9 +34,10 @@ class CostController(rest.RestController):
     def get_one(self, workload_id, *, start=None, end=None,
                 basis='allocation'):
         """The seed's cost document of one workload, with totals."""
-        utils.visible_workload('kcloud-analyzer:cost:get', workload_id)
-        totals = db_api.cost_totals(pecan.request.context, workload_id,
-                                    start=start, end=end, basis=basis)
+        totals = db_api.workload_cost(pecan.request.context, workload_id,
+                                      start=start, end=end, basis=basis)
+        utils.check_visible('kcloud-analyzer:cost:get', workload_id,
+                            totals['project_id'])
         latest = totals['latest']
         result = {
             'workload_id': workload_id,
