@@ -83,10 +83,15 @@ def cost_lines(cost):
     return rows
 
 
-class _Scoped:
-    """The listing scope of the panel a view belongs to."""
+class _AnalyzerView:
+    """The API client of a request, and the listing scope of the panel
+    the view belongs to."""
 
     all_projects = False
+
+    @memoized.memoized_method
+    def client(self):
+        return api.client(self.request)
 
     def scope(self):
         if self.all_projects:
@@ -94,17 +99,16 @@ class _Scoped:
         return {'project_id': self.request.user.project_id}
 
 
-class IndexView(_Scoped, horizon_tables.MultiTableView):
+class IndexView(_AnalyzerView, horizon_tables.MultiTableView):
     table_classes = (tables.WorkloadsTable, tables.RecommendationsTable)
     template_name = 'kcloud_analyzer/workloads/index.html'
     page_title = _('Workload Analyzer')
 
     def get_workloads_data(self):
         try:
-            client = api.client(self.request)
-            workloads = client.workload_list(**self.scope())
-            summary = client.cost_summary(group_by='workload',
-                                          period='month', **self.scope())
+            workloads = self.client().workload_list(**self.scope())
+            summary = self.client().cost_summary(
+                group_by='workload', period='month', **self.scope())
         except Exception:
             exceptions.handle(self.request,
                               _('Unable to retrieve workloads.'))
@@ -117,8 +121,7 @@ class IndexView(_Scoped, horizon_tables.MultiTableView):
 
     def get_recommendations_data(self):
         try:
-            return api.client(self.request).recommendation_list(
-                **self.scope())
+            return self.client().recommendation_list(**self.scope())
         except Exception:
             exceptions.handle(self.request,
                               _('Unable to retrieve recommendations.'))
@@ -136,7 +139,7 @@ class AdminIndexView(IndexView):
     all_projects = True
 
 
-class DetailView(horizon_tables.DataTableView):
+class DetailView(_AnalyzerView, horizon_tables.DataTableView):
     table_class = tables.RecommendationsTable
     template_name = 'kcloud_analyzer/workloads/detail.html'
     page_title = _('Workload {{ workload.workload_id }}')
@@ -149,9 +152,8 @@ class DetailView(horizon_tables.DataTableView):
     def _workload_and_cost(self):
         workload_id = self.kwargs['workload_id']
         try:
-            client = api.client(self.request)
-            return (client.workload_show(workload_id),
-                    client.cost_show(workload_id))
+            return (self.client().workload_show(workload_id),
+                    self.client().cost_show(workload_id))
         except Exception:
             exceptions.handle(
                 self.request,
@@ -159,10 +161,12 @@ class DetailView(horizon_tables.DataTableView):
                 redirect=self._index_url())
 
     def get_data(self):
-        workload_id = self.kwargs['workload_id']
+        # The workload first: one the user may not see sends them back to
+        # the list with a single message.
+        workload, _cost = self._workload_and_cost()
         try:
-            return api.client(self.request).recommendation_list(
-                workload_id=workload_id)
+            return self.client().recommendation_list(
+                workload_id=workload['workload_id'])
         except Exception:
             exceptions.handle(self.request,
                               _('Unable to retrieve recommendations.'))
@@ -182,9 +186,9 @@ class DetailView(horizon_tables.DataTableView):
             profile=profile_summary(workload.get('profile')),
             cost=cost,
             cost_per_hour=formatting.money(cost['cost_per_hour'],
-                                       cost['currency']),
+                                           cost['currency']),
             cost_total=formatting.money(cost['totals']['total'],
-                                    cost['currency']),
+                                        cost['currency']),
             cost_lines=cost_lines(cost),
             url=self._index_url())
         return context
