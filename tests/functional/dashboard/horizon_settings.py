@@ -18,8 +18,9 @@ place of memcached, no offline compression, and two shortcuts that keep
 Horizon's start-up out of the test time: an empty stylesheet template (no
 SCSS compilation) and no policy checks (the policy files of the other
 services' panels take seconds to parse; the admin panel still requires
-the admin role through its permissions). The Keystone URL comes
-from the environment because the tests start Keystone on a free port.
+the admin role through its permissions). The Keystone URL is set by
+``run_horizon_checks.py``: the tests start Keystone, on a free port, while
+Django starts.
 """
 
 import os
@@ -34,7 +35,6 @@ from openstack_dashboard.settings import *  # noqa: E402,F403
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-OPENSTACK_KEYSTONE_URL = os.environ['KCLOUD_TEST_KEYSTONE_URL']
 SECRET_KEY = 'dashboard-functional-tests'  # noqa: S105
 CACHES = {'default': {
     'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}

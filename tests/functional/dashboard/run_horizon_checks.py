@@ -11,9 +11,11 @@
 # under the License.
 """Render Horizon pages as real Keystone users; run by Horizon's Python.
 
-Reads a JSON document on stdin::
+Starts Django, then reads a JSON document on stdin (so that the caller
+can start Keystone meanwhile)::
 
-    {"users": {"<name>": {"password": ..., "pages": [
+    {"keystone_url": "http://127.0.0.1:PORT/v3",
+     "users": {"<name>": {"password": ..., "pages": [
         {"path": "/project/...", "settings": {"NAME": value}}]}}}
 
 signs each user in through Horizon's login form (a real password login
@@ -66,17 +68,18 @@ def fetch(client, page):
 
 
 def main():
-    request = json.load(sys.stdin)
     utils.setup_test_environment()
     result = {'panels': registered_panels(), 'users': {},
               'setup_seconds': time.monotonic() - STARTED}
+    request = json.load(sys.stdin)
+    utils.override_settings(
+        OPENSTACK_KEYSTONE_URL=request['keystone_url']).enable()
     for name, user in request['users'].items():
         client = test.Client()
         started = time.monotonic()
         login = client.post(settings.LOGIN_URL, {
             'username': name, 'password': user['password'],
-            'region': 'default',
-            'domain': 'Default'})
+            'region': 'default', 'domain': 'Default'})
         result['users'][name] = {
             'login': {'status': login.status_code,
                       'location': login.get('Location'),

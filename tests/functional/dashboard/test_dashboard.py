@@ -21,6 +21,7 @@ lives in its own virtualenv; it returns the pages and the assertions are
 made here.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -155,71 +156,95 @@ def _require_horizon():
                            % HORIZON_PYTHON.parents[1])
 
 
-def _run_checks(keystone_url, request):
-    env = dict(os.environ, KCLOUD_TEST_KEYSTONE_URL=keystone_url + '/v3')
+def _start_horizon():
+    """Start Horizon's interpreter; it waits for the pages to render."""
+    _require_horizon()
+    env = dict(os.environ)
     env.pop('PYTHONPATH', None)
     env.pop('DJANGO_SETTINGS_MODULE', None)
-    process = subprocess.run(
-        [str(HORIZON_PYTHON), str(CHECKS)], input=json.dumps(request),
-        capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.Popen(
+        [str(HORIZON_PYTHON), str(CHECKS)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _horizon_results(process, request):
+    try:
+        stdout, stderr = process.communicate(json.dumps(request),
+                                             timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise RuntimeError('Horizon did not render the pages in 120 s')
     if process.returncode:
-        raise RuntimeError('Horizon checks failed:\n%s' % process.stderr)
-    return json.loads(process.stdout)
+        raise RuntimeError('Horizon checks failed:\n%s' % stderr)
+    return json.loads(stdout)
+
+
+def _stop(process):
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+def _serve_api(folder, keystone_url):
+    """The API behind auth_token on a free loopback port; returns the
+    running server."""
+    config = folder / 'kcloud-analyzer.conf'
+    config.write_text(AUTHTOKEN_CONFIG.format(
+        url=keystone_url, password=keystone.ADMIN_PASSWORD))
+    conf = fixtures.make_conf('sqlite:///%s' % (folder / 'store.sqlite'),
+                              config_files=[str(config)])
+    application = app.setup_app(conf)
+    db_api.configure(conf)
+    migration.upgrade()
+    server = api_cmd.make_server(conf, application, port=0)
+    server.prepare()
+    threading.Thread(target=server.serve, daemon=True).start()
+    return server
+
+
+PAGES = {
+    'alice': [
+        {'path': '/project/workload_analyzer/'},
+        {'path': '/project/workload_analyzer/alpha-train/'},
+        {'path': '/project/workload_analyzer/beta-infer/'},
+        # Follows the redirect, to read its error message.
+        {'path': '/project/workload_analyzer/'},
+        {'path': '/project/workload_analyzer/',
+         'settings': {'KCLOUD_ANALYZER_URL': CLOSED_URL}},
+    ],
+    'bob': [{'path': '/project/workload_analyzer/'}],
+    'admin': [{'path': '/admin/workload_analyzer/'},
+              {'path': '/admin/workload_analyzer/beta-infer/'}],
+}
 
 
 @pytest.fixture(scope='module')
 def horizon(tmp_path_factory):
     """Keystone, the API behind auth_token, and the pages Horizon rendered
     for each user."""
-    _require_horizon()
-    with keystone.running_keystone() as keystone_url:
+    # Django starts in Horizon's interpreter while Keystone starts here.
+    process = _start_horizon()
+    with contextlib.ExitStack() as stack:
+        stack.callback(_stop, process)
+        keystone_url = stack.enter_context(keystone.running_keystone())
         admin = keystone.Admin(keystone_url)
         projects = {}
         for user, (password, project, role) in USERS.items():
             projects[project] = admin.project(project)
             admin.user(user, password, projects[project], role)
 
-        folder = tmp_path_factory.mktemp('store')
-        config = folder / 'kcloud-analyzer.conf'
-        config.write_text(AUTHTOKEN_CONFIG.format(
-            url=keystone_url, password=keystone.ADMIN_PASSWORD))
-        conf = fixtures.make_conf(
-            'sqlite:///%s' % (folder / 'store.sqlite'),
-            config_files=[str(config)])
-        application = app.setup_app(conf)
-        db_api.configure(conf)
-        migration.upgrade()
+        server = _serve_api(tmp_path_factory.mktemp('store'), keystone_url)
+        stack.callback(server.stop)
         _seed(projects)
+        _register_endpoint(keystone_url, admin, api_cmd.base_url(server))
 
-        server = api_cmd.make_server(conf, application, port=0)
-        server.prepare()
-        thread = threading.Thread(target=server.serve, daemon=True)
-        thread.start()
-        try:
-            _register_endpoint(keystone_url, admin,
-                               api_cmd.base_url(server))
-            pages = {
-                'alice': [
-                    {'path': '/project/workload_analyzer/'},
-                    {'path': '/project/workload_analyzer/alpha-train/'},
-                    {'path': '/project/workload_analyzer/beta-infer/'},
-                    # Follows the redirect, to read its error message.
-                    {'path': '/project/workload_analyzer/'},
-                    {'path': '/project/workload_analyzer/',
-                     'settings': {'KCLOUD_ANALYZER_URL': CLOSED_URL}},
-                ],
-                'bob': [{'path': '/project/workload_analyzer/'}],
-                'admin': [{'path': '/admin/workload_analyzer/'},
-                          {'path': '/admin/workload_analyzer/beta-infer/'}],
-            }
-            passwords = dict({u: v[0] for u, v in USERS.items()},
-                             admin=keystone.ADMIN_PASSWORD)
-            yield _run_checks(keystone_url, {'users': {
-                user: {'password': passwords[user], 'pages': user_pages}
-                for user, user_pages in pages.items()}})
-        finally:
-            server.stop()
-            thread.join(timeout=10)
+        passwords = dict({user: spec[0] for user, spec in USERS.items()},
+                         admin=keystone.ADMIN_PASSWORD)
+        yield _horizon_results(process, {
+            'keystone_url': keystone_url + '/v3',
+            'users': {user: {'password': passwords[user], 'pages': pages}
+                      for user, pages in PAGES.items()}})
 
 
 def _page(horizon, user, index):
