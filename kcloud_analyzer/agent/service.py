@@ -39,6 +39,7 @@ import time
 
 from oslo_log import log as logging
 from oslo_service.backend import base as service_base
+import pandas as pd
 from tooz import coordination
 
 from kcloud_analyzer.agent import influxdb
@@ -67,6 +68,10 @@ RETRAIN_TASKS = {
     'cost_model': ('cost_model', 'kcloud_analyzer.cost_model.jobs',
                    'retrain'),
 }
+
+
+#: polled samples kept per collector while the database refuses them
+MAX_UNSTORED_SAMPLES = 1000000
 
 
 def _find(module_name, function_name):
@@ -129,6 +134,10 @@ class AgentService(service_base.ServiceBase):
         self.partitioner = None
         self.influx = None
         self._exported_until = None
+        self._retrain_attempts = {}
+        #: collector name -> polled samples not stored yet (retried)
+        self._unstored = {}
+        self._known_workloads = set()
 
     @property
     def db(self):
@@ -263,14 +272,30 @@ class AgentService(service_base.ServiceBase):
                 self.assignments[name] = set(mine)
                 if not mine:
                     continue
-                for values in collector.workloads(mine):
+                for values in collector.workloads(
+                        [t for t in mine if (name, t) not in
+                         self._known_workloads]):
                     self.db.workload_upsert(self.context, values)
+                    self._known_workloads.add((name, values['workload_id']))
                 samples = collector.poll(mine, now)
-                if not samples.empty:
-                    self.ingestor.store(samples,
-                                        list(samples['message_id'].unique()))
             except Exception:
                 LOG.exception('Polling %s failed', name)
+                continue
+            # Samples a failed store left behind go first; their message
+            # ids keep a second attempt from counting anything twice.
+            pending = self._unstored.pop(name, None)
+            if pending is not None:
+                samples = pd.concat([pending, samples], ignore_index=True)
+            if samples.empty:
+                continue
+            try:
+                self.ingestor.store(samples,
+                                    list(samples['message_id'].unique()))
+            except Exception:
+                # bounded: a long outage keeps the most recent samples
+                self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)
+                LOG.exception('Storing %d samples of %s failed; they are '
+                              'retried at the next poll', len(samples), name)
         self.polls += 1
 
     def analyse_once(self):
@@ -290,10 +315,17 @@ class AgentService(service_base.ServiceBase):
                     _utcnow() - latest['trained_at']).total_seconds() < \
                     interval:
                 continue
+            # A training that found nothing to learn from (or failed) is
+            # not tried again before its interval, on this agent.
+            attempted = self._retrain_attempts.get(name)
+            if attempted is not None and \
+                    time.monotonic() - attempted < interval:
+                continue
             lock = self.coordinator.get_lock(
                 ('kcloud-analyzer-retrain-%s' % name).encode('utf-8'))
             if not lock.acquire(blocking=False):
                 continue
+            self._retrain_attempts[name] = time.monotonic()
             try:
                 LOG.info('Retraining %s', name)
                 task(self.conf, self.context)

@@ -19,12 +19,12 @@ to this file; a fixed seed makes the output reproducible.
 
 How each class is derived:
 
-- training: GPU and node CPU/memory utilisation drawn from AcmeTrace's
-  measured distributions (Seren/Kalos LLM clusters), per-GPU power at the
-  level Zeus measured for the same network on that GPU;
+- training: GPU, framebuffer, node CPU and memory utilisation and per-GPU
+  power drawn from AcmeTrace's measured distributions of its A100 LLM
+  clusters (Seren, Kalos);
 - inference (finite batch jobs): ML.ENERGY's per-configuration average
-  power for an offline task on H100/B200, busy for part of the window and
-  then finished;
+  power of an offline task on H100, busy for part of the window and then
+  finished;
 - serving: the per-minute request rate of Azure's 2023 LLM inference
   trace (code and conversation services) drives GPU utilisation; power
   moves between idle and ML.ENERGY's serving power with it.
@@ -66,9 +66,6 @@ def build(data_dir=None):
     times = START + pd.to_timedelta(np.arange(steps) * STEP_S, unit='s')
     cdfs = pd.read_csv(data / 'acme_shlab_llm_cluster_util_cdfs' /
                        'acme_util_cdfs_long.csv')
-    zeus = {gpu: pd.read_csv(data / 'zeus_gpu_power_profiles' /
-                             ('summary_power_%s.csv' % gpu))
-            for gpu in ('a40', 'v100')}
     energy = pd.read_csv(data / 'mlenergy_inference_power_v3' /
                          'mlenergy_v3_configurations_flat.csv')
     azure = data / 'azure_llm_inference_2023'
@@ -89,8 +86,7 @@ def build(data_dir=None):
                 'timestamp': times[keep].strftime('%Y-%m-%dT%H:%M:%SZ'),
                 'metric': metric, 'value': np.round(values[keep], 2)}))
 
-    def training(workload_id, cluster, gpus, accelerator, power_level,
-                 cpu, mem, declared):
+    def training(workload_id, cluster, gpus, cpu, mem, declared):
         gpu_util = _quantile_sampler(cdfs, cluster, 'GPU_UTIL_pct')(
             rng, steps, 0.55, 1.0)
         cpu_util = _quantile_sampler(cdfs, cluster, 'NODE_CPU_UTIL_pct')(
@@ -99,27 +95,20 @@ def build(data_dir=None):
             rng, steps, 0.4, 0.9)
         fb = _quantile_sampler(cdfs, cluster, 'GPU_FB_USED_pct_of_80GB')(
             rng, steps, 0.6, 0.95)
-        power = power_level * (0.9 + 0.1 * gpu_util / 100.0) * gpus
+        # busy training GPUs draw from the upper part of the fleet's power
+        power = _quantile_sampler(cdfs, cluster, 'GPU_POWER_W_august')(
+            rng, steps, 0.75, 0.98) * gpus
         power_noise = rng.normal(1.0, 0.03, steps)
-        add(workload_id, 'training', cpu, mem, gpus, accelerator, {
+        add(workload_id, 'training', cpu, mem, gpus, 'A100', {
             'gpu_utilization': gpu_util, 'cpu_utilization': cpu_util,
             'memory_utilization': mem_util, 'gpu_memory_utilization': fb,
             'accelerator_power_watts': power * power_noise,
             'power_watts': power * power_noise + 180.0 + 2.0 * cpu_util,
         }, declared)
 
-    def zeus_power(gpu, network):
-        table = zeus[gpu]
-        return float(table.loc[table['network'] == network,
-                               'average_power'].quantile(0.75))
-
-    training('train-bert-a40', 'Seren', 1, 'a40',
-             zeus_power('a40', 'bert_base_uncased'), 16, 64, True)
-    training('train-resnet50-v100', 'Seren', 2, 'v100',
-             zeus_power('v100', 'resnet50'), 16, 128, False)
-    training('train-llm-a100x8', 'Kalos', 8, 'a100',
-             float(_quantile_sampler(cdfs, 'Kalos', 'GPU_POWER_W_august')(
-                 rng, 1, 0.85, 0.86)[0]), 96, 960, False)
+    training('train-sft-a100', 'Seren', 1, 16, 128, True)
+    training('train-pretrain-a100x2', 'Seren', 2, 32, 256, False)
+    training('train-llm-a100x8', 'Kalos', 8, 96, 960, False)
 
     def inference(workload_id, task, gpu, busy_fraction, declared):
         configs = energy[(energy['task'] == task) &
@@ -132,8 +121,7 @@ def build(data_dir=None):
         power = np.where(busy, per_gpu * gpus * rng.normal(1, 0.04, steps),
                          np.nan)
         cpu_util = np.where(busy, rng.uniform(20, 45, steps), np.nan)
-        add(workload_id, 'inference', 8 * gpus, 64 * gpus, gpus,
-            gpu.lower(), {
+        add(workload_id, 'inference', 8 * gpus, 64 * gpus, gpus, gpu, {
                 'gpu_utilization': util, 'cpu_utilization': cpu_util,
                 'memory_utilization': np.where(
                     busy, rng.uniform(40, 60, steps), np.nan),
@@ -144,7 +132,7 @@ def build(data_dir=None):
             }, declared)
 
     inference('infer-batch-gpqa-h100', 'gpqa', 'H100', 0.5, True)
-    inference('infer-batch-t2i-b200', 'text-to-image', 'B200', 0.35, False)
+    inference('infer-batch-t2i-h100', 'text-to-image', 'H100', 0.35, False)
 
     def serving(workload_id, trace, task, gpu, declared):
         load = _azure_rate(azure / trace, steps)
@@ -158,7 +146,7 @@ def build(data_dir=None):
                        rng.normal(0, 3, steps), 0, 100)
         power = gpus * (idle_power + (busy_power - idle_power) * util / 100)
         cpu_util = np.clip(5 + 0.3 * util + rng.normal(0, 2, steps), 0, 100)
-        add(workload_id, 'serving', 8 * gpus, 64 * gpus, gpus, gpu.lower(), {
+        add(workload_id, 'serving', 8 * gpus, 64 * gpus, gpus, gpu, {
             'gpu_utilization': util, 'cpu_utilization': cpu_util,
             'memory_utilization': np.clip(
                 55 + rng.normal(0, 1.5, steps), 0, 100),
@@ -173,8 +161,8 @@ def build(data_dir=None):
             'lm-arena-chat', 'H100', True)
     serving('serve-code-h100', 'AzureLLMInferenceTrace_code.csv',
             'sourcegraph-fim', 'H100', False)
-    serving('serve-chat-b200', 'AzureLLMInferenceTrace_conv.csv',
-            'lm-arena-chat', 'B200', False)
+    serving('serve-imagechat-h100', 'AzureLLMInferenceTrace_conv.csv',
+            'image-chat', 'H100', False)
 
     workloads = pd.DataFrame(workloads)
     usage = pd.concat(usage, ignore_index=True).sort_values(
