@@ -299,6 +299,9 @@ class AgentService(service_base.ServiceBase):
         self.polls += 1
 
     def analyse_once(self):
+        LOG.info('Notifications and polls since start: %s',
+                 ', '.join('%s %d' % item
+                           for item in self.ingestor.stats.snapshot().items()))
         for module, function in ANALYSIS_TASKS:
             task = _find(module, function)
             if task is not None:

@@ -11,7 +11,11 @@
 # under the License.
 import threading
 
+from sqlalchemy import exc as sa_exc
+
 from kcloud_analyzer.agent import service
+from kcloud_analyzer.metrics_collector.collectors import replay
+from kcloud_analyzer.metrics_collector import ingest
 
 
 def test_every_runs_until_stopped_and_survives_failures():
@@ -37,3 +41,52 @@ def test_missing_task_functions_are_skipped():
     assert service._find('kcloud_analyzer.agent.service', 'nothing') is None
     assert service._find('kcloud_analyzer.agent.service',
                          '_find') is service._find
+
+
+class _FlakyDatabase:
+    """The real db.api, except that the first merge fails the way a
+    locked SQLite database does (which cannot be produced on demand)."""
+
+    def __init__(self, db):
+        self._db = db
+        self.failures = 1
+
+    def rollups_merge(self, *args, **kwargs):
+        if self.failures:
+            self.failures -= 1
+            raise sa_exc.OperationalError('INSERT', {}, Exception('locked'))
+        return self._db.rollups_merge(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+def test_polled_samples_survive_a_failed_store(conf, db, context, tmp_path):
+    usage = tmp_path / 'usage.csv'
+    usage.write_text('workload_id,timestamp,metric,value\n'
+                     'w1,2026-01-01T00:00:00Z,power_watts,100\n'
+                     'w1,2026-01-01T00:01:00Z,power_watts,300\n')
+    conf.set_override('usage_file', str(usage), group='replay_collector')
+    conf.set_override('shift_to_now', False, group='replay_collector')
+    conf.set_override('speed', 60.0, group='replay_collector')
+    flaky = _FlakyDatabase(db)
+    agent = service.AgentService(conf, db=flaky, listen=False,
+                                 member_id='unit')
+    agent.context = context
+    agent.ingestor = ingest.Ingestor(context, 300, db=flaky)
+    # tooz's file driver: a coordination backend without a server
+    agent.conf.set_override('backend_url', 'file://%s' % tmp_path,
+                            group='coordination')
+    agent._start_coordination()
+    agent.collectors = {'replay': replay.ReplayCollector(conf)}
+    try:
+        agent.poll_once(now=1000.0)
+        assert db.rollup_list(context) == []
+        agent.poll_once(now=1001.0)
+        [row] = db.rollup_list(context, workload_id='w1')
+        assert (row['count'], row['mean']) == (2, 200.0)
+        assert agent.assignments['replay'] == {'w1'}
+    finally:
+        agent.coordinator.leave_partitioned_group(agent.partitioner)
+        agent.coordinator.stop()
+        agent.conf.clear_override('backend_url', group='coordination')
