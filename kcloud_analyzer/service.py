@@ -74,6 +74,8 @@ def prepare_service(argv=None, *, cli_opts=(), default_config_files=None,
     conf.register_cli_opt(_YAML_OPT)
     conf.register_cli_opts(list(cli_opts))
     log.set_defaults(default_log_levels=DEFAULT_LOG_LEVELS)
+    # Standard output belongs to what commands print (tables, JSON).
+    conf.set_default('use_stderr', True)
     if log_json:
         conf.set_default('use_json', True)
     conf(argv, project=PROJECT, prog=os.path.basename(sys.argv[0]),

@@ -166,3 +166,12 @@ def test_config_example_yaml_is_accepted(in_tmp):
     assert conf.cost_model.type == 'linear_regression'
     assert conf.workload_classifier.retrain_interval == 12 * 3600
     assert conf.rollup_window == 300
+
+
+def test_logs_go_to_stderr_and_services_log_json(in_tmp):
+    command = _prepare()
+    assert command.use_stderr is True
+    assert command.use_json is False
+    daemon = service.prepare_service([], default_config_files=[],
+                                     log_json=True)
+    assert daemon.use_json is True
