@@ -744,7 +744,10 @@ def rollups_merge(context, rows, message_ids=()):
     has no RETURNING, keeps the plain executemany.
 
     ``rows`` must hold each (workload_id, metric, window_start) once.
-    Returns the message ids that had not been recorded before.
+    Returns the message ids that had not been recorded before. When another
+    transaction records one of them first (two agents given the same
+    redelivered message), raises DBDeadlock so that this transaction, and
+    its rows, roll back: the retry then finds the id recorded.
     """
     session = context.session
     ids = sorted(set(message_ids))
@@ -767,14 +770,20 @@ def rollups_merge(context, rows, message_ids=()):
     merge, _ = _rollup_upsert_statement(session)
     if returning:
         merge = merge.returning(models.UsageRollup.__table__.c.id)
+    claimed = 0
+    for chunk in _batches(new_ids):
+        result = session.execute(
+            claim, [{'message_id': i, 'created_at': now} for i in chunk])
+        claimed += len(result.all()) if returning else result.rowcount
+    if claimed != len(new_ids):
+        raise db_exc.DBDeadlock('%d of %d message ids were recorded by a '
+                                'concurrent transaction'
+                                % (len(new_ids) - claimed, len(new_ids)))
     payload = [dict(row, created_at=now, updated_at=now) for row in rows]
-    for statement, values in (
-            (claim, [{'message_id': i, 'created_at': now} for i in new_ids]),
-            (merge, payload)):
-        for chunk in _batches(values):
-            result = session.execute(statement, chunk)
-            if returning:
-                result.all()
+    for chunk in _batches(payload):
+        result = session.execute(merge, chunk)
+        if returning:
+            result.all()
     return set(new_ids)
 
 

@@ -13,8 +13,10 @@
 RabbitMQ into PostgreSQL rollups."""
 
 import datetime
+import threading
 import uuid
 
+import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import context as kcontext
@@ -177,3 +179,36 @@ def test_database_down_requeues_until_it_is_back(pg_url, bus):
     assert (row['count'], row['mean'], row['min'], row['max']) == (
         2, 400.0, 300.0, 500.0)
     assert row['window_start'] == datetime.datetime(2026, 3, 2, 8, 0)
+
+
+def test_one_message_stored_by_two_agents_at_once_counts_once(db):
+    context = kcontext.get_admin_context()
+    workload = str(uuid.uuid4())
+    samples = pd.DataFrame({
+        'resource_id': workload, 'metric': m.POWER_WATTS,
+        'timestamp': [1767225600.0 + i for i in range(50)],
+        'value': [float(i) for i in range(50)],
+        'message_id': 'redelivered-%s' % uuid.uuid4()})
+    # two agents: separate ingestors, each with its own in-memory claims
+    agents = [ingest.Ingestor(context, 300, db=db) for _ in range(2)]
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def store(agent):
+        start.wait()
+        try:
+            outcomes.append(agent.store(samples,
+                                        [samples['message_id'][0]]))
+        except notifications.RETRYABLE_DB_ERRORS as error:
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=store, args=(a,)) for a in agents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # one stored the batch; the other found it stored or lost the claim
+    # and rolled back (its batch would be requeued and then skipped)
+    assert sorted(map(str, outcomes)) in (['0', '50'], ['50', 'DBDeadlock'])
+    [row] = db.rollup_list(context, workload_id=workload)
+    assert row['count'] == 50
