@@ -21,6 +21,7 @@ the devices, watts are summed.
 """
 
 import collections
+import threading
 import types
 
 import numpy as np
@@ -286,6 +287,8 @@ class CumulativeRates:
     """
 
     def __init__(self):
+        # the listener hands batches to several threads
+        self._lock = threading.Lock()
         self._last = pd.DataFrame(
             {'timestamp': pd.Series(dtype='float64'),
              'value': pd.Series(dtype='float64')},
@@ -300,6 +303,10 @@ class CumulativeRates:
         """
         if frame.empty:
             return frame
+        with self._lock:
+            return self._rates(frame)
+
+    def _rates(self, frame):
         key = ['resource_id', 'device', 'source']
         previous = self._last.reset_index()
         previous['_previous'] = True

@@ -168,6 +168,13 @@ class _SampleEndpoint:
                         'available (%s: %s)', len(message_ids),
                         type(error).__name__, str(error).splitlines()[0])
             return oslo_messaging.NotificationResult.REQUEUE
+        except Exception:
+            # Requeueing what fails for another reason would only fail
+            # again, forever: count it and let it go.
+            self.stats.add(dropped=len(message_ids))
+            LOG.exception('Dropping %d %s notifications that could not be '
+                          'stored', len(message_ids),
+                          messages[0].get('event_type'))
         return oslo_messaging.NotificationResult.HANDLED
 
 
