@@ -96,6 +96,7 @@ def main(argv=None):
                                    default_config_files=[])
     db_api.configure(conf)
     migration.upgrade()
+    db_api.sqlite_use_wal()
 
     server = api_cmd.make_server(conf, app.setup_app(conf))
     try:

@@ -863,3 +863,20 @@ def workload_cost(context, workload_id, start=None, end=None,
             {line: values['latest_' + line] for line in _COST_LINES},
             hour=values['latest_hour'])
     return result
+
+
+def sqlite_use_wal():
+    """Put a SQLite store in write-ahead-log mode (kept in the file).
+
+    Readers then never wait for a writer: the embedded default runs the
+    API and the agent on one SQLite file. Other databases are left alone.
+    """
+    engine = get_engine()
+    if engine.dialect.name == 'sqlite':
+        # The journal mode cannot change inside a transaction, which the
+        # engine's connections always open: use the driver's own.
+        connection = engine.raw_connection()
+        try:
+            connection.driver_connection.execute('PRAGMA journal_mode=WAL')
+        finally:
+            connection.close()

@@ -54,7 +54,7 @@ def test_embedded_default(tmp_path):
             assert process.poll() is None, log.read_text()
             try:
                 workloads = requests.get(base + '/api/v1/workloads',
-                                         timeout=5).json()['workloads']
+                                         timeout=30).json()['workloads']
             except requests.ConnectionError:
                 pass
             time.sleep(1)
@@ -70,14 +70,14 @@ def test_embedded_default(tmp_path):
         assert 'auth_strategy = noauth' in (
             state / 'kcloud-analyzer.conf').read_text()
 
-        docs = requests.get(base + '/docs', timeout=5)
+        docs = requests.get(base + '/docs', timeout=30)
         assert 'swagger-ui-bundle.js' in docs.text
         assert requests.get(base + '/docs/swagger-ui-bundle.js',
-                            timeout=5).ok
+                            timeout=30).ok
         # The replayed trace's workloads, with their resources.
         assert all(w['resources'] for w in workloads)
         assert requests.get(base + '/api/v1/metrics?limit=5',
-                            timeout=5).json()['metrics']
+                            timeout=30).json()['metrics']
     finally:
         process.send_signal(signal.SIGINT)
         try:
