@@ -23,8 +23,8 @@ Features (one row per workload-hour when fitting):
 * ``is_inference``, ``is_serving``: the workload class (training and
   unknown share the baseline).
 
-A feature that does not vary in the training rows is left out so the
-design stays of full rank. The fit is statsmodels OLS; what prediction
+A feature that is constant or a linear combination of the ones before it
+in the training rows is left out, so the design stays of full rank. The fit is statsmodels OLS; what prediction
 needs (coefficients, their covariance, residual variance and degrees of
 freedom) is kept as JSON, and the 80 % prediction interval is
 mean +/- t(0.9, df) x sqrt(x' C x + s^2), the statsmodels observation
@@ -69,6 +69,21 @@ def design(requests, card):
         'is_inference': (workload_type == 'inference').to_numpy(float),
         'is_serving': (workload_type == 'serving').to_numpy(float),
     }, columns=list(FEATURES))
+
+
+def independent_features(matrix):
+    """Features in :data:`FEATURES` order, each kept only if it adds rank.
+
+    A fleet of a few workloads makes some features exact combinations of
+    others (or constant); leaving them out keeps the fit and its
+    covariance well defined.
+    """
+    kept = []
+    for name in FEATURES:
+        trial = matrix[kept + [name]].to_numpy(dtype=float)
+        if np.linalg.matrix_rank(trial) == len(kept) + 1:
+            kept.append(name)
+    return kept
 
 
 def training_rows(workloads, usage, costs):
@@ -128,12 +143,11 @@ class LinearRegressionModel(base.CostModel):
 
     def _fit_rows(self, requests, target):
         matrix = design(requests.reset_index(drop=True), self.card)
-        varying = [c for c in FEATURES
-                   if c == 'const' or matrix[c].nunique() > 1]
-        result = sm.OLS(target, matrix[varying]).fit()
+        kept = independent_features(matrix)
+        result = sm.OLS(target, matrix[kept]).fit()
         self.params = {
             'format': FORMAT_VERSION,
-            'features': varying,
+            'features': kept,
             'coefficients': [float(v) for v in result.params],
             'covariance': np.asarray(result.cov_params()).tolist(),
             'scale': float(result.scale),

@@ -123,3 +123,14 @@ def test_untrained_model_says_so():
         model.predict(FLEET, 1)
     with pytest.raises(ValueError, match='format'):
         model.from_dict({'name': 'linear_regression', 'format': 99})
+
+
+def test_dependent_features_are_left_out():
+    frame = pd.DataFrame({name: 0.0 for name in
+                          linear_regression.FEATURES}, index=range(4))
+    frame['const'] = 1.0
+    frame['cpu_cores'] = [1.0, 2.0, 3.0, 4.0]
+    frame['memory_gb'] = frame['cpu_cores'] * 8      # same information
+    frame['is_serving'] = [0.0, 1.0, 0.0, 1.0]
+    assert linear_regression.independent_features(frame) == [
+        'const', 'cpu_cores', 'is_serving']
