@@ -20,17 +20,20 @@ from oslo_serialization import jsonutils
 from kcloud_analyzer.api import utils
 from kcloud_analyzer.api import validation
 
+#: the query schema of a method that takes no query parameters
+NO_QUERY = {'type': 'object', 'additionalProperties': False}
+
 
 def expose(rule, status_code=200, body=None, query=None, response=None):
     """Expose a controller method that returns a JSON-ready dict.
 
     :param rule: the policy rule the caller must pass, against its own
         project, before anything of the request is read
-
     :param body: JSON Schema of the request body; the validated document
         is passed as the ``body`` keyword
     :param query: JSON Schema of the query string (an object schema); the
-        validated, typed parameters are passed as keywords
+        validated, typed parameters are passed as keywords. Without it
+        the method takes no query parameter.
     :param response: JSON Schema of the response body, published in the
         OpenAPI document (and checked by the tests)
     """
@@ -50,9 +53,7 @@ def expose(rule, status_code=200, body=None, query=None, response=None):
                 pecan.abort(404)
             utils.authorize(rule)
             request = pecan.request
-            params = {}
-            if query is not None:
-                params.update(validation.query(query, request.GET))
+            params = validation.query(query or NO_QUERY, request.GET)
             if body is not None:
                 params['body'] = validation.body(body, request)
             result = func(self, *args, **params)
