@@ -19,22 +19,40 @@ import os
 import pathlib
 
 ENV_VAR = 'KCLOUD_ANALYZER_DATA_DIR'
+DEFAULT_LOCATION = pathlib.Path('/work/shared/data')
 
 
 class DataDirNotFound(RuntimeError):
     pass
 
 
-def data_dir():
-    """Return the folder of public traces, or raise DataDirNotFound."""
+def _candidates():
     configured = os.environ.get(ENV_VAR)
     if configured:
-        path = pathlib.Path(configured)
-    else:
-        repo = pathlib.Path(__file__).resolve().parents[2]
-        path = repo.parent / 'shared' / 'data'
-    if not path.is_dir():
-        raise DataDirNotFound(
-            'The trace folder %s does not exist; set %s to the folder that '
-            'holds the public traces (alibaba_*, zeus_*, ...).' % (path, ENV_VAR))
-    return path
+        yield pathlib.Path(configured)
+        return
+    # A checkout sits beside the traces (<folder>/main and
+    # <folder>/shared/data); a clone made elsewhere on the same machine
+    # finds them at the conventional place.
+    here = pathlib.Path(__file__).resolve()
+    for parent in here.parents[2:]:
+        yield parent / 'shared' / 'data'
+    yield DEFAULT_LOCATION
+
+
+def data_dir():
+    """Return the folder of public traces, or raise DataDirNotFound.
+
+    ``$KCLOUD_ANALYZER_DATA_DIR`` when set; otherwise the first
+    ``shared/data`` in the checkout's folder or one of its parents, then
+    ``/work/shared/data``.
+    """
+    tried = []
+    for path in _candidates():
+        if path.is_dir():
+            return path
+        tried.append(str(path))
+    raise DataDirNotFound(
+        'No trace folder found (tried %s); set %s to the folder that holds '
+        'the public traces (alibaba_*, zeus_*, ...).'
+        % (', '.join(tried), ENV_VAR))
