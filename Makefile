@@ -60,7 +60,7 @@ services:
 	done
 
 test: $(STAMP_DEV) services
-	$(BIN)/python -m pytest --cov=kcloud_analyzer --cov-report=term:skip-covered $(PYTEST_ARGS) tests/unit tests/functional
+	$(BIN)/python -m pytest --cov=kcloud_analyzer --cov-report=term:skip-covered --durations=15 $(PYTEST_ARGS) tests/unit tests/functional
 
 test-unit: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/unit
