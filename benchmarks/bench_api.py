@@ -14,10 +14,11 @@ bare Pecan "hello" app measured in the same run.
 
 The store holds ``--workloads`` workloads (10,000) with ``--days`` (90) of
 hourly cost records each (21.6 million rows); it is generated inside
-PostgreSQL once and reused by later runs. The API runs as its own process
-(``kcloud-analyzer-api``'s server, noauth, Redis-backed summary cache);
-this process is the load generator: ``--concurrency`` threads on
-keep-alive connections for ``--seconds`` per scenario.
+PostgreSQL once and reused by later runs. The API runs in processes of its
+own (``kcloud-analyzer-api``'s server with ``--workers`` processes, noauth,
+Redis-backed summary cache), as does the bare app; this process is the
+load generator: ``--concurrency`` threads on keep-alive connections for
+``--seconds`` per scenario.
 
 The last line is::
 
@@ -53,6 +54,7 @@ host = 127.0.0.1
 port = {port}
 auth_strategy = noauth
 server_threads = {threads}
+workers = {workers}
 [database]
 connection = {url}
 max_pool_size = {threads}
@@ -75,7 +77,8 @@ class Root:
 
 
 server = wsgi.Server(('127.0.0.1', int(sys.argv[1])),
-                     pecan.make_app(Root()), numthreads=int(sys.argv[2]))
+                     pecan.make_app(Root()), numthreads=int(sys.argv[2]),
+                     reuse_port=True)
 server.start()
 """
 
@@ -232,7 +235,10 @@ def main(argv=None):
     parser.add_argument('--days', type=int, default=90)
     parser.add_argument('--concurrency', type=int, default=8)
     parser.add_argument('--threads', type=int, default=16,
-                        help='server threads')
+                        help='server threads per process')
+    parser.add_argument('--workers', type=int, default=2,
+                        help='server processes, for the API and the bare '
+                             'app alike')
     parser.add_argument('--seconds', type=float, default=20.0)
     args = parser.parse_args(argv)
 
@@ -246,15 +252,16 @@ def main(argv=None):
             bare_script = os.path.join(state, 'bare.py')
             with open(bare_script, 'w') as stream:
                 stream.write(BARE_APP)
-            processes.append(subprocess.Popen(
-                [sys.executable, bare_script, str(bare_port),
-                 str(args.threads)]))
+            for _ in range(args.workers):
+                processes.append(subprocess.Popen(
+                    [sys.executable, bare_script, str(bare_port),
+                     str(args.threads)]))
             api_port = free_port()
             config = os.path.join(state, 'kcloud-analyzer.conf')
             with open(config, 'w') as stream:
                 stream.write(CONFIG.format(
                     state=state, port=api_port, threads=args.threads,
-                    url=url, redis=args.redis))
+                    workers=args.workers, url=url, redis=args.redis))
             processes.append(subprocess.Popen(
                 [sys.executable, '-m', 'kcloud_analyzer.cmd.api',
                  '--config-file', config], stdout=subprocess.DEVNULL,

@@ -15,6 +15,8 @@ For production, run ``kcloud_analyzer.wsgi.api:application`` under uWSGI
 (as DevStack does); this command is for a single host.
 """
 
+import os
+import signal
 import sys
 
 from cheroot import wsgi
@@ -27,13 +29,14 @@ from kcloud_analyzer import service
 LOG = log.getLogger(__name__)
 
 
-def make_server(conf, application, port=None):
+def make_server(conf, application, port=None, reuse_port=False):
     """A cheroot server for ``application`` on ``[api] host`` and ``port``
-    (``[api] port`` by default; 0 picks a free port)."""
+    (``[api] port`` by default; 0 picks a free port). ``reuse_port`` lets
+    several processes listen on the same port."""
     return wsgi.Server(
         (conf.api.host, conf.api.port if port is None else port),
         application, numthreads=conf.api.server_threads,
-        server_name='kcloud-analyzer-api')
+        server_name='kcloud-analyzer-api', reuse_port=reuse_port)
 
 
 def base_url(server):
@@ -43,23 +46,85 @@ def base_url(server):
     return 'http://%s:%d' % (host, port)
 
 
-def main(argv=None):
-    conf = service.prepare_command(argv, log_json=False)
+def _serve(conf, reuse_port):
+    """Build the application and serve it until interrupted."""
     db_api.configure(conf)
-    server = make_server(conf, app.setup_app(conf))
+    server = make_server(conf, app.setup_app(conf), reuse_port=reuse_port)
     server.prepare()
-    url = base_url(server)
-    print('kcloud-analyzer API listening on %s/ (auth: %s)'
-          % (url, conf.api.auth_strategy))
-    print('Point a browser at %s/docs for the interactive documentation.'
-          % url, flush=True)
+    return server
+
+
+def _run(server):
     try:
         server.serve()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
-    return 0
+
+
+def _worker(conf):
+    """A forked worker process; it never returns."""
+    # The parent decides when workers stop; a terminal's Ctrl-C reaches
+    # the whole process group, the parent then sends SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupt)
+    status = 0
+    try:
+        _run(_serve(conf, reuse_port=True))
+    except Exception:
+        LOG.exception('API worker %d failed', os.getpid())
+        status = 1
+    os._exit(status)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def _announce(url, conf):
+    print('kcloud-analyzer API listening on %s/ (auth: %s, %d worker%s)'
+          % (url, conf.api.auth_strategy, conf.api.workers,
+             '' if conf.api.workers == 1 else 's'))
+    print('Point a browser at %s/docs for the interactive documentation.'
+          % url, flush=True)
+
+
+def main(argv=None):
+    conf = service.prepare_command(argv, log_json=False)
+    # SIGTERM (a service manager) stops as Ctrl-C does: requests in
+    # flight finish.
+    signal.signal(signal.SIGTERM, _interrupt)
+    if conf.api.workers == 1:
+        server = _serve(conf, reuse_port=False)
+        _announce(base_url(server), conf)
+        _run(server)
+        return 0
+    # Each worker builds its own application and database engine after
+    # the fork: nothing with a connection is shared between processes.
+    children = []
+    for _ in range(conf.api.workers):
+        pid = os.fork()
+        if pid == 0:
+            _worker(conf)
+        children.append(pid)
+    host = conf.api.host if ':' not in conf.api.host else (
+        '[%s]' % conf.api.host)
+    _announce('http://%s:%d' % (host, conf.api.port), conf)
+    status = 0
+    try:
+        for pid in children:
+            _, code = os.waitpid(pid, 0)
+            status = status or os.waitstatus_to_exitcode(code)
+    except KeyboardInterrupt:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            os.waitpid(pid, 0)
+    return status
 
 
 if __name__ == '__main__':

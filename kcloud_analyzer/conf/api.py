@@ -47,5 +47,11 @@ server_opts = [
                     'kcloud-analyzer-api, each handling one request at a '
                     'time. Under uWSGI or another WSGI server, that '
                     'server\'s own settings apply instead.'),
+    cfg.IntOpt('workers',
+               default=1, min=1,
+               help='Processes of the built-in HTTP server of '
+                    'kcloud-analyzer-api, sharing the port (Python runs '
+                    'one request at a time per process: use about one '
+                    'per CPU core).'),
 ]
 opts.extend(server_opts)
