@@ -73,12 +73,13 @@ def usage_frame(body, now=None):
     workload_id = body['workload_id']
     samples = body.get('usage')
     if samples:
+        frame = pd.DataFrame.from_records(
+            samples, columns=['timestamp', 'metric', 'value'])
         try:
             # Nanoseconds, as the analysis takes them: out-of-range years
             # fail here rather than deep inside it.
-            timestamps = pd.to_datetime(
-                [s['timestamp'] for s in samples], utc=True,
-                format='ISO8601').as_unit('ns')
+            timestamps = pd.to_datetime(frame['timestamp'], utc=True,
+                                        format='ISO8601').dt.as_unit('ns')
         except (ValueError, OverflowError) as error:
             raise exception.Invalid(
                 reason='usage timestamps: %s' % error) from None
@@ -89,8 +90,8 @@ def usage_frame(body, now=None):
         return pd.DataFrame({
             'workload_id': workload_id,
             'timestamp': timestamps,
-            'metric': [s['metric'] for s in samples],
-            'value': np.array([s['value'] for s in samples], dtype=float),
+            'metric': frame['metric'],
+            'value': frame['value'].astype(float),
         })
     pattern = dict(body.get('usage_pattern') or {})
     storage_gb = (body.get('resources') or {}).get('storage_gb')
