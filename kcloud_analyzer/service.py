@@ -29,11 +29,6 @@ from kcloud_analyzer.conf import opts as kopts
 LOG = log.getLogger(__name__)
 
 PROJECT = 'kcloud-analyzer'
-DEFAULT_LOG_LEVELS = [
-    'alembic=WARN', 'amqp=WARN', 'amqplib=WARN', 'kombu=WARN',
-    'oslo.messaging=INFO', 'oslo_messaging=INFO', 'sqlalchemy=WARN',
-    'stevedore=INFO', 'tooz=INFO', 'urllib3=WARN', 'keystonemiddleware=INFO',
-    'keystoneauth=INFO', 'pecan=WARN']
 
 _YAML_OPT = cfg.StrOpt(
     'config-yaml',
@@ -73,7 +68,7 @@ def prepare_service(argv=None, *, cli_opts=(), default_config_files=None,
     register_all(conf)
     conf.register_cli_opt(_YAML_OPT)
     conf.register_cli_opts(list(cli_opts))
-    log.set_defaults(default_log_levels=DEFAULT_LOG_LEVELS)
+    kopts.set_log_defaults()
     # Standard output belongs to what commands print (tables, JSON).
     conf.set_default('use_stderr', True)
     if log_json:

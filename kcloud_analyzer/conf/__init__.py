@@ -18,6 +18,8 @@ creates.
 
 import importlib
 
+from oslo_config import cfg
+
 _MODULES = [
     'default',
     'agent',
@@ -44,3 +46,16 @@ def modules():
 def register_opts(conf):
     for module in modules():
         module.register_opts(conf)
+
+
+def register_group_opts(conf, group, opts):
+    """Register ``opts`` under a copy of ``group`` that only ``conf`` uses.
+
+    oslo.config keeps a registered group's options, and the overrides set
+    on them, in a shallow copy of the OptGroup: registering one
+    module-level OptGroup on several ConfigOpts would share overrides
+    between them.
+    """
+    conf.register_group(cfg.OptGroup(group.name, title=group.title,
+                                      help=group.help))
+    conf.register_opts(opts, group=group.name)

@@ -11,6 +11,8 @@
 # under the License.
 from oslo_config import cfg
 
+from kcloud_analyzer import conf as kconf
+
 GROUP = cfg.OptGroup(
     'collector',
     title='Collection options',
@@ -27,8 +29,7 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
+    kconf.register_group_opts(conf, GROUP, opts)
 
 
 def list_opts():

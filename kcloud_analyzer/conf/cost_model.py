@@ -11,6 +11,7 @@
 # under the License.
 from oslo_config import cfg
 
+from kcloud_analyzer import conf as kconf
 from kcloud_analyzer.conf import types
 
 GROUP = cfg.OptGroup(
@@ -38,8 +39,7 @@ opts = [
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(opts, group=GROUP)
+    kconf.register_group_opts(conf, GROUP, opts)
 
 
 def list_opts():

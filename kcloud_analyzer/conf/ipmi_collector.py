@@ -11,6 +11,8 @@
 # under the License.
 from oslo_config import cfg
 
+from kcloud_analyzer import conf as kconf
+
 GROUP = cfg.OptGroup(
     'ipmi_collector',
     title='IPMI collector options',
@@ -38,12 +40,7 @@ opts = [
 
 
 def register_opts(conf):
-    # A group object of its own per ConfigOpts: oslo.config copies a
-    # registered group shallowly, so sharing GROUP would share the option
-    # values (and overrides) of every ConfigOpts in the process.
-    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
-                                     help=GROUP.help))
-    conf.register_opts(opts, group=GROUP.name)
+    kconf.register_group_opts(conf, GROUP, opts)
 
 
 def list_opts():

@@ -15,10 +15,14 @@ import collections
 
 from oslo_config import cfg
 from oslo_db import options as db_options
+from oslo_log import log
 
 from kcloud_analyzer import conf as kconf
 
 DEFAULT_DB_CONNECTION = 'sqlite:///$state_path/kcloud_analyzer.sqlite'
+
+#: log levels of the libraries the services use, beyond oslo.log's list
+EXTRA_LOG_LEVELS = ['alembic=WARN', 'kombu=WARN', 'tooz=INFO', 'pecan=WARN']
 
 
 def list_opts():
@@ -38,3 +42,10 @@ def set_lib_defaults():
     ConfigOpts)."""
     cfg.set_defaults(db_options.database_opts,
                      connection=DEFAULT_DB_CONNECTION)
+    set_log_defaults()
+
+
+def set_log_defaults():
+    default = log.get_default_log_levels()
+    log.set_defaults(default_log_levels=default + [
+        level for level in EXTRA_LOG_LEVELS if level not in default])

@@ -175,3 +175,13 @@ def test_logs_go_to_stderr_and_services_log_json(in_tmp):
     daemon = service.prepare_service([], default_config_files=[],
                                      log_json=True)
     assert daemon.use_json is True
+
+
+def test_overrides_in_groups_stay_in_their_conf(in_tmp):
+    first = _prepare()
+    second = _prepare()
+    for group, name, value in (('api', 'port', 9), ('cost_model', 'type',
+                                                    'rate_card'),
+                               ('collector', 'enabled', ['replay'])):
+        first.set_override(name, value, group=group)
+        assert getattr(getattr(second, group), name) != value
