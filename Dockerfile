@@ -14,9 +14,9 @@ RUN pip install --no-cache-dir . \
     && useradd --system --home-dir /var/lib/kcloud-analyzer --create-home kcloud
 
 USER kcloud
-ENV KCLOUD_STATE=/var/lib/kcloud-analyzer
+ENV KCLOUD_ANALYZER_STATE=/var/lib/kcloud-analyzer/state
 EXPOSE 8080
 # The embedded default: API and agent on one SQLite database, sample trace
 # replayed. For a real deployment run kcloud-analyzer-api and
 # kcloud-analyzer-agent with a config file mounted at /etc/kcloud-analyzer.
-CMD ["kcloud-analyzer-all", "--host", "0.0.0.0"]
+CMD ["kcloud-analyzer-all", "--config-file", "/opt/kcloud-analyzer/etc/kcloud-analyzer/embedded-container.conf"]
