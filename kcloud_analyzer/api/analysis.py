@@ -140,34 +140,6 @@ def _row(frame, workload_id):
     return _json_ready(frame.loc[workload_id].to_dict())
 
 
-def cost_record_rows(costs):
-    """Cost-record rows (both bases) from :func:`realtime.compute_costs`."""
-    hours = costs['hour'].dt.tz_convert('UTC').dt.tz_localize(None)
-    common = pd.DataFrame({
-        'workload_id': costs['workload_id'],
-        'project_id': costs['project_id'],
-        'hour': hours.dt.to_pydatetime(),
-        'currency': costs.attrs['currency'],
-        'workload_type': costs['type'],
-        'accelerator': costs['accelerator'],
-        'storage': costs['storage'],
-        'network': costs['network'],
-        'energy': costs['energy'],
-        'energy_kwh': costs['energy_kwh'],
-        'carbon_kg': costs['carbon_kg_co2e'],
-    })
-    allocation = common.assign(
-        basis='allocation', compute=costs['compute'], gpu=costs['gpu'],
-        npu=costs['npu'], idle=costs['idle_cost'],
-        total=costs['cost_per_hour'])
-    usage = common.assign(
-        basis='usage', compute=costs['usage_compute'],
-        gpu=costs['usage_gpu'], npu=costs['usage_npu'], idle=0.0,
-        total=costs['usage_cost_per_hour'])
-    rows = pd.concat([allocation, usage], ignore_index=True)
-    return rows.astype(object).where(rows.notna(), None).to_dict('records')
-
-
 class Analysis:
     """Analyses and predictions for the API, with the service's models."""
 
@@ -324,7 +296,8 @@ class Analysis:
                 'project_id', 'kind', 'action', 'monthly_saving',
                 'currency', 'confidence', 'evidence')} for item in stored])
         if body.get('usage'):
-            db_api.cost_records_upsert(context, cost_record_rows(costs))
+            db_api.cost_records_upsert(context,
+                                       realtime.cost_record_rows(costs))
 
         return {
             'workload_id': workload_id,

@@ -31,7 +31,7 @@ def main(argv=None):
     from kcloud_analyzer.agent import service as agent_service
     from kcloud_analyzer.db import api as db_api
 
-    conf = service.prepare_service(argv, log_json=True)
+    conf = service.prepare_command(argv, log_json=True)
     db_api.configure(conf)
     launcher = os_service.launch(conf, agent_service.AgentService(conf),
                                  workers=1, restart_method='reload')

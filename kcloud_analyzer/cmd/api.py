@@ -91,7 +91,7 @@ def _announce(url, conf):
 
 
 def main(argv=None):
-    conf = service.prepare_command(argv, log_json=False)
+    conf = service.prepare_command(argv, log_json=True)
     # SIGTERM (a service manager) stops as Ctrl-C does: requests in
     # flight finish.
     signal.signal(signal.SIGTERM, _interrupt)
