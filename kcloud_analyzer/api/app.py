@@ -27,6 +27,7 @@ from kcloud_analyzer.api import hooks
 from kcloud_analyzer.api import microversion
 from kcloud_analyzer.api import prometheus
 from kcloud_analyzer.common import context
+from kcloud_analyzer.conf import opts as kopts
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer import policies
@@ -53,12 +54,7 @@ def setup_app(conf, auth_middleware=None):
     :param auth_middleware: a callable wrapping the application, used
         instead of ``[api] auth_strategy`` (tests authenticate this way)
     """
-    # Browsers on another origin (a dashboard) may send and read these.
-    cors.set_defaults(
-        allow_headers=['X-Auth-Token', microversion.HEADER,
-                       'X-OpenStack-Request-ID', 'Content-Type'],
-        expose_headers=[microversion.HEADER, 'X-OpenStack-Request-ID'],
-        allow_methods=['GET', 'POST'])
+    kopts.set_cors_defaults()
     services = Services(conf)
     application = pecan.make_app(
         root.RootController(),

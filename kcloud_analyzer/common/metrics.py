@@ -50,6 +50,16 @@ UNITS = types.MappingProxyType({
 
 CANONICAL_METRICS = tuple(UNITS)
 
+#: unit -> the largest value one workload can plausibly report; larger
+#: input is refused rather than priced (a megawatt, a terabyte a second,
+#: an exabyte)
+PLAUSIBLE_MAXIMUM = types.MappingProxyType({
+    '%': 100.0,
+    'W': 1e6,
+    'B/s': 1e12,
+    'GB': 1e9,
+})
+
 UTILIZATION_METRICS = tuple(m for m, u in UNITS.items() if u == '%')
 
 #: the keys of the seed's ``usage_pattern`` object

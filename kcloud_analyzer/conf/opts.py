@@ -16,6 +16,7 @@ import collections
 from oslo_config import cfg
 from oslo_db import options as db_options
 from oslo_log import log
+from oslo_middleware import cors
 
 from kcloud_analyzer import conf as kconf
 
@@ -43,6 +44,17 @@ def set_lib_defaults():
     cfg.set_defaults(db_options.database_opts,
                      connection=DEFAULT_DB_CONNECTION)
     set_log_defaults()
+    set_cors_defaults()
+
+
+def set_cors_defaults():
+    """Browsers on another origin (a dashboard) may send and read these
+    headers of the API."""
+    cors.set_defaults(
+        allow_headers=['X-Auth-Token', 'OpenStack-API-Version',
+                       'X-OpenStack-Request-ID', 'Content-Type'],
+        expose_headers=['OpenStack-API-Version', 'X-OpenStack-Request-ID'],
+        allow_methods=['GET', 'POST'])
 
 
 def set_log_defaults():

@@ -16,14 +16,13 @@ from kcloud_analyzer.common import metrics
 #: the most usage samples one request may carry
 MAX_SAMPLES = 20000
 
-_percent = {'type': 'number', 'minimum': 0, 'maximum': 100}
-_rate = {'type': 'number', 'minimum': 0, 'maximum': 1e15}
 
 usage_pattern = {
     'type': 'object',
     'additionalProperties': False,
     'properties': {
-        metric: (_percent if unit == '%' else _rate)
+        metric: {'type': 'number', 'minimum': 0,
+                 'maximum': metrics.PLAUSIBLE_MAXIMUM[unit]}
         for metric, unit in metrics.UNITS.items()
     },
 }
@@ -35,7 +34,8 @@ sample = {
     'properties': {
         'timestamp': common.date_time,
         'metric': common.metric_name,
-        'value': {'type': 'number', 'minimum': 0, 'maximum': 1e15},
+        'value': {'type': 'number', 'minimum': 0,
+                  'maximum': max(metrics.PLAUSIBLE_MAXIMUM.values())},
     },
 }
 

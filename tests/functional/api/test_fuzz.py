@@ -55,8 +55,10 @@ def test_no_server_error():
         for operation in operations:
             for mode, examples in EXAMPLES.items():
                 @given(case=operation.as_strategy(generation_mode=mode))
+                # Derandomised: the same cases on every run, so that CI
+                # does not pass or fail by the draw.
                 @settings(max_examples=examples, deadline=None,
-                          database=None,
+                          database=None, derandomize=True,
                           suppress_health_check=list(HealthCheck))
                 def fuzz(case):
                     response = case.call(
