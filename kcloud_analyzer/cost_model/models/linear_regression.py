@@ -24,9 +24,9 @@ Features (one row per workload-hour when fitting):
   unknown share the baseline).
 
 A feature that is constant or a linear combination of the ones before it
-in the training rows is left out, so the design stays of full rank. The fit is statsmodels OLS; what prediction
-needs (coefficients, their covariance, residual variance and degrees of
-freedom) is kept as JSON, and the 80 % prediction interval is
+in the training rows is left out, so the design stays of full rank. The
+fit is statsmodels OLS; what prediction needs (coefficients, their
+covariance, residual variance and degrees of freedom) is kept as JSON, and the 80 % prediction interval is
 mean +/- t(0.9, df) x sqrt(x' C x + s^2), the statsmodels observation
 interval, recomputed without unpickling anything.
 """
@@ -91,7 +91,7 @@ def training_rows(workloads, usage, costs):
     hourly = realtime.hourly_means(usage).reset_index()
     rows = costs[['workload_id', 'hour', 'cost_per_hour']].merge(
         hourly, on=['workload_id', 'hour'], how='left').merge(
-        workloads[['workload_id'] + [c for c in base.REQUEST_COLUMNS]],
+        workloads[['workload_id', *base.REQUEST_COLUMNS]],
         on='workload_id', how='left')
     return base.normalise_requests(rows), rows['cost_per_hour'].to_numpy(
         dtype=float)

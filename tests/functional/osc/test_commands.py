@@ -101,7 +101,7 @@ def _run(command_class, app, argv):
 
 def test_workload_list_and_filter(app):
     columns, rows = _run(workloads.ListWorkload, app, [])
-    rows = [dict(zip(columns, row)) for row in rows]
+    rows = [dict(zip(columns, row, strict=True)) for row in rows]
     assert {r['workload_id']: r['type'] for r in rows} == {
         'train-1': 'training', 'serve-1': 'serving'}
     columns, rows = _run(workloads.ListWorkload, app, ['--type', 'serving'])
@@ -110,7 +110,7 @@ def test_workload_list_and_filter(app):
 
 def test_workload_show(app):
     columns, values = _run(workloads.ShowWorkload, app, ['train-1'])
-    shown = dict(zip(columns, values))
+    shown = dict(zip(columns, values, strict=True))
     assert shown['name'] == 'llama-ft'
     assert shown['resources'].human_readable() == (
         "accelerator='A100', cpu_cores='32', gpu_count='4', memory_gb='256'")
@@ -124,7 +124,7 @@ def test_missing_workload_is_a_clear_error(app):
 
 def test_cost_show_has_breakdown_and_totals(app):
     columns, values = _run(cost.ShowCost, app, ['train-1'])
-    shown = dict(zip(columns, values))
+    shown = dict(zip(columns, values, strict=True))
     assert shown['cost_per_hour'] == pytest.approx(9.5)
     assert shown['hourly_gpu'] == pytest.approx(8.0)
     assert shown['total_total'] == pytest.approx(28.5)
@@ -134,14 +134,14 @@ def test_cost_show_has_breakdown_and_totals(app):
 def test_cost_summary(app):
     columns, rows = _run(cost.SummaryCost, app,
                          ['--group-by', 'accelerator', '--period', 'day'])
-    rows = [dict(zip(columns, row)) for row in rows]
+    rows = [dict(zip(columns, row, strict=True)) for row in rows]
     assert [(r['group'], r['total'], r['hours']) for r in rows] == [
         ('A100', pytest.approx(28.5), 3)]
 
 
 def test_recommendation_list(app):
     columns, rows = _run(cost.ListRecommendation, app, ['--long'])
-    rows = [dict(zip(columns, row)) for row in rows]
+    rows = [dict(zip(columns, row, strict=True)) for row in rows]
     assert rows[0]['kind'] == 'off_peak_training'
     assert rows[0]['monthly_saving'] == pytest.approx(42.5)
     assert rows[0]['evidence'].human_readable() == "peak_share='0.8'"
@@ -159,7 +159,7 @@ def test_predict_cost_of_a_planned_workload(app):
         '--hours', '10', '--type', 'training', '--resources',
         '{"cpu_cores": 16, "memory_gb": 128, "gpu_count": 2, '
         '"accelerator": "A100"}'])
-    shown = dict(zip(columns, values))
+    shown = dict(zip(columns, values, strict=True))
     assert shown['duration_hours'] == 10
     assert shown['total'] == pytest.approx(shown['cost_per_hour'] * 10,
                                            rel=1e-3)

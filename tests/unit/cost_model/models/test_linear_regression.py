@@ -126,8 +126,8 @@ def test_untrained_model_says_so():
 
 
 def test_dependent_features_are_left_out():
-    frame = pd.DataFrame({name: 0.0 for name in
-                          linear_regression.FEATURES}, index=range(4))
+    frame = pd.DataFrame(dict.fromkeys(linear_regression.FEATURES, 0.0),
+                         index=range(4))
     frame['const'] = 1.0
     frame['cpu_cores'] = [1.0, 2.0, 3.0, 4.0]
     frame['memory_gb'] = frame['cpu_cores'] * 8      # same information
