@@ -26,9 +26,10 @@ Features (one row per workload-hour when fitting):
 A feature that is constant or a linear combination of the ones before it
 in the training rows is left out, so the design stays of full rank. The
 fit is statsmodels OLS; what prediction needs (coefficients, their
-covariance, residual variance and degrees of freedom) is kept as JSON, and the 80 % prediction interval is
-mean +/- t(0.9, df) x sqrt(x' C x + s^2), the statsmodels observation
-interval, recomputed without unpickling anything.
+covariance, residual variance and degrees of freedom) is kept as JSON,
+and the 80 % prediction interval is mean +/- t(0.9, df) x sqrt(x' C x +
+s^2), the statsmodels observation interval, recomputed without
+unpickling anything.
 """
 
 import datetime
