@@ -234,7 +234,12 @@ def energy_profile(series, max_gap_s=None):
         result['idle_energy_share'][selected] = idle_share
         for name, values in evidence.items():
             result[name][selected] = values
-    return pd.DataFrame(result, index=index)
+    # pandas would infer a string dtype when no row lacks a source; keep
+    # one dtype whatever the rows, so that chunks concatenate alike.
+    return pd.DataFrame({
+        name: (pd.Series(values, index=index, dtype=object)
+               if values.dtype == object else values)
+        for name, values in result.items()}, index=index)
 
 
 def attribute_host_power(frame):

@@ -197,8 +197,9 @@ def retrain(conf, context, synthetic_per_class=600, zeus_runs=500, folds=5,
     except data_locator.DataDirNotFound as exc:
         LOG.warning('Retraining without the public traces: %s', exc)
         data_dir = None
-    parts = [train.build_training_set(data_dir, rng, synthetic_per_class,
-                                      max_zeus_runs=zeus_runs)]
+    parts = [train.build_training_set(
+        data_dir, rng, synthetic_per_class, max_zeus_runs=zeus_runs,
+        rollup_window_s=conf.rollup_window)]
     declared = declared_training_set(context, now=now)
     if declared is not None:
         parts.append(declared)

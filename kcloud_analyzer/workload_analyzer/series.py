@@ -107,3 +107,35 @@ def from_usage(usage, workload_ids=None):
         values[rows, columns] = group['value'].to_numpy()
         blocks[metric] = MetricBlock(times=times, values=values)
     return SeriesSet(workload_ids=workload_ids, blocks=blocks)
+
+
+def rollup(series, window_s):
+    """Average ``series`` into windows of ``window_s`` seconds.
+
+    What the agent classifies are its stored rollups, one mean per metric
+    and window (``[DEFAULT] rollup_window``), not the raw samples; the
+    training series are averaged the same way so that the classifier sees
+    both resolutions. Windows start at multiples of ``window_s`` since the
+    epoch, like the rollups; a window without a sample is NaN.
+
+    :param series: a :class:`SeriesSet` whose blocks share one time axis
+        (``times`` of shape ``(m,)``, as the synthetic generator makes).
+    """
+    blocks = {}
+    for metric, block in series.blocks.items():
+        if block.times.ndim != 1:
+            raise ValueError('rollup needs blocks sharing one time axis')
+        if block.times.size == 0:
+            blocks[metric] = block
+            continue
+        windows = np.floor(block.times / window_s)
+        starts = np.flatnonzero(np.r_[True, np.diff(windows) != 0])
+        measured = ~np.isnan(block.values)
+        sums = np.add.reduceat(np.where(measured, block.values, 0.0),
+                               starts, axis=1)
+        counts = np.add.reduceat(measured, starts, axis=1)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            means = np.where(counts > 0, sums / counts, np.nan)
+        blocks[metric] = MetricBlock(times=windows[starts] * window_s,
+                                     values=means.astype(block.values.dtype))
+    return SeriesSet(workload_ids=series.workload_ids, blocks=blocks)

@@ -206,7 +206,10 @@ def periodicity(values, step_s, n=None, row_mean=None):
     total = power.sum(axis=1, dtype=np.float64)
     # Bin k has the period width * step / k; keep periods of at most half
     # the row's own span.
-    min_bin = np.ceil(2.0 * width / np.maximum(n, 1)).astype(np.intp)
+    # A row of fewer than 4 samples would start past the last bin; it is
+    # reported as NaN below, so any bin does.
+    min_bin = np.minimum(np.ceil(2.0 * width / np.maximum(n, 1)),
+                         power.shape[1] - 1).astype(np.intp)
     if (min_bin == min_bin[0]).all():
         peak = min_bin[0] + np.argmax(power[:, min_bin[0]:], axis=1)
     else:

@@ -70,6 +70,9 @@ CLI_OPTS = [
 #: Synthetic workloads are made in batches sharing one time axis.
 SYNTHETIC_BATCH = 100
 
+#: The agent's rollup window (``[DEFAULT] rollup_window``) by default.
+DEFAULT_ROLLUP_WINDOW_S = 300
+
 
 class TrainingSet:
     """Features with their label, source and cross-validation group."""
@@ -96,8 +99,14 @@ def _analyze_usage(workloads, usage):
 
 
 def build_training_set(data_dir, rng, synthetic_per_class,
-                       max_alibaba_pods=None, max_zeus_runs=None):
+                       max_alibaba_pods=None, max_zeus_runs=None,
+                       rollup_window_s=DEFAULT_ROLLUP_WINDOW_S):
     """Assemble the training set from real and synthetic series.
+
+    Every other batch of synthetic workloads is averaged into windows of
+    ``rollup_window_s`` like the agent's rollups, which are what it
+    classifies, so that the model knows both the raw samples of offline
+    analysis and the agent's window means.
 
     :param data_dir: the public trace folder, or None for synthetic
         series only.
@@ -127,6 +136,8 @@ def build_training_set(data_dir, rng, synthetic_per_class,
             prefix = f'synthetic-{workload_class}-{batch}'
             series, workloads = synthetic.generate(count, workload_class,
                                                    rng, prefix=prefix)
+            if rollup_window_s and batch % 2:
+                series = series_lib.rollup(series, rollup_window_s)
             frame = features_lib.analyze(series, workloads)[2]
             parts.append((frame, workload_class, 'synthetic',
                           frame.index.to_numpy()))
@@ -288,7 +299,8 @@ def main(argv=None):
     training_set = build_training_set(data_dir, rng,
                                       conf.synthetic_per_class,
                                       max_alibaba_pods=conf.alibaba_pods,
-                                      max_zeus_runs=conf.zeus_runs)
+                                      max_zeus_runs=conf.zeus_runs,
+                                      rollup_window_s=conf.rollup_window)
     print('Training set (workloads per source and class): '
           + json.dumps(training_set.summary(), sort_keys=True))
     report = evaluate(training_set, conf.folds, conf.seed, conf.trees)

@@ -12,6 +12,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.workload_analyzer import series as series_lib
@@ -54,3 +55,28 @@ def test_rows_selects_workloads():
     part = series.rows(slice(1, 2))
     assert list(part.workload_ids) == ['b']
     assert part.block(metrics.GPU_UTILIZATION).values.tolist() == [[2.0]]
+
+
+def test_rollup_averages_into_epoch_aligned_windows():
+    # Samples every 100 s from 250 s: windows of 300 s start at 0, 300
+    # and 600; a NaN sample is left out of its window's mean.
+    times = np.arange(250.0, 750.0, 100.0)
+    values = np.array([[1.0, 2.0, 4.0, np.nan, 8.0],
+                       [np.nan, np.nan, np.nan, np.nan, 5.0]])
+    series = series_lib.SeriesSet(
+        workload_ids=np.array(['a', 'b'], dtype=object),
+        blocks={metrics.GPU_UTILIZATION: series_lib.MetricBlock(
+            times=times, values=values)})
+    block = series_lib.rollup(series, 300).block(metrics.GPU_UTILIZATION)
+    np.testing.assert_array_equal(block.times, [0.0, 300.0, 600.0])
+    np.testing.assert_array_equal(block.values, [[1.0, 3.0, 8.0],
+                                                 [np.nan, np.nan, 5.0]])
+
+
+def test_rollup_refuses_per_workload_time_axes():
+    usage = _usage([('a', '2026-01-01T00:00:00Z', metrics.GPU_UTILIZATION, 1),
+                    ('b', '2026-01-01T00:01:00Z', metrics.GPU_UTILIZATION,
+                     2)])
+    series = series_lib.from_usage(usage)
+    with pytest.raises(ValueError):
+        series_lib.rollup(series, 300)

@@ -60,3 +60,12 @@ def test_share_below_and_intervals():
     times = np.array([[0.0, 30.0, 60.0, 150.0], [0.0, 30.0, np.nan, np.nan]])
     np.testing.assert_allclose(stats.median_interval(times), [30.0, 30.0])
     np.testing.assert_allclose(stats.span(times), [150.0, 30.0])
+
+
+def test_periodicity_of_rows_all_too_short():
+    # Every row has fewer than 4 samples in a wide block: no period, and
+    # no failure.
+    values = np.full((2, 10), np.nan)
+    values[:, :3] = [[1.0, 2.0, 1.0], [3.0, 1.0, 3.0]]
+    period, strength = stats.periodicity(values, 30.0)
+    assert np.isnan(period).all() and np.isnan(strength).all()
