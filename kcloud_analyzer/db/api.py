@@ -264,30 +264,6 @@ def instance_update(context, instance_id, values):
 
 # ------------------------------------------------------------ usage rollups
 
-def _claim_messages(session, dialect, message_ids):
-    """Record message ids; return those that were not recorded before."""
-    ids = sorted(set(message_ids))
-    if not ids:
-        return set()
-    table = models.IngestedMessage.__table__
-    now = _utcnow()
-    existing = set()
-    for chunk in _batches(ids):
-        existing.update(row[0] for row in session.execute(
-            sa.select(table.c.message_id).where(
-                table.c.message_id.in_(chunk))))
-    new = [i for i in ids if i not in existing]
-    for chunk in _batches(new):
-        rows = [{'message_id': i, 'created_at': now} for i in chunk]
-        insert, _ = _dialect_insert(session, table)
-        if dialect == 'mysql':
-            stmt = insert.prefix_with('IGNORE')
-        else:
-            stmt = insert.on_conflict_do_nothing()
-        session.execute(stmt, rows)
-    return set(new)
-
-
 def _rollup_upsert_statement(session):
     table = models.UsageRollup.__table__
     insert, dialect = _dialect_insert(session, table)
@@ -323,20 +299,62 @@ def rollups_upsert(context, rows, message_ids=()):
     """Merge rollup rows into the store in bulk, in one transaction.
 
     ``rows`` are dicts with workload_id, metric, window_start (naive UTC),
-    mean, min, max and count. A row whose window already exists is merged:
+    mean, min, max and count, each (workload_id, metric, window_start) at
+    most once. A row whose window already exists is merged:
     count-weighted mean, min of the minima, max of the maxima, summed
-    count. ``message_ids`` are recorded in the same transaction; the ids
-    that had not been recorded before are returned, so that a caller can
-    tell a redelivery (whose samples must then not be in ``rows``).
+    count. ``message_ids`` (the messages the rows were folded from) are
+    recorded in the same transaction and returned.
+
+    When one of the ids is already recorded, by an earlier or by a
+    concurrent transaction (two agents given the same redelivered
+    message), nothing is written and DBDeadlock is raised: the caller's
+    retry finds the id recorded (``message_ids_seen``) and leaves its
+    samples out, so that no sample is ever counted twice.
+
+    An upsert executed for many rows becomes one statement per row; asking
+    for RETURNING lets SQLAlchemy send them as multi-row statements
+    ("insertmanyvalues") on PostgreSQL, SQLite and MariaDB. MySQL, which
+    has no RETURNING, keeps the plain executemany.
     """
     session = context.session
-    stmt, dialect = _rollup_upsert_statement(session)
-    new_ids = _claim_messages(session, dialect, message_ids)
+    ids = sorted(set(message_ids))
+    messages = models.IngestedMessage.__table__
+    existing = set()
+    for chunk in _batches(ids):
+        existing.update(row[0] for row in session.execute(
+            sa.select(messages.c.message_id).where(
+                messages.c.message_id.in_(chunk))))
+    if existing:
+        raise db_exc.DBDeadlock('%d of %d message ids are already recorded'
+                                % (len(existing), len(ids)))
+    new_ids = ids
     now = _utcnow()
+    insert, dialect = _dialect_insert(session, messages)
+    returning = session.get_bind().dialect.insert_returning
+    if dialect == 'mysql':
+        claim = insert.prefix_with('IGNORE')
+    else:
+        claim = insert.on_conflict_do_nothing()
+    if returning:
+        claim = claim.returning(messages.c.message_id)
+    merge, _ = _rollup_upsert_statement(session)
+    if returning:
+        merge = merge.returning(models.UsageRollup.__table__.c.id)
+    claimed = 0
+    for chunk in _batches(new_ids):
+        result = session.execute(
+            claim, [{'message_id': i, 'created_at': now} for i in chunk])
+        claimed += len(result.all()) if returning else result.rowcount
+    if claimed != len(new_ids):
+        raise db_exc.DBDeadlock('%d of %d message ids were recorded by a '
+                                'concurrent transaction'
+                                % (len(new_ids) - claimed, len(new_ids)))
     payload = [dict(row, created_at=now, updated_at=now) for row in rows]
     for chunk in _batches(payload):
-        session.execute(stmt, chunk)
-    return new_ids
+        result = session.execute(merge, chunk)
+        if returning:
+            result.all()
+    return set(new_ids)
 
 
 @main_context_manager.reader
@@ -731,60 +749,6 @@ def workload_ids_by_instance(context, instance_ids):
             model.instance_id, model.workload_id).filter(
             model.instance_id.in_(chunk)).all())
     return found
-
-
-@main_context_manager.writer
-def rollups_merge(context, rows, message_ids=()):
-    """:func:`rollups_upsert` for the ingest path: the same merge and the
-    same message-id claim in one transaction, but fast for large batches.
-
-    An upsert executed for many rows becomes one statement per row; asking
-    for RETURNING lets SQLAlchemy send them as multi-row statements
-    ("insertmanyvalues") on PostgreSQL, SQLite and MariaDB. MySQL, which
-    has no RETURNING, keeps the plain executemany.
-
-    ``rows`` must hold each (workload_id, metric, window_start) once.
-    Returns the message ids that had not been recorded before. When another
-    transaction records one of them first (two agents given the same
-    redelivered message), raises DBDeadlock so that this transaction, and
-    its rows, roll back: the retry then finds the id recorded.
-    """
-    session = context.session
-    ids = sorted(set(message_ids))
-    messages = models.IngestedMessage.__table__
-    existing = set()
-    for chunk in _batches(ids):
-        existing.update(row[0] for row in session.execute(
-            sa.select(messages.c.message_id).where(
-                messages.c.message_id.in_(chunk))))
-    new_ids = [i for i in ids if i not in existing]
-    now = _utcnow()
-    insert, dialect = _dialect_insert(session, messages)
-    returning = session.get_bind().dialect.insert_returning
-    if dialect == 'mysql':
-        claim = insert.prefix_with('IGNORE')
-    else:
-        claim = insert.on_conflict_do_nothing()
-    if returning:
-        claim = claim.returning(messages.c.message_id)
-    merge, _ = _rollup_upsert_statement(session)
-    if returning:
-        merge = merge.returning(models.UsageRollup.__table__.c.id)
-    claimed = 0
-    for chunk in _batches(new_ids):
-        result = session.execute(
-            claim, [{'message_id': i, 'created_at': now} for i in chunk])
-        claimed += len(result.all()) if returning else result.rowcount
-    if claimed != len(new_ids):
-        raise db_exc.DBDeadlock('%d of %d message ids were recorded by a '
-                                'concurrent transaction'
-                                % (len(new_ids) - claimed, len(new_ids)))
-    payload = [dict(row, created_at=now, updated_at=now) for row in rows]
-    for chunk in _batches(payload):
-        result = session.execute(merge, chunk)
-        if returning:
-            result.all()
-    return set(new_ids)
 
 
 #: (has start, has end) -> the statement of :func:`workload_cost`

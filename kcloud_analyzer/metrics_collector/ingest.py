@@ -183,7 +183,7 @@ class Ingestor:
             # parallel but merging into the same rows concurrently would
             # only make the transactions wait for (or deadlock) each other.
             with self._write_lock:
-                self.db.rollups_merge(self.context, rows,
+                self.db.rollups_upsert(self.context, rows,
                                       message_ids=new_ids)
         except Exception:
             self._claims.release(claimed)

@@ -51,11 +51,11 @@ class _FlakyDatabase:
         self._db = db
         self.failures = 1
 
-    def rollups_merge(self, *args, **kwargs):
+    def rollups_upsert(self, *args, **kwargs):
         if self.failures:
             self.failures -= 1
             raise sa_exc.OperationalError('INSERT', {}, Exception('locked'))
-        return self._db.rollups_merge(*args, **kwargs)
+        return self._db.rollups_upsert(*args, **kwargs)
 
     def __getattr__(self, name):
         return getattr(self._db, name)

@@ -15,6 +15,7 @@ PostgreSQL and MySQL in tests/functional/db."""
 import datetime
 import decimal
 
+from oslo_db import exception as db_exc
 import pytest
 
 from kcloud_analyzer.common import context as kcontext
@@ -121,11 +122,17 @@ class DbApiChecks:
             sum(range(2500)))
 
     def test_message_ids_are_claimed_once(self, ctx):
-        first = db_api.rollups_upsert(ctx, [], message_ids=['m1', 'm2'])
+        row = {'workload_id': 'w1', 'metric': 'power_watts',
+               'window_start': T0, 'mean': 10.0, 'min': 10.0, 'max': 10.0,
+               'count': 1}
+        first = db_api.rollups_upsert(ctx, [row], message_ids=['m1', 'm2'])
         assert first == {'m1', 'm2'}
-        second = db_api.rollups_upsert(ctx, [], message_ids=['m2', 'm3'])
-        assert second == {'m3'}
-        assert db_api.message_ids_seen(ctx, ['m1', 'm4']) == {'m1'}
+        # m2 is a redelivery: the whole write is refused, m3 included.
+        with pytest.raises(db_exc.DBDeadlock):
+            db_api.rollups_upsert(ctx, [row], message_ids=['m2', 'm3'])
+        assert db_api.message_ids_seen(ctx, ['m1', 'm3', 'm4']) == {'m1'}
+        [stored] = db_api.rollup_list(ctx, workload_id='w1')
+        assert stored['count'] == 1
 
     def test_rollup_list_filters_and_pages(self, ctx):
         self._workload(ctx, 'a', 'pa')
