@@ -184,7 +184,7 @@ class Ingestor:
             # only make the transactions wait for (or deadlock) each other.
             with self._write_lock:
                 self.db.rollups_upsert(self.context, rows,
-                                      message_ids=new_ids)
+                                       message_ids=new_ids)
         except Exception:
             self._claims.release(claimed)
             raise
