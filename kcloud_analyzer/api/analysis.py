@@ -24,6 +24,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from kcloud_analyzer.api import validation
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.cost_model import models as cost_models
@@ -49,6 +50,26 @@ PATTERN_SAMPLES = 12
 #: the longest stretch of time one request's samples may cover; the
 #: analysis works on regular grids over the whole stretch
 MAX_SERIES_SPAN = pd.Timedelta(days=31)
+
+
+def assume_accelerator(resources, card):
+    """Name the model of accelerators counted without one.
+
+    A count of GPUs (or NPUs) without a model is priced at the rate card's
+    default model of that kind.
+
+    :returns: ``(resources, assumed)``: the resources with the model filled
+        in, and the model assumed (None when the request named it or
+        counted no accelerator).
+    """
+    if resources.get('accelerator'):
+        return resources, None
+    for kind in ('gpu', 'npu'):
+        if resources.get('%s_count' % kind, 0) > 0:
+            model = card.default_accelerator(kind)
+            if model is not None:
+                return dict(resources, accelerator=model), model
+    return resources, None
 
 
 def workload_frame(body, project_id):
@@ -80,9 +101,11 @@ def usage_frame(body, now=None):
             # fail here rather than deep inside it.
             timestamps = pd.to_datetime(frame['timestamp'], utc=True,
                                         format='ISO8601').dt.as_unit('ns')
-        except (ValueError, OverflowError) as error:
+        except (ValueError, OverflowError):
             raise exception.Invalid(
-                reason='usage timestamps: %s' % error) from None
+                reason='usage timestamps must lie between %sZ and %sZ' % (
+                    validation.EARLIEST.isoformat(),
+                    validation.LATEST.isoformat())) from None
         if timestamps.max() - timestamps.min() > MAX_SERIES_SPAN:
             raise exception.Invalid(
                 reason='usage samples may cover at most %d days' %
@@ -189,6 +212,7 @@ class Analysis:
         """
         resources = dict((workload or {}).get('resources') or {})
         resources.update(body.get('resources') or {})
+        resources, assumed = assume_accelerator(resources, self.card)
         kind = body.get('type')
         pattern = {}
         if workload is not None:
@@ -244,6 +268,7 @@ class Analysis:
             'lower': float(lower),
             'upper': float(upper),
             'interval_level': predicted['interval']['level'],
+            'assumed_accelerator': assumed,
             'created_at': stored['created_at'].isoformat(
                 timespec='seconds') + 'Z',
         }
@@ -254,6 +279,8 @@ class Analysis:
         :returns: the ``/api/v1/analyze`` response document
         """
         workload_id = body['workload_id']
+        resources, assumed = assume_accelerator(body['resources'], self.card)
+        body = dict(body, resources=resources)
         workloads = workload_frame(body, project_id)
         usage = usage_frame(body)
         series = series_mod.from_usage(usage, [workload_id])
@@ -272,7 +299,6 @@ class Analysis:
         found = recommendations.recommend(workloads, usage, costs, self.card)
         profile = _row(resource_profile, workload_id)
         energy = _row(energy_profile, workload_id)
-        resources = dict(body['resources'])
 
         db_api.workload_upsert(context, {
             'workload_id': workload_id,
@@ -305,6 +331,7 @@ class Analysis:
             'type': classified,
             'confidence': float(decision['confidence']),
             'classifier': classifier.name,
+            'assumed_accelerator': assumed,
             'profile': profile,
             'energy': energy,
             'cost': {

@@ -40,6 +40,21 @@ def parse_datetime(value):
     return parsed
 
 
+#: the instants the service can store and analyse (the analysis counts
+#: time in nanoseconds since 1970 on 64 bits)
+EARLIEST = datetime.datetime(1970, 1, 1)
+LATEST = datetime.datetime(2262, 4, 11)
+
+
+def check_range(name, moment):
+    """Raise RequestInvalid for an instant the service cannot handle."""
+    if not EARLIEST <= moment < LATEST:
+        raise errors.RequestInvalid(
+            reason='Invalid %s: %sZ is out of the supported range %sZ to '
+                   '%sZ.' % (name, moment.isoformat(), EARLIEST.isoformat(),
+                            LATEST.isoformat()))
+
+
 FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
 
 
@@ -128,6 +143,13 @@ def query(schema, params):
     for name, spec in properties.items():
         if spec.get('format') == 'date-time' and name in values:
             values[name] = parse_datetime(values[name])
+            check_range('query parameter %r' % name, values[name])
+    start, end = values.get('start'), values.get('end')
+    if (isinstance(start, datetime.datetime)
+            and isinstance(end, datetime.datetime) and start > end):
+        raise errors.RequestInvalid(
+            reason='Invalid query: start %sZ is after end %sZ.'
+            % (start.isoformat(), end.isoformat()))
     return values
 
 

@@ -151,7 +151,8 @@ def format_table(records):
     width = max([len(str(r['workload_id'])) for r in records] + [11])
     header = (f'{"workload_id":<{width}} {"class":<9} {"conf":>5} '
               f'{"declared":<9} {"accel%":>6} {"p95%":>6} {"used/alloc":>11} '
-              f'{"kWh":>9} {"avg W":>8} {"pattern":<14} deciding features')
+              f'{"kWh":>10} {"est. kWh":>10} {"avg W":>8} {"pattern":<14} '
+              'deciding features')
     lines = [header, '-' * len(header)]
     for record in records:
         prof, power = record['profile'], record['energy']
@@ -163,13 +164,19 @@ def format_table(records):
             used, allocated = prof['npus_used'], prof['npus_allocated']
         share = (f'{_number(used, ".1f")}/{_number(allocated, ".0f")}'
                  if allocated else '-')
+        # As the cost table shows it: all the energy, and the part of it
+        # that fills gaps in the measurements.
+        total_kwh = power['estimated_energy_kwh']
+        estimated_kwh = (None if total_kwh is None
+                         else total_kwh - power['energy_kwh'])
         lines.append(
             f'{str(record["workload_id"]):<{width}} '
             f'{record["workload_class"] or "unknown":<9} '
             f'{_number(record["confidence"], ".2f"):>5} '
             f'{record["declared_type"] or "-":<9} '
             f'{_number(util, ".1f"):>6} {_number(p95, ".1f"):>6} '
-            f'{share:>11} {_number(power["energy_kwh"], ".3f"):>9} '
+            f'{share:>11} {_number(total_kwh, ".4f"):>10} '
+            f'{_number(estimated_kwh, ".4f"):>10} '
             f'{_number(power["average_power_w"], ".0f"):>8} '
             f'{power["power_pattern"] or "-":<14} '
             f'{", ".join(record["deciding_features"]) or "-"}')

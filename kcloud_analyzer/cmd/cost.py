@@ -108,6 +108,10 @@ def parse_time(text):
         return None
     try:
         stamp = pd.Timestamp(text)
+    except pd.errors.OutOfBoundsDatetime:
+        raise ValueError(f'time {text!r} is out of the supported range '
+                         f'{pd.Timestamp.min.ceil("D").date()} to '
+                         f'{pd.Timestamp.max.floor("D").date()}')
     except ValueError:
         raise ValueError(f'bad time {text!r}: expected ISO 8601 such as '
                          '2026-03-01T00:00:00Z')
@@ -130,21 +134,28 @@ def _money(value):
 
 
 def format_totals(title, key, totals, currency):
-    header = (f'{key:<18} {"hours":>6} {"compute":>10} {"gpu":>10} '
+    # Ids are never cut: two jobs that share a long prefix must not look
+    # the same.
+    width = max([len(key)] + [len(str(r[key])) for r in totals])
+    header = (f'{key:<{width}} {"hours":>6} {"compute":>10} {"gpu":>10} '
               f'{"npu":>10} {"storage":>9} {"network":>9} {"energy":>9} '
-              f'{"total":>11} {"idle":>10} {"kWh":>9} {"kgCO2e":>8}')
+              f'{"total":>11} {"idle":>10} {"kWh":>10} {"est. kWh":>10} '
+              f'{"kgCO2e":>8}')
     lines = [f'{title} ({currency}, allocation basis; idle = allocation '
-             '- usage basis)', header, '-' * len(header)]
+             '- usage basis; est. kWh = the part of kWh estimated, not '
+             'measured)', header, '-' * len(header)]
     for record in totals:
         lines.append(
-            f'{str(record[key])[:18]:<18} {record["hours"]:>6} ' +
+            f'{str(record[key]):<{width}} {record["hours"]:>6} ' +
             ' '.join(f'{_money(record["breakdown"][line]):>{width}}'
                      for line, width in (('compute', 10), ('gpu', 10),
                                          ('npu', 10), ('storage', 9),
                                          ('network', 9), ('energy', 9))) +
             f' {_money(record["cost"]):>11} '
             f'{_money(record["idle_cost"]):>10} '
-            f'{record["energy_kwh"]:>9.1f} {record["carbon_kg_co2e"]:>8.1f}')
+            f'{record["energy_kwh"]:>10.4f} '
+            f'{record["estimated_kwh"]:>10.4f} '
+            f'{record["carbon_kg_co2e"]:>8.2f}')
     return '\n'.join(lines)
 
 
@@ -169,6 +180,9 @@ def cost_command(conf):
     args = conf.category
     try:
         start, end = parse_time(args.start), parse_time(args.end)
+        if start is not None and end is not None and start > end:
+            raise ValueError(f'--start {start.isoformat()} is after --end '
+                             f'{end.isoformat()}')
         card = ratecard.load_rate_card(args.rates or
                                        conf.cost_model.rate_card_file)
         workloads = offline.load_workloads(args.workloads)
@@ -243,11 +257,12 @@ def forecast_command(conf):
                          indent=2))
         return 0
     unit = metrics.UNITS[args.metric]
-    print(f'{"workload_id":<20} {"hour (UTC)":<20} {"forecast":>12} '
+    width = max([11] + [len(str(w)) for w in table['workload_id'].unique()])
+    print(f'{"workload_id":<{width}} {"hour (UTC)":<20} {"forecast":>12} '
           f'{"80% low":>12} {"80% high":>12}  method   [{args.metric}, '
           f'{unit}]')
     for r in table.itertuples():
-        print(f'{str(r.workload_id)[:20]:<20} '
+        print(f'{str(r.workload_id):<{width}} '
               f'{r.hour.strftime("%Y-%m-%dT%H:%M"):<20} '
               f'{r.forecast:>12.3f} {r.lower:>12.3f} {r.upper:>12.3f}  '
               f'{r.method}')

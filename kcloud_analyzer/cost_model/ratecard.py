@@ -132,6 +132,7 @@ class RateCard:
     periods: tuple
     overrides: tuple
     document: dict
+    default_accelerators: dict = dataclasses.field(default_factory=dict)
 
     def accelerator(self, model):
         """Return the :class:`Accelerator` for a model name, or None.
@@ -142,6 +143,12 @@ class RateCard:
         if model is None:
             return None
         return self._by_lower_name().get(str(model).lower())
+
+    def default_accelerator(self, kind):
+        """The model that an accelerator count of ``kind`` (``gpu`` or
+        ``npu``) without a model is priced at, or None when the card has
+        no model of that kind."""
+        return self.default_accelerators.get(kind)
 
     def _by_lower_name(self):
         return {name.lower(): acc for name, acc in self.accelerators.items()}
@@ -293,6 +300,22 @@ def parse_rate_card(document):
                                         'egress_gb'),
             accelerator_hour=acc_hours))
 
+    by_lower = {name.lower(): name for name in accelerators}
+    defaults = {}
+    for kind in ('gpu', 'npu'):
+        named = document.get('default_accelerators', {}).get(kind)
+        if named is None:
+            named = next((name for name, acc in accelerators.items()
+                          if acc.kind == kind), None)
+            if named is None:
+                continue
+        name = by_lower.get(named.lower())
+        if name is None or accelerators[name].kind != kind:
+            raise RateCardError(f'default_accelerators.{kind}',
+                                f'{named!r} is not a {kind} model of the '
+                                'card')
+        defaults[kind] = name
+
     compute = document['compute']
     return RateCard(
         version=document['version'],
@@ -310,7 +333,8 @@ def parse_rate_card(document):
         carbon_kg_per_kwh=float(electricity['carbon_kg_per_kwh']),
         periods=tuple(periods),
         overrides=tuple(overrides),
-        document=document)
+        document=document,
+        default_accelerators=defaults)
 
 
 def _data_file(name):

@@ -29,12 +29,16 @@ network and energy are measured use already. ``idle_cost`` is the
 difference. A workload-hour without a utilisation sample is taken as fully
 used, so idle cost is never claimed without evidence.
 
-Energy: every power sample of an hour stands for an equal share of that
-hour, so the hour's kWh is the mean attributed power x 1 h; each share is
-priced at the mean time-of-use price over its own minutes, which prices an
-hour that straddles a tariff boundary correctly. Host power
-(``power_watts``, already attributed to the workload) is used when the
-workload has it, otherwise accelerator board power.
+Energy: every power sample stands for the time until the next sample, with
+the analyzer's gap rule (:func:`kcloud_analyzer.workload_analyzer.energy.
+held_intervals`); those intervals are cut at hour boundaries, so an hour
+is billed the energy measured inside it, each piece priced at the mean
+time-of-use price over its own minutes. The unmeasured part of an hour (a
+gap between two samples) is estimated at the mean of the samples around it
+and reported as ``estimated_kwh``. The hours of a workload add up to the
+``energy_kwh`` and ``estimated_energy_kwh`` of its energy profile. Host
+power (``power_watts``, already attributed to the workload) is used when
+the workload has it, otherwise accelerator board power.
 
 All arithmetic is on float arrays; money rounding happens only in
 :func:`to_records` and :func:`totals_to_records`, as stated in
@@ -46,6 +50,7 @@ import pandas as pd
 
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.cost_model import ratecard
+from kcloud_analyzer.workload_analyzer import energy
 
 LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 USAGE_LINES = ('usage_compute', 'usage_gpu', 'usage_npu')
@@ -128,41 +133,107 @@ def mean_tariff(card, starts, minutes):
     return spent / minutes
 
 
-def hourly_energy(usage, card):
-    """kWh and kWh x tariff per workload-hour from the power samples.
+def _power_samples(usage):
+    """The power series each workload is billed from, in long form.
 
-    :returns: DataFrame indexed by (workload_id, hour) with ``energy_kwh``
-        (IT energy attributed to the workload) and ``energy_kwh_priced``
-        (sum of kWh x price, before PUE).
+    Host power (already attributed to the workload) when the workload has
+    it, otherwise its accelerators' board power; a redelivered sample (the
+    same workload and instant twice) counts once, the last one read.
     """
     host = usage['metric'] == metrics.POWER_WATTS
     board = usage['metric'] == metrics.ACCELERATOR_POWER_WATTS
     with_host = usage.loc[host, 'workload_id'].unique()
     chosen = host | (board & ~usage['workload_id'].isin(with_host))
     power = usage.loc[chosen, ['workload_id', 'timestamp', 'value']]
-    codes, workload_ids, hours = _hour_groups(power['workload_id'],
-                                              power['timestamp'])
-    stamps = pd.DatetimeIndex(power['timestamp']).as_unit('ns').asi8
-    order = np.lexsort((stamps, codes))
-    samples = np.bincount(codes, minlength=len(workload_ids))
-    # Rank of each sample inside its hour: its position in the sorted
-    # order minus where its group starts.
-    starts = np.concatenate(([0], np.cumsum(samples)[:-1]))
-    rank = np.empty(len(codes))
-    rank[order] = np.arange(len(codes)) - starts[codes[order]]
-    per_sample = samples[codes].astype(float)
-    share_minutes = 60.0 / per_sample
-    share_start = (hours[codes] +
-                   pd.to_timedelta(rank * share_minutes, unit='min'))
-    tariff = mean_tariff(card, share_start, share_minutes)
-    kwh = power['value'].to_numpy(dtype=float) / 1000.0 / per_sample
-    index = pd.MultiIndex.from_arrays([workload_ids, hours],
-                                      names=['workload_id', 'hour'])
+    return power.drop_duplicates(['workload_id', 'timestamp'], keep='last')
+
+
+def _hour_pieces(codes, start_s, length_s, watts, estimated):
+    """Split time segments at hour boundaries.
+
+    :returns: dict of arrays, one entry per piece: ``code``, ``hour``
+        (seconds since the epoch of the hour start), ``start_s``,
+        ``length_s``, ``watts``, ``estimated``.
+    """
+    keep = length_s > 0
+    codes, start_s, length_s = codes[keep], start_s[keep], length_s[keep]
+    watts, estimated = watts[keep], estimated[keep]
+    first = np.floor(start_s / 3600.0)
+    # The hour that holds the segment's last instant (its end excluded).
+    last = np.maximum(np.ceil((start_s + length_s) / 3600.0) - 1.0, first)
+    spans = (last - first + 1).astype(np.int64)
+    segment = np.repeat(np.arange(len(spans)), spans)
+    offset = np.arange(len(segment)) - np.repeat(np.cumsum(spans) - spans,
+                                                 spans)
+    hour = (first[segment] + offset) * 3600.0
+    piece_start = np.maximum(start_s[segment], hour)
+    piece_end = np.minimum(start_s[segment] + length_s[segment],
+                           hour + 3600.0)
+    return {'code': codes[segment], 'hour': hour, 'start_s': piece_start,
+            'length_s': piece_end - piece_start, 'watts': watts[segment],
+            'estimated': estimated[segment]}
+
+
+def hourly_energy(usage, card, estimated_power=None):
+    """kWh and kWh x tariff per workload-hour from the power samples.
+
+    Each power sample stands for the time until the next one, with the
+    gap rule of :func:`~kcloud_analyzer.workload_analyzer.energy.
+    held_intervals`; those intervals are cut at hour boundaries, so an
+    hour holds the energy measured inside it, and each piece is priced at
+    the mean tariff over its own minutes. A gap is estimated at the mean
+    of the samples that bound it and flagged as estimated.
+
+    :param estimated_power: optional long frame ``workload_id, timestamp,
+        value`` of estimated power (see
+        :mod:`kcloud_analyzer.workload_analyzer.power_model`) for workloads
+        without any measured power; all its energy is estimated.
+    :returns: DataFrame indexed by (workload_id, hour) with ``energy_kwh``
+        (IT energy attributed to the workload, measured and estimated),
+        ``estimated_kwh`` (the estimated part of it) and
+        ``energy_kwh_priced`` (sum of kWh x price, before PUE).
+    """
+    power = _power_samples(usage)
+    measured = np.ones(len(power), dtype=bool)
+    if estimated_power is not None and len(estimated_power):
+        extra = estimated_power.loc[~estimated_power['workload_id'].isin(
+            power['workload_id'])]
+        power = pd.concat([power, extra[['workload_id', 'timestamp',
+                                         'value']]], ignore_index=True)
+        measured = np.concatenate([measured,
+                                   np.zeros(len(extra), dtype=bool)])
+    codes, names = pd.factorize(power['workload_id'])
+    seconds = (pd.DatetimeIndex(power['timestamp']).as_unit('ns').asi8
+               / 1e9)
+    order = np.lexsort((seconds, codes))
+    codes, seconds = codes[order], seconds[order]
+    watts = power['value'].to_numpy(dtype=float)[order]
+    measured = measured[order]
+    held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
+    pieces = _hour_pieces(
+        np.concatenate([codes, codes]),
+        np.concatenate([seconds, seconds + held]),
+        np.concatenate([held, gap]),
+        np.concatenate([watts, gap_w]),
+        np.concatenate([~measured, np.ones(len(gap), dtype=bool)]))
+    starts = pd.to_datetime(pieces['start_s'] * 1e9, utc=True)
+    tariff = mean_tariff(card, starts, pieces['length_s'] / 60.0)
+    kwh = pieces['watts'] * pieces['length_s'] / energy.JOULES_PER_KWH
+    cells, keys = pd.factorize(pd.MultiIndex.from_arrays(
+        [pieces['code'], pieces['hour']]))
+    size = len(keys)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(names, dtype=object)[keys.get_level_values(0)],
+         pd.to_datetime(keys.get_level_values(1).to_numpy().astype(
+             np.int64) * 1_000_000_000, utc=True).as_unit('ns')],
+        names=['workload_id', 'hour'])
     return pd.DataFrame({
-        'energy_kwh': np.bincount(codes, weights=kwh,
-                                  minlength=len(workload_ids)),
-        'energy_kwh_priced': np.bincount(codes, weights=kwh * tariff,
-                                         minlength=len(workload_ids)),
+        'energy_kwh': np.bincount(cells, weights=kwh, minlength=size),
+        'estimated_kwh': np.bincount(
+            cells, weights=np.where(pieces['estimated'], kwh, 0.0),
+            minlength=size),
+        'energy_kwh_priced': np.bincount(cells, weights=kwh * tariff,
+                                         minlength=size),
     }, index=index)
 
 
@@ -253,7 +324,7 @@ def _used_share(frame, metric):
     return np.clip(np.where(np.isnan(share), 1.0, share), 0.0, 1.0)
 
 
-def compute_costs(workloads, usage, card):
+def compute_costs(workloads, usage, card, estimated_power=None):
     """Cost lines of every workload-hour present in ``usage``.
 
     :param workloads: frame with the columns of ``workloads.csv``.
@@ -263,8 +334,9 @@ def compute_costs(workloads, usage, card):
     :returns: DataFrame, one row per (workload_id, hour), with the columns
         ``workload_id, project_id, type, accelerator, hour``, the money
         columns of :data:`MONEY_COLUMNS` (floats, currency of the card,
-        in ``attrs['currency']``), ``energy_kwh``, ``facility_kwh``,
-        ``tariff_kwh``, ``carbon_kg_co2e``.
+        in ``attrs['currency']``), ``energy_kwh`` (billed, measured and
+        estimated), ``estimated_kwh`` (the estimated part of it),
+        ``facility_kwh``, ``tariff_kwh``, ``carbon_kg_co2e``.
     :raises CostInputError: when usage names a workload that is not in
         ``workloads`` or an accelerator is missing from the card.
     """
@@ -273,8 +345,15 @@ def compute_costs(workloads, usage, card):
         first = usage.loc[unknown, 'workload_id'].iloc[0]
         raise CostInputError(
             f'usage names workload {first!r} which is not in the workloads')
-    hourly = hourly_means(usage).join(hourly_energy(usage, card),
-                                       how='left')
+    means = hourly_means(usage)
+    hourly = means.join(hourly_energy(usage, card, estimated_power),
+                        how='outer')
+    # An hour is billed when the workload was seen in it: a sample of any
+    # metric, or measured power held into it from the hour before. An
+    # hour inside a gap has nothing measured and is not billed.
+    seen = (hourly.index.isin(means.index) |
+            (hourly['energy_kwh'] > hourly['estimated_kwh']).to_numpy())
+    hourly = hourly.loc[seen]
     frame = hourly.reset_index().merge(
         workloads[['workload_id', 'project_id', 'type', 'cpu_cores',
                    'memory_gb', 'gpu_count', 'npu_count', 'accelerator']],
@@ -297,6 +376,7 @@ def compute_costs(workloads, usage, card):
     storage_gb = np.nan_to_num(_column(frame, metrics.STORAGE_GB))
     egress = np.nan_to_num(_column(frame, metrics.NETWORK_TX_BYTES_PER_S))
     kwh = np.nan_to_num(_column(frame, 'energy_kwh'))
+    estimated_kwh = np.nan_to_num(_column(frame, 'estimated_kwh'))
     kwh_priced = np.nan_to_num(_column(frame, 'energy_kwh_priced'))
 
     out = frame[['workload_id', 'project_id', 'type', 'accelerator',
@@ -320,6 +400,7 @@ def compute_costs(workloads, usage, card):
         out['network'] + out['energy'])
     out['idle_cost'] = out['cost_per_hour'] - out['usage_cost_per_hour']
     out['energy_kwh'] = kwh
+    out['estimated_kwh'] = estimated_kwh
     out['facility_kwh'] = kwh * card.pue
     with np.errstate(invalid='ignore', divide='ignore'):
         out['tariff_kwh'] = np.where(kwh > 0, kwh_priced / kwh, np.nan)
@@ -329,7 +410,7 @@ def compute_costs(workloads, usage, card):
 
 
 TOTAL_COLUMNS = LINES + ('cost', 'usage_cost', 'idle_cost', 'energy_kwh',
-                         'carbon_kg_co2e')
+                         'estimated_kwh', 'carbon_kg_co2e')
 
 
 def totals(costs, by='workload_id', start=None, end=None):
@@ -362,7 +443,8 @@ def to_records(costs):
     money = {c: costs[c].to_numpy(dtype=float) for c in MONEY_COLUMNS}
     records = []
     for i, row in enumerate(costs[['workload_id', 'project_id', 'hour',
-                                   'energy_kwh', 'facility_kwh',
+                                   'energy_kwh', 'estimated_kwh',
+                                   'facility_kwh',
                                    'tariff_kwh',
                                    'carbon_kg_co2e']].itertuples(
                                        index=False)):
@@ -384,6 +466,7 @@ def to_records(costs):
             'idle_cost': ratecard.to_money(money['idle_cost'][i]),
             'energy': {
                 'kwh': float(row.energy_kwh),
+                'estimated_kwh': float(row.estimated_kwh),
                 'facility_kwh': float(row.facility_kwh),
                 'tariff_per_kwh': (None if np.isnan(row.tariff_kwh)
                                    else ratecard.to_money(row.tariff_kwh)),
@@ -442,6 +525,7 @@ def totals_to_records(total_frame):
             'usage_cost': ratecard.to_money(row['usage_cost']),
             'idle_cost': ratecard.to_money(row['idle_cost']),
             'energy_kwh': float(row['energy_kwh']),
+            'estimated_kwh': float(row['estimated_kwh']),
             'carbon_kg_co2e': float(row['carbon_kg_co2e']),
         })
     return records

@@ -12,16 +12,20 @@
 """Energy profile of workloads: energy, power, attribution and pattern.
 
 Integration
-    Energy is the trapezoid integral of power over time between
-    consecutive samples, so irregular sampling is handled exactly for a
-    piecewise-linear power curve. An interval longer than the *maximum
-    gap* is not integrated: nobody knows what the power was, so it is
-    reported as ``gap_hours`` and left out of ``energy_kwh``.
-    ``estimated_energy_kwh`` fills the gaps at the average power of the
-    covered time, for the cost model that must charge something. The
-    maximum gap defaults to :data:`~kcloud_analyzer.workload_analyzer.
-    stats.GAP_FACTOR` (3) times the row's median sampling interval: one
-    lost sample is bridged, two or more in a row make a gap.
+    Every power sample stands for the power from its instant until the
+    next sample (a rollup's mean stands for its window, so rollups are
+    integrated exactly); the last sample of a series stands for one
+    median sampling interval. An interval longer than the *maximum gap*
+    is not measured: its first sample stands for one median interval and
+    the rest is reported as ``gap_hours`` and left out of ``energy_kwh``.
+    ``estimated_energy_kwh`` adds the gaps at the mean of the two samples
+    that bound each of them, for the cost model that must charge
+    something. The maximum gap defaults to :data:`~kcloud_analyzer.
+    workload_analyzer.stats.GAP_FACTOR` (3) times the row's median
+    sampling interval: one lost sample is bridged, two or more in a row
+    make a gap. The cost model splits the same intervals at hour
+    boundaries (:mod:`kcloud_analyzer.cost_model.realtime`), so the
+    energy of a workload's hours adds up to its energy here.
 
 Attribution
     :func:`attribute_host_power` splits the power of a host measured by its
@@ -62,63 +66,120 @@ IDLE_DOMINATED_MIN_SHARE = 0.50
 PATTERNS = ('steady', 'periodic', 'bursty', 'idle-dominated')
 
 
+def held_intervals(times, watts, max_gap_s=None):
+    """How long each power sample stands for, and the gap after it.
+
+    A sample stands for the power from its instant until the next sample
+    of its row (a rollup's mean stands for its window); the last sample of
+    a row stands for one median interval. When the next sample is further
+    away than the *maximum gap*, the sample stands for one median interval
+    only and the rest up to the next sample is a gap: nobody measured it.
+
+    :param times: seconds, ``(n, m)`` NaN-padded or a shared ``(m,)`` axis.
+    :param watts: ``(n, m)`` power samples, NaN where not measured.
+    :param max_gap_s: scalar or ``(n,)``; None for the default rule.
+    :returns: ``(held_s, gap_s, gap_w)``, each shaped like ``watts`` (or
+        ``(m,)`` for ``held_s`` and ``gap_s`` on a shared axis of full
+        rows): seconds measured from each sample, seconds of gap after it,
+        and the power the gap is estimated at (the mean of the samples on
+        either side).
+    """
+    median = stats.median_interval(times)
+    if max_gap_s is None:
+        max_gap_s = stats.GAP_FACTOR * median
+    max_gap = np.asarray(max_gap_s, dtype=np.float64)
+    shared = times.ndim == 1
+    if not shared:
+        median = np.asarray(median, dtype=np.float64)[:, None]
+        if max_gap.ndim == 1:
+            max_gap = max_gap[:, None]
+    last = np.full(times.shape[:-1] + (1,), np.nan)
+    following = np.concatenate((stats.intervals(times), last), axis=-1)
+    median = np.nan_to_num(median)
+    with np.errstate(invalid='ignore'):
+        held = np.where(following <= max_gap, following,
+                        np.fmin(median, following))
+    # The last sample of a row has no next one: it stands for one median
+    # interval (nothing when the row has a single sample); padding for
+    # nothing.
+    held = np.where(np.isnan(following),
+                    np.where(np.isnan(times), 0.0, median), held)
+    gap = np.nan_to_num(following - held)
+    if shared and not np.isnan(watts).any():
+        next_w = np.concatenate((watts[:, 1:], watts[:, -1:]), axis=1)
+        return held, gap, (watts + next_w) * 0.5
+    held = np.broadcast_to(held, watts.shape)
+    gap = np.broadcast_to(gap, watts.shape)
+    measured = ~np.isnan(watts)
+    next_w = np.concatenate((watts[:, 1:], watts[:, -1:]), axis=1)
+    gap_w = np.where(np.isnan(next_w), watts, (watts + next_w) * 0.5)
+    # An unmeasured sample stands for nothing: its time is a gap.
+    gap = np.where(measured, gap, gap + held)
+    held = np.where(measured, held, 0.0)
+    return held, gap, np.where(measured, gap_w, np.nan_to_num(next_w))
+
+
+def held_intervals_long(codes, seconds, watts, max_gap_s=None):
+    """:func:`held_intervals` for samples in long form.
+
+    :param codes: ``(k,)`` integer series code of each sample; the samples
+        are sorted by code, then by time, without duplicated instants.
+    :param seconds: ``(k,)`` time of each sample.
+    :param watts: ``(k,)`` power of each sample.
+    :returns: ``(held_s, gap_s, gap_w)``, each ``(k,)``.
+    """
+    following = np.empty(len(seconds))
+    following[:-1] = np.diff(seconds)
+    following[-1:] = np.nan
+    same = np.zeros(len(seconds), dtype=bool)
+    same[:-1] = codes[1:] == codes[:-1]
+    following[~same] = np.nan
+    median = pd.Series(following).groupby(codes).median().reindex(
+        np.arange(codes.max() + 1 if len(codes) else 0)).to_numpy()
+    median = np.nan_to_num(median)[codes]
+    max_gap = (stats.GAP_FACTOR * median if max_gap_s is None
+               else np.asarray(max_gap_s, dtype=np.float64))
+    with np.errstate(invalid='ignore'):
+        held = np.where(following <= max_gap, following,
+                        np.fmin(median, following))
+    held = np.where(same, np.nan_to_num(held), median)
+    gap = np.nan_to_num(following - held)
+    next_w = np.empty(len(watts))
+    next_w[:-1] = watts[1:]
+    next_w[-1:] = watts[-1:]
+    return held, gap, np.where(same, (watts + next_w) * 0.5, watts)
+
+
 def integrate(times, watts, max_gap_s=None):
     """Integrate power over time, row by row, with the maximum-gap rule.
 
     :param times: seconds, ``(n, m)`` NaN-padded or a shared ``(m,)`` axis.
     :param watts: ``(n, m)`` power samples, NaN where not measured.
     :param max_gap_s: scalar or ``(n,)``; None for the default rule.
-    :returns: dict of ``(n,)`` arrays: ``energy_j`` (covered intervals
-        only), ``covered_s``, ``gap_s`` and ``average_power_w``.
+    :returns: dict of ``(n,)`` arrays: ``energy_j`` (measured time only,
+        see :func:`held_intervals`), ``covered_s``, ``gap_s``,
+        ``gap_energy_j`` (the gaps at the mean of the samples that bound
+        them) and ``average_power_w``.
     """
-    steps = stats.intervals(times)
-    if max_gap_s is None:
-        max_gap_s = stats.GAP_FACTOR * stats.median_interval(times)
-    max_gap = np.asarray(max_gap_s, dtype=np.float64)
-    if (times.ndim == 1 and max_gap.ndim == 0
-            and not np.isnan(watts).any()):
-        return _integrate_shared_axis(steps, watts, max_gap)
-    if max_gap.ndim == 1:
-        max_gap = max_gap[:, None]
-    start, end = watts[:, :-1], watts[:, 1:]
-    with np.errstate(invalid='ignore'):
-        covered = ((steps <= max_gap) & ~np.isnan(start) & ~np.isnan(end))
-    known = ~np.isnan(np.broadcast_to(steps, covered.shape))
-    trapezoids = np.where(covered, (start + end) * 0.5 * steps, 0.0)
-    energy = trapezoids.sum(axis=1, dtype=np.float64)
-    covered_s = np.where(covered, steps, 0.0).sum(axis=1, dtype=np.float64)
-    gap_s = np.where(known & ~covered, steps, 0.0).sum(axis=1,
-                                                       dtype=np.float64)
+    held, gap, gap_w = held_intervals(times, watts, max_gap_s)
+    values = np.nan_to_num(watts)
+    if held.ndim == 1:
+        energy = (values @ held.astype(values.dtype)).astype(np.float64)
+        covered_s = np.full(len(watts), float(held.sum()))
+        gap_s = np.full(len(watts), float(gap.sum()))
+    else:
+        energy = np.einsum('ij,ij->i', values, held, dtype=np.float64)
+        covered_s = held.sum(axis=1, dtype=np.float64)
+        gap_s = gap.sum(axis=1, dtype=np.float64)
+    gap_energy = np.einsum('ij,ij->i', np.nan_to_num(gap_w),
+                           np.broadcast_to(gap, watts.shape),
+                           dtype=np.float64)
     with np.errstate(invalid='ignore', divide='ignore'):
         average = np.where(covered_s > 0, energy / covered_s, np.nan)
     return {'energy_j': np.where(covered_s > 0, energy, np.nan),
             'covered_s': covered_s, 'gap_s': gap_s,
+            'gap_energy_j': np.where(covered_s > 0, gap_energy, np.nan),
             'average_power_w': average}
-
-
-def _integrate_shared_axis(steps, watts, max_gap):
-    """:func:`integrate` for full rows on one time axis.
-
-    Every row then has the same covered intervals, and the sum of the
-    trapezoids is a product with one weight per sample: half of each
-    covered interval that the sample bounds.
-    """
-    rows = watts.shape[0]
-    covered = steps <= max_gap
-    half_steps = np.where(covered, steps * 0.5, 0.0)
-    weights = np.zeros(watts.shape[1])
-    weights[:-1] += half_steps
-    weights[1:] += half_steps
-    covered_s = float(half_steps.sum() * 2.0)
-    gap_s = float(np.where(covered, 0.0, steps).sum())
-    energy = watts @ weights.astype(watts.dtype)
-    energy = energy.astype(np.float64)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        average = energy / covered_s if covered_s > 0 else np.nan
-    return {'energy_j': energy if covered_s > 0 else np.full(rows, np.nan),
-            'covered_s': np.full(rows, covered_s),
-            'gap_s': np.full(rows, gap_s),
-            'average_power_w': np.broadcast_to(average, (rows,)).copy()}
 
 
 def power_pattern(values, step_s, n=None):
@@ -226,7 +287,7 @@ def energy_profile(series, max_gap_s=None):
         result['power_pattern'][selected] = pattern
         result['energy_kwh'][selected] = energy_j / JOULES_PER_KWH
         result['estimated_energy_kwh'][selected] = (
-            energy_j + gap_s * np.nan_to_num(average)) / JOULES_PER_KWH
+            energy_j + integral['gap_energy_j']) / JOULES_PER_KWH
         result['coverage'][selected] = coverage
         result['gap_hours'][selected] = gap_s / 3600.0
         result['average_power_w'][selected] = average

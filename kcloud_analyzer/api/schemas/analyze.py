@@ -84,6 +84,7 @@ response = {
         'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
         'confidence': {'type': 'number'},
         'classifier': {'type': 'string'},
+        'assumed_accelerator': common.nullable_string,
         'profile': {'type': 'object'},
         'energy': {'type': 'object'},
         'cost': {

@@ -45,6 +45,7 @@ response = {
         'lower': common.nullable_number,
         'upper': common.nullable_number,
         'interval_level': {'type': 'number'},
+        'assumed_accelerator': common.nullable_string,
         'created_at': common.timestamp,
     },
 }

@@ -193,7 +193,8 @@ def test_workload_without_usage_is_not_classified(tmp_path, capsys):
     assert first['declared_type'] == 'training'
     assert first['workload_class'] in ('training', 'inference', 'serving')
     assert first['profile']['gpus_used'] == pytest.approx(1.4)
-    assert first['energy']['energy_kwh'] == pytest.approx(1000 * 30 / 3.6e6)
+    # each of the two samples stands for 30 s
+    assert first['energy']['energy_kwh'] == pytest.approx(1000 * 60 / 3.6e6)
     assert first['energy']['power_source'] == 'accelerator'
     assert second['workload_class'] is None
     assert second['confidence'] is None

@@ -17,7 +17,9 @@ from oslo_config import cfg
 import pandas as pd
 import pytest
 
+from kcloud_analyzer.cmd import analyze
 from kcloud_analyzer.cmd import cost
+from kcloud_analyzer.common import datasets
 from kcloud_analyzer import service
 from tests.unit.cost_model import cards
 
@@ -163,3 +165,65 @@ def test_cost_totals_over_a_window(files, tmp_path, capsys):
     assert _run(['cost', '--workloads', workloads, '--usage', usage,
                  '--start', 'yesterday'], tmp_path) == 2
     assert 'bad time' in capsys.readouterr().err
+
+
+def test_analyze_and_cost_agree_on_a_short_zeus_job(tmp_path, capsys):
+    """The 4-GPU Zeus resnet18 profile: about seven minutes of training.
+
+    Each window ran ``elapsed_time`` s at the measured ``gpu0_energy /
+    elapsed_time`` W (Zeus, Apache-2.0), one sample every 0.5 s; between
+    windows nothing was measured.
+    """
+    path = (datasets.data_dir() / 'zeus_gpu_power_profiles' / 'profile_data'
+            / 'A40+resnet18+gpu0,1,2,3.csv')
+    windows = pd.read_csv(path)
+    origin = pd.Timestamp('2026-03-02T10:20:00Z')
+    offsets, watts = [], []
+    for start, elapsed, joules in zip(
+            windows['start_time'] - windows['start_time'].iloc[0],
+            windows['elapsed_time'], windows['gpu0_energy'], strict=True):
+        inside = np.arange(0.0, elapsed, 0.5)
+        offsets.append(start + inside)
+        watts.append(np.full(len(inside), joules / elapsed))
+    stamps = origin + pd.to_timedelta(np.concatenate(offsets), unit='s')
+    usage = pd.DataFrame({
+        'workload_id': 'zeus-resnet18-a40-gpu0',
+        'timestamp': stamps.strftime('%Y-%m-%dT%H:%M:%S.%fZ'),
+        'metric': 'accelerator_power_watts',
+        'value': np.concatenate(watts)})
+    usage_path = tmp_path / 'usage.csv'
+    usage.to_csv(usage_path, index=False)
+    workloads_path = tmp_path / 'workloads.csv'
+    cards.workloads(('zeus-resnet18-a40-gpu0', 'training', 8, 32, 1, 0,
+                     'A100', 'p1')).to_csv(workloads_path, index=False)
+    card = tmp_path / 'card.json'
+    card.write_text(json.dumps(cards.BASE))
+
+    assert _run(['cost', '--workloads', str(workloads_path), '--usage',
+                 str(usage_path), '--rates', str(card), '--format',
+                 'json'], tmp_path) == 0
+    billed = json.loads(capsys.readouterr().out)['workloads'][0]
+    category = cfg.SubCommandOpt('category', handler=analyze.add_parser)
+    conf = service.prepare_service(
+        ['--config-file', str(tmp_path / 'cost.conf'), 'analyze',
+         '--workloads', str(workloads_path), '--usage', str(usage_path),
+         '--format', 'json', '--classifier', 'rules'],
+        cli_opts=[category], default_config_files=[])
+    assert conf.category.action_fn(conf) == 0
+    profile = json.loads(capsys.readouterr().out)['workloads'][0]['energy']
+
+    measured_j = windows['gpu0_energy'].sum()
+    # About seven minutes, a few Wh (the old rule billed a whole hour of
+    # mean power: 0.2 kWh).
+    span = (stamps.max() - stamps.min()).total_seconds()
+    assert 360 < span < 480
+    assert billed['hours'] == 1
+    assert billed['energy_kwh'] < 0.02
+    # analyze and cost, to the joule
+    assert abs(billed['energy_kwh'] - profile['estimated_energy_kwh']) * (
+        3.6e6) < 1.0
+    assert abs(billed['energy_kwh'] - billed['estimated_kwh']
+               - profile['energy_kwh']) * 3.6e6 < 1.0
+    # and the measured part within 1 % of what NVML measured
+    assert (billed['energy_kwh'] - billed['estimated_kwh']) * 3.6e6 == (
+        pytest.approx(measured_j, rel=0.01))

@@ -32,7 +32,8 @@ def _pad(rows):
 
 
 def test_constant_power_for_an_hour():
-    times = START + np.arange(0, 3601, 30.0)
+    # 120 samples, 30 s apart: the last one stands for the last 30 s.
+    times = START + np.arange(0, 3600, 30.0)
     result = energy.integrate(times, np.full((1, len(times)), 100.0))
     assert result['energy_j'][0] / energy.JOULES_PER_KWH == pytest.approx(
         0.1)
@@ -40,28 +41,34 @@ def test_constant_power_for_an_hour():
     assert result['gap_s'][0] == 0
 
 
-def test_irregular_ramp_is_exact():
+def test_rollup_means_are_integrated_exactly():
+    # Five-minute rollups, one missing: each mean stands for its window.
     rng = np.random.default_rng(0)
-    times = np.concatenate([[0.0], np.sort(rng.uniform(0, 600, 50)),
-                            [600.0]])
-    watts = 100 + times / 6  # 100 W -> 200 W, linear
-    result = energy.integrate(times[None, :] + START, watts[None, :],
-                              max_gap_s=600)
-    assert result['energy_j'][0] == pytest.approx(150 * 600)
+    windows = np.delete(np.arange(0, 3600, 300.0), 4)
+    means = rng.uniform(100, 300, len(windows))
+    result = energy.integrate(START + windows[None, :], means[None, :])
+    # The missing window is one lost sample: the window before it stands
+    # for it too, and it is not a gap.
+    assert result['energy_j'][0] == pytest.approx(
+        (means.sum() + means[3]) * 300)
+    assert result['covered_s'][0] == pytest.approx(12 * 300)
+    assert result['gap_s'][0] == 0
 
 
 def test_gap_is_left_out_and_reported():
     times = START + np.concatenate([np.arange(0, 1800, 30.0),
                                     np.arange(2400, 3601, 30.0)])
     result = energy.integrate(times, np.full((1, len(times)), 200.0))
-    covered = 1770 + 1200
+    # 60 + 41 samples of 30 s; the one at 1770 s is followed by a gap.
+    covered = 60 * 30 + 41 * 30
     assert result['energy_j'][0] == pytest.approx(200 * covered)
-    assert result['gap_s'][0] == pytest.approx(630)
+    assert result['gap_s'][0] == pytest.approx(600)
     assert result['covered_s'][0] == pytest.approx(covered)
+    assert result['gap_energy_j'][0] == pytest.approx(200 * 600)
 
 
 def test_one_lost_sample_is_bridged():
-    times = START + np.delete(np.arange(0, 601, 30.0), 10)
+    times = START + np.delete(np.arange(0, 600, 30.0), 10)
     result = energy.integrate(times, np.full((1, len(times)), 50.0))
     assert result['gap_s'][0] == 0
     assert result['energy_j'][0] == pytest.approx(50 * 600)
@@ -80,7 +87,7 @@ def test_energy_profile_sources_and_missing():
          metrics.ACCELERATOR_POWER_WATTS: series_lib.MetricBlock(
              times, accelerator)})
     frame = energy.energy_profile(series)
-    hours = (n - 1) * 30 / 3600
+    hours = n * 30 / 3600
     assert frame.loc['both', 'power_source'] == 'host'
     assert frame.loc['both', 'energy_kwh'] == pytest.approx(0.5 * hours)
     assert frame.loc['both', 'accelerator_energy_kwh'] == pytest.approx(
@@ -152,7 +159,7 @@ def test_zeus_measured_gpu_energy():
                                               windows[column], strict=True):
                 steps = rng.uniform(0.05, 0.15, int(elapsed / 0.05) + 2)
                 inside = np.concatenate([[0.0], np.cumsum(steps)])
-                inside = np.append(inside[inside < elapsed], elapsed)
+                inside = inside[inside < elapsed]
                 average = joules / elapsed
                 wave = np.sin(2 * np.pi * 3 * inside / elapsed)
                 times.append(start + inside)
@@ -165,10 +172,18 @@ def test_zeus_measured_gpu_energy():
                  - windows['elapsed_time'].shift()).sum())
     result = energy.integrate(_pad(rows_t), _pad(rows_w))
     error = np.abs(result['energy_j'] - measured) / measured
-    # 8 single-GPU files, 2 with 4 GPUs and 2 with 2 GPUs.
+    # 8 single-GPU files, 2 with 4 GPUs and 2 with 2 GPUs. The worst are
+    # the 1.7 s windows of shufflenetv2, three power cycles in 17 samples.
     assert len(measured) == 20
-    assert error.max() < 0.02
-    assert result['gap_s'] == pytest.approx(unmeasured, rel=1e-6)
+    assert np.median(error) < 0.01
+    assert error.max() < 0.04
+    # Each window's last sample stands for one median interval (0.1 s),
+    # not exactly up to the window's end.
+    windows_per_row = np.array([len(pd.read_csv(p)) for p in sorted(
+        folder.glob('*.csv')) for c in pd.read_csv(p) if c.endswith(
+            '_energy')])
+    assert np.abs(result['gap_s'] - unmeasured).max() < (
+        0.15 * windows_per_row.max())
     # Without the gap rule the unmeasured seconds would be charged.
     bridged = energy.integrate(_pad(rows_t), _pad(rows_w), max_gap_s=1e9)
     assert (np.abs(bridged['energy_j'] - measured) / measured).min() > 0.02

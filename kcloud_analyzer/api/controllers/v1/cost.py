@@ -11,6 +11,8 @@
 # under the License.
 """``/api/v1/cost``: a workload's cost, and summaries over many."""
 
+import datetime
+
 import pecan
 from pecan import rest
 
@@ -49,7 +51,11 @@ class CostController(rest.RestController):
             'totals': dict(
                 _lines(totals, _TOTAL_LINES),
                 start=utils.iso(start or totals['first_hour']),
-                end=utils.iso(end or totals['last_hour']),
+                # The end of the window: the end of the last hour counted
+                # when the request gave none.
+                end=utils.iso(end or (
+                    totals['last_hour'] and
+                    totals['last_hour'] + datetime.timedelta(hours=1))),
                 hours=totals['hours'],
                 energy_kwh=totals['energy_kwh'],
                 carbon_kg=totals['carbon_kg']),
