@@ -41,6 +41,45 @@ class ConfFixture(fixtures.Fixture):
         self.addCleanup(self.conf.reset)
 
 
+def use_store(conf):
+    """Point db.api at ``conf``'s ``[database]`` until the returned
+    callable is called.
+
+    The services' own ``db_api.configure`` runs once per process (it
+    cannot reconfigure a started enginefacade); a test patches a new
+    context in with enginefacade's public test hooks instead, and marks
+    ``configure`` done so that a command run in-process keeps this store.
+    """
+    manager = db_api.main_context_manager.make_new_manager()
+    manager.configure(**db_api.database_options(conf))
+    restore = db_api.main_context_manager.patch_factory(manager)
+    configured = db_api.configure.called
+    db_api.configure.called = True
+
+    def reset():
+        restore()
+        db_api.configure.called = configured
+        if manager.is_started:
+            manager.writer.get_engine().dispose()
+    return reset
+
+
+def unconfigured_store():
+    """Let a command run in-process configure the store itself, as it
+    does in a process of its own; returns a callable that undoes it."""
+    manager = enginefacade.transaction_context()
+    restore = db_api.main_context_manager.patch_factory(manager)
+    configured = db_api.configure.called
+    db_api.configure.called = False
+
+    def reset():
+        restore()
+        db_api.configure.called = configured
+        if manager.is_started:
+            manager.writer.get_engine().dispose()
+    return reset
+
+
 class Database(fixtures.Fixture):
     """Points db.api at a migrated database.
 
@@ -56,10 +95,6 @@ class Database(fixtures.Fixture):
         url = self.url or 'sqlite:///%s' % os.path.join(
             self.conf.state_path, 'test.sqlite')
         self.conf.set_override('connection', url, group='database')
-        factory = enginefacade._TransactionFactory()
-        factory.configure(connection=url)
-        reset = db_api.main_context_manager.patch_factory(factory)
-        self.addCleanup(reset)
+        self.addCleanup(use_store(self.conf))
         self.engine = db_api.get_engine()
-        self.addCleanup(self.engine.dispose)
         migration.upgrade(self.engine)

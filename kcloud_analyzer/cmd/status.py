@@ -28,6 +28,7 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def __init__(self, conf):
         self.conf = conf
+        self._store_configured = False
         self._upgrade_checks = (
             ('Database schema', Checks._check_schema),
             ('Workload classifier model', Checks._check_classifier_model),
@@ -35,8 +36,14 @@ class Checks(upgradecheck.UpgradeCommands):
              (common_checks.check_policy_json, {'conf': conf})),
         )
 
+    def _configure_store(self):
+        # Both checks read the store; enginefacade is configured once.
+        if not self._store_configured:
+            db_api.configure(self.conf)
+            self._store_configured = True
+
     def _check_schema(self):
-        db_api.configure(self.conf)
+        self._configure_store()
         current, head = migration.version(), migration.head()
         if current == head:
             return upgradecheck.Result(upgradecheck.Code.SUCCESS)
@@ -48,7 +55,7 @@ class Checks(upgradecheck.UpgradeCommands):
     def _check_classifier_model(self):
         if self.conf.workload_classifier.type != 'random_forest':
             return upgradecheck.Result(upgradecheck.Code.SUCCESS)
-        db_api.configure(self.conf)
+        self._configure_store()
         if migration.version() != migration.head():
             return upgradecheck.Result(
                 upgradecheck.Code.WARNING,

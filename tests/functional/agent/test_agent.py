@@ -21,6 +21,7 @@ import pandas as pd
 from kcloud_analyzer.agent import service as agent_service
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.db import api as db_api
+from tests import fixtures
 from tests.functional.collector import services
 
 INTERVAL = 2
@@ -56,7 +57,7 @@ def test_two_agents_split_targets_and_take_over(pg_url, redis_url,
     group = 'kca-test-%s' % uuid.uuid4().hex[:8]
     conf_a = _conf(pg_url, redis_url, group, usage)
     conf_b = _conf(pg_url, redis_url, group, usage)
-    db_api.configure(conf_a)
+    fixtures.use_store(conf_a)
     agent_a = agent_service.AgentService(conf_a, listen=False,
                                          member_id='a-' + group)
     agent_b = agent_service.AgentService(conf_b, listen=False,

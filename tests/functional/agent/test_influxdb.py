@@ -24,6 +24,7 @@ from kcloud_analyzer.agent import service as agent_service
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.metrics_collector import ingest
+from tests import fixtures
 from tests.functional.collector import services
 
 DATABASE = 'kca_test'
@@ -87,7 +88,7 @@ def test_agent_exports_merged_rollups(influx_url, pg_url, redis_url):
         ('collector', 'enabled'): [],
         (None, 'collection_interval'): 1,
     })
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     context = kcontext.get_admin_context()
     ingestor = ingest.Ingestor(context, 300, db=db_api)
     agent = agent_service.AgentService(conf, listen=False,

@@ -33,6 +33,8 @@ from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
 from kcloud_analyzer import service
 
+from tests import fixtures as test_fixtures
+
 PROJECT_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 PROJECT_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
 
@@ -163,12 +165,13 @@ class APIFixture(fixture.GabbiFixture):
         path = os.path.join(self.tempdir, 'store.sqlite')
         CONF = make_conf('sqlite:///%s' % path, overrides=[
             ('cors', 'allowed_origin', ['http://dashboard.example'])])
-        db_api.configure(CONF)
+        self.reset_store = test_fixtures.use_store(CONF)
         migration.upgrade()
         seed(context.get_admin_context())
 
     def stop_fixture(self):
         global CONF
+        self.reset_store()
         CONF = None
         for name in os.listdir(self.tempdir):
             os.unlink(os.path.join(self.tempdir, name))

@@ -21,8 +21,8 @@ import time
 import pytest
 import requests
 
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 
 
@@ -35,7 +35,7 @@ def _free_port():
 @pytest.mark.parametrize('workers', [1, 2])
 def test_serves_and_stops(tmp_path, workers):
     store = 'sqlite:///%s' % (tmp_path / 'store.sqlite')
-    db_api.configure(fixtures.make_conf(store))
+    test_fixtures.use_store(fixtures.make_conf(store))
     migration.upgrade()
     port = _free_port()
     config = tmp_path / 'kcloud-analyzer.conf'

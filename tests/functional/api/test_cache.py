@@ -23,6 +23,7 @@ from kcloud_analyzer.api import app
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 
 REDIS = ('127.0.0.1', 6379)
@@ -47,7 +48,7 @@ def application(tmp_path, redis_server):
             ('cache', 'redis_db', 3),
             ('cache', 'config_prefix', 'cache.' + uuid.uuid4().hex),
         ])
-    db_api.configure(conf)
+    test_fixtures.use_store(conf)
     migration.upgrade()
     fixtures.seed(context.get_admin_context())
     client = redis.Redis(host=REDIS[0], port=REDIS[1], db=3)

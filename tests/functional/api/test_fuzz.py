@@ -25,7 +25,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from kcloud_analyzer.api import app
 from kcloud_analyzer.api import openapi
 from kcloud_analyzer.common import context
-from kcloud_analyzer.db import api as db_api
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 from tests.functional.collector import services
 
@@ -41,7 +41,7 @@ def test_no_server_error():
     statuses = {}
     with services.postgresql_database() as url:
         conf = fixtures.make_conf(url)
-        db_api.configure(conf)
+        test_fixtures.use_store(conf)
         fixtures.seed(context.get_admin_context())
         application = app.setup_app(
             conf, auth_middleware=fixtures.TokenMiddleware)

@@ -22,6 +22,7 @@ from kcloud_analyzer.cmd import api as api_cmd
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 from tests.functional.api import keystone
 
@@ -58,7 +59,7 @@ def cloud(tmp_path_factory):
             'sqlite:///%s' % (folder / 'store.sqlite'),
             config_files=[str(config)])
         application = app.setup_app(conf)
-        db_api.configure(conf)
+        test_fixtures.use_store(conf)
         migration.upgrade()
         admin_context = context.get_admin_context()
         for workload_id, project in (('alpha-job', alpha),

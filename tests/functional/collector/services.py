@@ -25,9 +25,10 @@ import uuid
 from oslo_config import cfg
 import sqlalchemy as sa
 
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
 from kcloud_analyzer import service
+
+from tests import fixtures
 
 PG_ADMIN_URL = os.environ.get(
     'KCLOUD_ANALYZER_TEST_PG_URL',
@@ -124,7 +125,7 @@ def configure_db(url):
     conf = make_conf({('database', 'connection'): url,
                       ('database', 'max_retries'): 1,
                       ('database', 'retry_interval'): 1})
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     return conf
 
 

@@ -38,6 +38,7 @@ from kcloud_analyzer.cmd import api as api_cmd
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 from tests.functional.api import keystone
 
@@ -195,7 +196,7 @@ def _serve_api(folder, keystone_url):
     conf = fixtures.make_conf('sqlite:///%s' % (folder / 'store.sqlite'),
                               config_files=[str(config)])
     application = app.setup_app(conf)
-    db_api.configure(conf)
+    test_fixtures.use_store(conf)
     migration.upgrade()
     server = api_cmd.make_server(conf, application, port=0)
     server.prepare()

@@ -22,8 +22,8 @@ from kcloud_analyzer.api import app
 from kcloud_analyzer.api.controllers import v1
 from kcloud_analyzer.api import openapi
 from kcloud_analyzer.common import context
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from tests import fixtures as test_fixtures
 from tests.functional.api import fixtures
 
 _METHODS = {'get_all': ('GET', ''), 'get_one': ('GET', '/{workload_id}'),
@@ -110,7 +110,7 @@ def test_to_openapi30():
 def application(tmp_path_factory):
     store = tmp_path_factory.mktemp('openapi') / 'store.sqlite'
     conf = fixtures.make_conf('sqlite:///%s' % store)
-    db_api.configure(conf)
+    test_fixtures.use_store(conf)
     migration.upgrade()
     fixtures.seed(context.get_admin_context())
     return app.setup_app(conf, auth_middleware=fixtures.TokenMiddleware)

@@ -31,8 +31,11 @@ def conf():
 def test_empty_database_fails_the_schema_check(conf):
     conf.set_override('connection', 'sqlite:///%s/empty.sqlite'
                       % conf.state_path, group='database')
-    checks = status.Checks(conf)
-    result = checks._check_schema()
+    reset = fixtures.use_store(conf)
+    try:
+        result = status.Checks(conf)._check_schema()
+    finally:
+        reset()
     assert result.code == upgradecheck.Code.FAILURE
     assert 'kcloud-analyzer-dbsync' in result.details
 

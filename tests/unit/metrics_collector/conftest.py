@@ -20,6 +20,8 @@ from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import models
 from kcloud_analyzer import service
 
+from tests import fixtures
+
 
 @pytest.fixture
 def conf():
@@ -35,7 +37,7 @@ def db(conf, tmp_path):
     conf.set_override('connection',
                       'sqlite:///%s' % (tmp_path / 'store.sqlite'),
                       group='database')
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     models.BASE.metadata.create_all(db_api.get_engine())
     return db_api
 

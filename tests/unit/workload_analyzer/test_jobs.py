@@ -26,6 +26,8 @@ from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import datasets
 from kcloud_analyzer.workload_analyzer import jobs
 
+from tests import fixtures
+
 PODS = 4
 
 
@@ -52,7 +54,7 @@ def store(tmp_path):
         % (tmp_path, tmp_path))
     conf = service.prepare_service(['--config-file', str(config)],
                                    default_config_files=[])
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     migration.upgrade()
     context = k_context.get_admin_context()
     now = datetime.datetime(2026, 3, 1, 12, 0)

@@ -30,6 +30,8 @@ from kcloud_analyzer.metrics_collector.collectors import replay
 from kcloud_analyzer import service
 from kcloud_analyzer.workload_analyzer import jobs
 
+from tests import fixtures
+
 SEEN = pd.Timedelta(hours=2)
 NOW = datetime.datetime(2026, 3, 1, 12, 0)
 
@@ -65,7 +67,7 @@ def classified(tmp_path_factory):
         % (folder, folder))
     conf = service.prepare_service(['--config-file', str(config)],
                                    default_config_files=[])
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     migration.upgrade()
     context = k_context.get_admin_context()
     workloads = offline.load_workloads(replay.SAMPLE_WORKLOADS)

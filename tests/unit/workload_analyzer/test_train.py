@@ -24,6 +24,8 @@ from kcloud_analyzer import service
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import train
 
+from tests import fixtures
+
 
 @pytest.fixture(scope='module')
 def small_set():
@@ -76,7 +78,7 @@ def _config(tmp_path):
 def test_main_writes_a_versioned_model_and_metadata(tmp_path, capsys):
     argv = _config(tmp_path)
     conf = service.prepare_service(argv[:2], default_config_files=[])
-    db_api.configure(conf)
+    fixtures.use_store(conf)
     migration.upgrade()
     admin = context.get_admin_context()
     db_api.model_version_create(admin, {
@@ -99,7 +101,11 @@ def test_main_writes_a_versioned_model_and_metadata(tmp_path, capsys):
 
 
 def test_main_without_a_schema_still_reports(tmp_path, capsys):
-    assert train.main(_config(tmp_path)) == 1
+    reset = fixtures.unconfigured_store()
+    try:
+        assert train.main(_config(tmp_path)) == 1
+    finally:
+        reset()
     captured = capsys.readouterr()
     assert 'Accuracy per source' in captured.out
     assert 'kcloud-analyzer-dbsync' in captured.err

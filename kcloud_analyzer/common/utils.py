@@ -1,0 +1,53 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Small utilities shared across the service."""
+
+import datetime
+import functools
+
+
+def utcnow():
+    """The current time as a naive UTC datetime, as the store keeps it."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def run_once(message, logger, cleanup=None):
+    """Run the decorated function once; later calls only log ``message``.
+
+    As Placement's ``placement.util.run_once``: the wrapper is marked
+    called even when the function raised. ``wrapper.reset()`` calls
+    ``cleanup`` (when the function ran) and lets it run again.
+    """
+    def outer(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if wrapper.called:
+                logger(message)
+                return None
+            try:
+                return func(*args, **kwargs)
+            finally:
+                wrapper.called = True
+
+        wrapper.called = False
+
+        def reset(*args, **kwargs):
+            try:
+                if cleanup is not None and wrapper.called:
+                    return cleanup(*args, **kwargs)
+            finally:
+                wrapper.called = False
+            return None
+
+        wrapper.reset = reset
+        return wrapper
+    return outer

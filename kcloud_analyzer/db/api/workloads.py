@@ -1,0 +1,201 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Workloads and their instances."""
+
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.db.api import utils
+from kcloud_analyzer.db.api.engine import main_context_manager
+from kcloud_analyzer.db import models
+
+
+_WORKLOAD_FIELDS = ('name', 'project_id', 'status', 'declared_type',
+                    'classified_type', 'confidence', 'classification',
+                    'resources', 'accelerator', 'profile', 'started_at',
+                    'ended_at')
+
+
+@main_context_manager.writer
+def workload_create(context, values):
+    """Create a workload; WorkloadExists when its id is taken."""
+    workload = models.Workload(**values)
+    try:
+        context.session.add(workload)
+        context.session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.WorkloadExists(workload_id=values['workload_id'])
+    return workload.as_dict()
+
+
+@main_context_manager.writer
+def workload_upsert(context, values):
+    """Create the workload or update the given fields of it.
+
+    ``values`` may carry ``instances`` (a list of instance UUIDs) which
+    are attached to the workload.
+    """
+    values = dict(values)
+    instances = values.pop('instances', None)
+    workload = context.session.query(models.Workload).filter_by(
+        workload_id=values['workload_id']).with_for_update().first()
+    if workload is None:
+        values.setdefault('resources', {})
+        values.setdefault('status', 'active')
+        workload = models.Workload(**values)
+        context.session.add(workload)
+    else:
+        for key, value in values.items():
+            if key in _WORKLOAD_FIELDS:
+                setattr(workload, key, value)
+    context.session.flush()
+    for instance_id in instances or ():
+        instance = context.session.get(models.Instance, instance_id)
+        if instance is None:
+            context.session.add(models.Instance(
+                instance_id=instance_id,
+                workload_id=workload.workload_id,
+                project_id=workload.project_id))
+        else:
+            instance.workload_id = workload.workload_id
+    context.session.flush()
+    return _workload_dict(context, workload)
+
+
+def _workload_dict(context, workload):
+    result = workload.as_dict()
+    result['instances'] = [
+        row.instance_id for row in context.session.query(
+            models.Instance.instance_id).filter_by(
+            workload_id=workload.workload_id, deleted_at=None).order_by(
+            models.Instance.instance_id)]
+    return result
+
+
+@main_context_manager.reader
+def workload_get(context, workload_id, project_id=None):
+    """Return a workload; WorkloadNotFound when absent or, given
+    ``project_id``, owned by another project."""
+    query = context.session.query(models.Workload).filter_by(
+        workload_id=workload_id)
+    if project_id is not None:
+        query = query.filter_by(project_id=project_id)
+    workload = query.first()
+    if workload is None:
+        raise exception.WorkloadNotFound(workload_id=workload_id)
+    return _workload_dict(context, workload)
+
+
+@main_context_manager.reader
+def workload_get_by_instance(context, instance_id):
+    instance = context.session.get(models.Instance, instance_id)
+    if instance is None:
+        raise exception.InstanceNotFound(instance_id=instance_id)
+    workload = context.session.query(models.Workload).filter_by(
+        workload_id=instance.workload_id).first()
+    if workload is None:
+        raise exception.WorkloadNotFound(workload_id=instance.workload_id)
+    return _workload_dict(context, workload)
+
+
+@main_context_manager.reader
+def workload_list(context, project_id=None, limit=None, marker=None,
+                  type=None, status=None):
+    """Workloads ordered by id; ``marker`` is the last workload_id seen.
+
+    ``type`` matches the declared type, or the classified type when none
+    was declared.
+    """
+    query = context.session.query(models.Workload)
+    if project_id is not None:
+        query = query.filter_by(project_id=project_id)
+    if status is not None:
+        query = query.filter_by(status=status)
+    if type is not None:
+        query = query.filter(sa.func.coalesce(
+            models.Workload.declared_type,
+            models.Workload.classified_type) == type)
+    query = utils.paginate(query, models.Workload, 'id', limit, marker,
+                      models.Workload.workload_id)
+    workloads = query.all()
+    instances = {}
+    if workloads:
+        for row in context.session.query(
+                models.Instance.workload_id,
+                models.Instance.instance_id).filter(
+                models.Instance.workload_id.in_(
+                    [w.workload_id for w in workloads]),
+                models.Instance.deleted_at.is_(None)).order_by(
+                models.Instance.instance_id):
+            instances.setdefault(row.workload_id, []).append(row.instance_id)
+    result = []
+    for workload in workloads:
+        item = workload.as_dict()
+        item['instances'] = instances.get(workload.workload_id, [])
+        result.append(item)
+    return result
+
+
+@main_context_manager.writer
+def workload_delete_instance(context, instance_id, deleted_at=None):
+    """Mark an instance deleted; the workload ends with its last instance.
+
+    Returns the workload as a dict.
+    """
+    deleted_at = deleted_at or utils.utcnow()
+    instance = context.session.get(models.Instance, instance_id)
+    if instance is None:
+        raise exception.InstanceNotFound(instance_id=instance_id)
+    instance.deleted_at = deleted_at
+    context.session.flush()
+    workload = context.session.query(models.Workload).filter_by(
+        workload_id=instance.workload_id).with_for_update().one()
+    live = context.session.query(models.Instance).filter_by(
+        workload_id=workload.workload_id, deleted_at=None).count()
+    if not live:
+        workload.status = 'deleted'
+        workload.ended_at = deleted_at
+    context.session.flush()
+    return _workload_dict(context, workload)
+
+
+@main_context_manager.writer
+def instance_update(context, instance_id, values):
+    instance = context.session.get(models.Instance, instance_id)
+    if instance is None:
+        raise exception.InstanceNotFound(instance_id=instance_id)
+    for key, value in values.items():
+        setattr(instance, key, value)
+    context.session.flush()
+    return instance.as_dict()
+
+
+@main_context_manager.reader
+def instance_list_by_workload(context, workload_id):
+    """The live (not deleted) instances of a workload, as dicts."""
+    return utils.dicts(context.session.query(models.Instance).filter_by(
+        workload_id=workload_id, deleted_at=None).order_by(
+        models.Instance.instance_id))
+
+
+@main_context_manager.reader
+def workload_ids_by_instance(context, instance_ids):
+    """``{instance_id: workload_id}`` for those of ``instance_ids`` that
+    belong to a recorded workload (deleted instances included)."""
+    model = models.Instance
+    found = {}
+    for chunk in utils.batches(sorted(set(instance_ids))):
+        found.update(context.session.query(
+            model.instance_id, model.workload_id).filter(
+            model.instance_id.in_(chunk)).all())
+    return found
