@@ -299,6 +299,15 @@ class Analysis:
         found = recommendations.recommend(workloads, usage, costs, self.card)
         profile = _row(resource_profile, workload_id)
         energy = _row(energy_profile, workload_id)
+        # What the energy line was billed from: the measured series, with
+        # its gaps estimated, or an estimate of the power itself.
+        billed_kwh = float(costs['energy_kwh'].sum())
+        estimated_kwh = float(costs['estimated_kwh'].sum())
+        energy['billed_kwh'] = billed_kwh
+        energy['estimated_kwh'] = estimated_kwh
+        energy['estimated'] = estimated_kwh > 0
+        source = costs['power_estimate'].iloc[0]
+        energy['power_estimate'] = source if isinstance(source, str) else None
 
         db_api.workload_upsert(context, {
             'workload_id': workload_id,

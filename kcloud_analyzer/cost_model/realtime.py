@@ -51,6 +51,7 @@ import pandas as pd
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.workload_analyzer import energy
+from kcloud_analyzer.workload_analyzer import power_model
 
 LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 USAGE_LINES = ('usage_compute', 'usage_gpu', 'usage_npu')
@@ -324,18 +325,23 @@ def _used_share(frame, metric):
     return np.clip(np.where(np.isnan(share), 1.0, share), 0.0, 1.0)
 
 
-def compute_costs(workloads, usage, card, estimated_power=None):
+def compute_costs(workloads, usage, card, power_curves=None):
     """Cost lines of every workload-hour present in ``usage``.
 
     :param workloads: frame with the columns of ``workloads.csv``.
     :param usage: long frame ``workload_id, timestamp (UTC), metric,
         value``.
     :param card: a :class:`~kcloud_analyzer.cost_model.ratecard.RateCard`.
+    :param power_curves: accelerator power curves for the workloads
+        without measured power (the packaged ones by default).
     :returns: DataFrame, one row per (workload_id, hour), with the columns
         ``workload_id, project_id, type, accelerator, hour``, the money
         columns of :data:`MONEY_COLUMNS` (floats, currency of the card,
         in ``attrs['currency']``), ``energy_kwh`` (billed, measured and
         estimated), ``estimated_kwh`` (the estimated part of it),
+        ``power_estimate`` (how the power of a workload without any
+        measured was estimated, see :mod:`~kcloud_analyzer.
+        workload_analyzer.power_model`; None when measured),
         ``facility_kwh``, ``tariff_kwh``, ``carbon_kg_co2e``.
     :raises CostInputError: when usage names a workload that is not in
         ``workloads`` or an accelerator is missing from the card.
@@ -345,6 +351,8 @@ def compute_costs(workloads, usage, card, estimated_power=None):
         first = usage.loc[unknown, 'workload_id'].iloc[0]
         raise CostInputError(
             f'usage names workload {first!r} which is not in the workloads')
+    estimated_power = power_model.estimate_power(usage, workloads, card,
+                                                 power_curves)
     means = hourly_means(usage)
     hourly = means.join(hourly_energy(usage, card, estimated_power),
                         how='outer')
@@ -401,6 +409,9 @@ def compute_costs(workloads, usage, card, estimated_power=None):
     out['idle_cost'] = out['cost_per_hour'] - out['usage_cost_per_hour']
     out['energy_kwh'] = kwh
     out['estimated_kwh'] = estimated_kwh
+    sources = estimated_power.drop_duplicates('workload_id').set_index(
+        'workload_id')['source']
+    out['power_estimate'] = out['workload_id'].map(sources).astype(object)
     out['facility_kwh'] = kwh * card.pue
     with np.errstate(invalid='ignore', divide='ignore'):
         out['tariff_kwh'] = np.where(kwh > 0, kwh_priced / kwh, np.nan)

@@ -86,7 +86,27 @@ response = {
         'classifier': {'type': 'string'},
         'assumed_accelerator': common.nullable_string,
         'profile': {'type': 'object'},
-        'energy': {'type': 'object'},
+        'energy': {
+            'type': 'object',
+            'description': 'The energy profile (energy_kwh: measured; '
+                           'estimated_energy_kwh: with the gaps between '
+                           'samples estimated) and what the energy line '
+                           'was billed: billed_kwh, of which '
+                           'estimated_kwh was estimated (estimated is '
+                           'true then); power_estimate says how the power '
+                           'of a workload that measured none was '
+                           'estimated (utilization_curve or '
+                           'rate_card_power_watts), null when measured.',
+            'properties': {
+                'billed_kwh': {'type': 'number'},
+                'estimated_kwh': {'type': 'number'},
+                'estimated': {'type': 'boolean'},
+                'power_estimate': {
+                    'type': ['string', 'null'],
+                    'enum': ['utilization_curve', 'rate_card_power_watts',
+                             None]},
+            },
+        },
         'cost': {
             'type': 'object',
             'required': ['cost_per_hour', 'cost_breakdown', 'currency'],

@@ -106,7 +106,12 @@ def test_spend_forecast_per_project():
     usage = pd.concat([
         pd.DataFrame({'workload_id': w, 'timestamp': stamps,
                       'metric': 'cpu_utilization', 'value': 50.0})
-        for w in ('w1', 'w2')], ignore_index=True)
+        for w in ('w1', 'w2')] + [
+        # the GPU's power is measured (and nil), not estimated: the
+        # energy line would follow the time-of-use tariff
+        pd.DataFrame({'workload_id': 'w1', 'timestamp': stamps,
+                      'metric': 'accelerator_power_watts', 'value': 0.0})],
+        ignore_index=True)
     costs = realtime.compute_costs(fleet, usage, cards.card())
     table = forecast.forecast_spend(costs, 'project_id', 24, methods=QUICK)
     # constant spend: 4 x 0.05 + 16 x 0.01 + 2.00 + 2 x 0.05 + 8 x 0.01

@@ -26,6 +26,7 @@ import pytest
 
 from kcloud_analyzer.common import datasets
 from kcloud_analyzer.cost_model import realtime
+from kcloud_analyzer.workload_analyzer import datasets as wl_datasets
 from kcloud_analyzer.workload_analyzer import energy
 from kcloud_analyzer.workload_analyzer import series as series_lib
 from tests.unit.cost_model import cards
@@ -399,3 +400,65 @@ def test_hours_add_up_to_the_energy_profile_on_real_jobs():
     assert billed.loc[zeus, 'energy_kwh'].max() < 0.05
     crossing = costs.loc[costs['workload_id'].str.startswith('mlenergy')]
     assert set(crossing['hour'].dt.hour) == {10, 11}
+
+
+def test_power_is_estimated_from_utilisation_where_not_measured():
+    # 2 A100 at 50 % for an hour, no power series: the A100 curve
+    # (idle 60 W, busy 240 W here) gives 2 x 150 W = 0.3 kWh, estimated.
+    stamps = pd.date_range('2026-03-07T10:00Z', periods=12, freq='5min')
+    usage = cards.usage([('w1', t, 'gpu_utilization', 50.0)
+                         for t in stamps])
+    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
+                                   cards.card(),
+                                   power_curves={'a100': (60.0, 240.0)})
+    row = costs.iloc[0]
+    assert row['energy_kwh'] == pytest.approx(0.3)
+    assert row['estimated_kwh'] == pytest.approx(0.3)
+    assert row['power_estimate'] == 'utilization_curve'
+    assert row['energy'] == pytest.approx(0.3 * 0.10 * 1.5)
+
+
+def test_rate_card_power_is_the_fallback_without_a_curve():
+    # No curve for the model: the card's power_watts (A100: 400 W) for
+    # each GPU, at the instants the workload was seen.
+    stamps = pd.date_range('2026-03-07T10:00Z', periods=4, freq='15min')
+    usage = cards.usage([('w1', t, 'cpu_utilization', 20.0)
+                         for t in stamps])
+    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
+                                   cards.card(), power_curves={})
+    row = costs.iloc[0]
+    assert row['energy_kwh'] == pytest.approx(0.8)
+    assert row['estimated_kwh'] == pytest.approx(0.8)
+    assert row['power_estimate'] == 'rate_card_power_watts'
+    # A measured series always wins.
+    usage = pd.concat([usage, cards.usage(
+        [('w1', t, 'accelerator_power_watts', 100.0) for t in stamps])])
+    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
+                                   cards.card(), power_curves={})
+    assert costs['energy_kwh'].iloc[0] == pytest.approx(0.1)
+    assert costs['estimated_kwh'].iloc[0] == 0.0
+    assert costs['power_estimate'].isna().all()
+
+
+def test_alibaba_l40s_pods_without_power_get_an_energy_line():
+    """Alibaba GenAI serving pods (research terms, not shipped: read from
+    the shared folder) report GPU duty cycle but no power; priced as L40S
+    they were billed 0 kWh. Now each pod's GPU is billed the card's L40S
+    ``power_watts`` (no curve is fitted for the L40S) over the time it was
+    seen, flagged as estimated."""
+    workloads, usage = wl_datasets.alibaba_serving(datasets.data_dir(),
+                                                   max_pods=5)
+    workloads = workloads.assign(accelerator='L40S', gpu_count=1,
+                                 project_id='p1')
+    card = realtime.ratecard.load_rate_card()
+    costs = realtime.compute_costs(workloads, usage, card)
+    per_pod = costs.groupby('workload_id')[['energy_kwh',
+                                            'estimated_kwh']].sum()
+    assert (per_pod['energy_kwh'] > 0).all()
+    assert (per_pod['estimated_kwh'] == per_pod['energy_kwh']).all()
+    assert set(costs['power_estimate']) == {'rate_card_power_watts'}
+    # no more than 350 W for as long as each pod was observed
+    seen = usage.groupby('workload_id')['timestamp'].agg(['min', 'max'])
+    hours = (seen['max'] - seen['min']).dt.total_seconds() / 3600
+    assert (per_pod['energy_kwh'] <= 0.35 * (hours + 0.1)).all()
+    assert per_pod['energy_kwh'].sum() > 0.35 * 0.9 * hours.sum()
