@@ -292,6 +292,8 @@ class Analysis:
         # Costs and recommendations follow what the tenant said it runs
         # and fall back to what the classifier saw.
         workloads['type'] = body.get('type') or classified
+        workloads['type_confidence'] = (
+            1.0 if body.get('type') else float(decision['confidence']))
         try:
             costs = realtime.compute_costs(workloads, usage, self.card)
         except realtime.CostInputError as error:
@@ -353,5 +355,6 @@ class Analysis:
             'recommendations': [
                 {key: item[key] for key in (
                     'kind', 'action', 'monthly_saving', 'currency',
-                    'confidence', 'evidence')} for item in stored],
+                    'confidence', 'expected_monthly_saving', 'evidence')}
+                for item in stored],
         }

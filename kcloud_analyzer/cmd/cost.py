@@ -163,7 +163,7 @@ def format_recommendations(found, currency):
     if not found:
         return 'Recommendations: none'
     lines = [f'Recommendations (monthly saving in {currency}, largest '
-             'first)']
+             'expected saving = saving x confidence first)']
     for item in found:
         evidence = ', '.join(f'{k}={v:g}' if isinstance(v, float)
                              else f'{k}={v}'
@@ -171,7 +171,8 @@ def format_recommendations(found, currency):
         lines.append(f'- {item["workload_id"]}: {item["kind"]}: '
                      f'{item["action"]}; saves '
                      f'{_money(item["monthly_saving"])}/month '
-                     f'(confidence {item["confidence"]:.2f})')
+                     f'(confidence {item["confidence"]:.2f}, expected '
+                     f'{_money(item["expected_monthly_saving"])})')
         lines.append(f'    evidence: {evidence}')
     return '\n'.join(lines)
 

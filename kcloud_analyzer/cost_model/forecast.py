@@ -231,7 +231,7 @@ def _combine(runs, members):
 
 
 def forecast(history, horizon, methods=DEFAULT_METHODS,
-             folds=DEFAULT_FOLDS, coverage=DEFAULT_COVERAGE):
+             folds=DEFAULT_FOLDS, coverage=DEFAULT_COVERAGE, bounds=None):
     """Forecast the next ``horizon`` hours of an hourly series.
 
     The point forecast is the hour-by-hour median of the
@@ -278,7 +278,11 @@ def forecast(history, horizon, methods=DEFAULT_METHODS,
     low, high = INTERVAL_WIDENING * np.quantile(residuals,
                                                 [tail, 1.0 - tail])
     lower, upper = point + min(low, 0.0), point + max(high, 0.0)
-    if history.min() >= 0:
+    if bounds is not None:
+        low, high = bounds
+        point, lower, upper = (np.clip(a, low, high)
+                               for a in (point, lower, upper))
+    elif history.min() >= 0:
         point, lower, upper = (np.maximum(a, 0.0)
                                for a in (point, lower, upper))
     return Forecast(chosen, point, lower, upper, scores, list(members))

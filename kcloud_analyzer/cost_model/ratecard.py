@@ -92,6 +92,27 @@ class Accelerator:
 
 
 @dataclasses.dataclass(frozen=True)
+class Flavor:
+    """A Nova flavor a workload can be resized to.
+
+    ``hour`` is the flavor's own price when the card lists one; otherwise
+    the flavor is priced from the card's unit prices (see
+    :meth:`RateCard.flavor_hour`).
+    """
+
+    name: str
+    vcpus: int
+    ram_mb: int
+    accelerator: str | None = None
+    accelerator_count: int = 0
+    hour: decimal.Decimal | None = None
+
+    @property
+    def ram_gb(self):
+        return self.ram_mb / 1024.0
+
+
+@dataclasses.dataclass(frozen=True)
 class Period:
     name: str
     start_minute: int
@@ -133,6 +154,7 @@ class RateCard:
     overrides: tuple
     document: dict
     default_accelerators: dict = dataclasses.field(default_factory=dict)
+    flavors: tuple = ()
 
     def accelerator(self, model):
         """Return the :class:`Accelerator` for a model name, or None.
@@ -177,6 +199,22 @@ class RateCard:
                                          for d in period.days])
             prices[in_time & on_day] = float(period.kwh)
         return prices
+
+    def flavor_hour(self, flavor):
+        """Price per hour of a :class:`Flavor`: its own, or vCPUs x
+        ``vcpu_hour`` + GB of RAM x ``ram_gb_hour`` + its accelerators at
+        the card's price (an unknown accelerator model cannot be priced:
+        None)."""
+        if flavor.hour is not None:
+            return float(flavor.hour)
+        price = (flavor.vcpus * float(self.vcpu_hour) +
+                 flavor.ram_gb * float(self.ram_gb_hour))
+        if flavor.accelerator_count:
+            model = self.accelerator(flavor.accelerator)
+            if model is None:
+                return None
+            price += flavor.accelerator_count * float(model.hour)
+        return price
 
     def cheapest_kwh(self):
         return float(self.minute_of_week_kwh().min())
@@ -316,6 +354,21 @@ def parse_rate_card(document):
                                 'card')
         defaults[kind] = name
 
+    flavors = []
+    for index, spec in enumerate(document.get('flavors', ())):
+        count = spec.get('accelerator_count', 0)
+        if count and 'accelerator' not in spec:
+            raise RateCardError(f'flavors.{index}.accelerator',
+                                'a flavor with accelerators names their '
+                                'model')
+        flavors.append(Flavor(
+            name=spec['name'], vcpus=spec['vcpus'], ram_mb=spec['ram_mb'],
+            accelerator=spec.get('accelerator'), accelerator_count=count,
+            hour=_optional(spec, 'hour')))
+    names = [f.name for f in flavors]
+    if len(set(names)) != len(names):
+        raise RateCardError('flavors', 'two flavors have the same name')
+
     compute = document['compute']
     return RateCard(
         version=document['version'],
@@ -334,7 +387,8 @@ def parse_rate_card(document):
         periods=tuple(periods),
         overrides=tuple(overrides),
         document=document,
-        default_accelerators=defaults)
+        default_accelerators=defaults,
+        flavors=tuple(flavors))
 
 
 def _data_file(name):

@@ -13,8 +13,10 @@
 
 Each recommendation carries ``monthly_saving`` (Decimal, currency of the
 card, over :data:`~kcloud_analyzer.cost_model.ratecard.HOURS_PER_MONTH`
-hours), ``confidence`` (0-1) and ``evidence``: every figure its saving was
-computed from, so that anyone can redo the sum. The kinds:
+hours), ``confidence`` (0-1), ``expected_monthly_saving`` (the saving
+times the confidence, what the list is ranked by) and ``evidence``: every
+figure its saving was computed from, so that anyone can redo the sum. The
+kinds:
 
 ``idle_accelerator``
     accelerators whose hourly utilisation stayed under
@@ -29,7 +31,9 @@ computed from, so that anyone can redo the sum. The kinds:
     GPU memory). saving = (price_per_hour - partition_price_per_hour) x 730.
 ``cheaper_accelerator``
     serving or inference on an under-used accelerator that a cheaper model
-    of the card (GPU or NPU, sized by relative performance) would carry.
+    of the card (GPU or NPU, sized by relative performance) would carry;
+    only for a workload whose class was declared or classified with a
+    confidence of at least :data:`CLASS_CONFIDENCE` (never ``unknown``).
     saving = (count x price_per_hour - candidate_count x
     candidate_price_per_hour) x 730.
 ``off_peak_training``
@@ -37,9 +41,14 @@ computed from, so that anyone can redo the sum. The kinds:
     saving = energy_kwh / hours_observed x 730 x pue x
     (mean_tariff_paid - off_peak_tariff).
 ``oversized_compute``
-    vCPUs or RAM far above the 95th percentile used.
-    saving = ((cpu_cores - recommended_cpu_cores) x vcpu_hour +
-    (memory_gb - recommended_memory_gb) x ram_gb_hour) x 730.
+    vCPUs or RAM far above the 95th percentile used: resize to the
+    cheapest Nova flavor (listed in the rate card or learned from Nova's
+    notifications) with the same accelerators and at least the vCPUs and
+    RAM that the 95th percentile needs at :data:`CPU_TARGET_UTILIZATION`
+    and :data:`MEMORY_TARGET_UTILIZATION` %. No flavor that fits and costs
+    less, no advice. saving = (price_per_hour - flavor_price_per_hour) x
+    730, the price of a flavor being its own price in the card or its
+    vCPUs, RAM and accelerators at the card's unit prices.
 ``committed_use``
     a workload present nearly every hour for at least a week, with no
     accelerator sizing recommendation, when the card has committed-use
@@ -50,17 +59,32 @@ computed from, so that anyone can redo the sum. The kinds:
 
 The accelerator sizing kinds (``idle_accelerator``, ``fewer_gpus``,
 ``gpu_partition``, ``cheaper_accelerator``) are alternatives: only the one
-with the largest saving is given for a workload. Prices paid are read from
-the cost rows (so project overrides count); candidate prices come from the
-card.
+with the largest expected saving is given for a workload. Prices paid are
+read from the cost rows (so project overrides count); candidate prices come
+from the card.
 
-Confidence is ``min(1, hours_observed / 168)`` (a week of evidence is full
-weight) times a factor per kind saying how often such an action is
-possible without changing the job: :data:`KIND_CONFIDENCE`.
+Confidence is the probability that the saving holds next month, estimated
+from the variance of the evidence. The observed hours are cut into blocks
+(a day each when at least three days were observed, otherwise a quarter of
+the observed hours, at least one hour);
+for each block the *margin* of the advice is computed: how far the block
+stayed inside what the recommended set-up carries (for the sizing kinds
+and resizes: capacity of the new set-up minus the block's 95th percentile
+utilisation, in percent of the current one), or the saving the block would
+have made (off-peak), or its presence above the break-even presence
+(committed use). Taking the block margins as a sample, the margin of one
+more block follows a Student t predictive distribution with n - 1 degrees
+of freedom, centre the mean margin and scale s x sqrt(1 + 1/n) (s: the
+standard deviation of the margins, never below :data:`MARGIN_RESOLUTION`);
+the confidence is its probability of being positive. A resize that needs
+both CPU and memory to fit multiplies the two probabilities. Fewer than
+:data:`MIN_BLOCKS` blocks give confidence 0: a saving is not promised from
+one observation.
 """
 
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.cost_model import ratecard
@@ -75,17 +99,39 @@ OVERSIZED_CPU_BELOW = 40.0
 OVERSIZED_MEMORY_BELOW = 50.0
 STEADY_PRESENCE = 0.95
 STEADY_MIN_HOURS = 168
-FULL_EVIDENCE_HOURS = 168.0
-KIND_CONFIDENCE = {
-    'idle_accelerator': 0.95,
-    'fewer_gpus': 0.7,
-    'gpu_partition': 0.7,
-    'cheaper_accelerator': 0.6,
-    'off_peak_training': 0.5,
-    'oversized_compute': 0.8,
-    'committed_use': 0.8,
-}
+#: a workload's class must be known at least this surely before its
+#: accelerators are moved to another model or its training re-planned
+CLASS_CONFIDENCE = 0.8
+#: fewer evidence blocks than this give confidence 0
+MIN_BLOCKS = 2
+#: blocks are days from this many observed hours on; shorter evidence is
+#: cut into this many blocks (of at least an hour)
+DAY_BLOCKS_FROM_HOURS = 72
+SHORT_EVIDENCE_BLOCKS = 4
+#: the smallest spread of the block margins the confidence assumes, per
+#: unit of margin: a percentage point of utilisation, a hundredth of
+#: presence, a tenth of the mean saving
+MARGIN_RESOLUTION = {'percent': 1.0, 'presence': 0.01, 'saving': 0.1}
+KINDS = ('idle_accelerator', 'fewer_gpus', 'gpu_partition',
+         'cheaper_accelerator', 'off_peak_training', 'oversized_compute',
+         'committed_use')
 _MONTH = ratecard.HOURS_PER_MONTH
+
+
+def holds_probability(margins, resolution):
+    """Probability that the margin of one more block is positive.
+
+    :param margins: the margins of the observed blocks.
+    :param resolution: the smallest standard deviation assumed.
+    """
+    margins = np.asarray(margins, dtype=float)
+    margins = margins[np.isfinite(margins)]
+    n = margins.size
+    if n < MIN_BLOCKS:
+        return 0.0
+    spread = max(float(margins.std(ddof=1)), resolution)
+    scale = spread * np.sqrt(1.0 + 1.0 / n)
+    return float(scipy_stats.t.cdf(margins.mean() / scale, df=n - 1))
 
 
 def _p95(hourly, metric):
@@ -100,14 +146,94 @@ def _mean(hourly, metric):
     return hourly[metric].groupby(level='workload_id').mean()
 
 
+def _block_hours(hours_observed):
+    if hours_observed >= DAY_BLOCKS_FROM_HOURS:
+        return 24
+    return max(1, int(hours_observed) // SHORT_EVIDENCE_BLOCKS)
+
+
+def _block_of(workload_ids, hours, first_hour, block_hours):
+    """The evidence block of each (workload, hour)."""
+    start = first_hour.reindex(workload_ids).reset_index(drop=True)
+    elapsed = (pd.Series(hours) - start) / pd.Timedelta(hours=1)
+    size = block_hours.reindex(workload_ids).to_numpy(dtype=float)
+    return np.floor_divide(elapsed.to_numpy(dtype=float), size)
+
+
+class Evidence:
+    """Per-block figures of every workload, for the confidences."""
+
+    def __init__(self, hourly, costs, stats):
+        self.stats = stats
+        first = costs.groupby('workload_id')['hour'].min()
+        self.block_hours = stats['hours_observed'].map(_block_hours)
+        ids = hourly.index.get_level_values('workload_id')
+        hours = hourly.index.get_level_values('hour')
+        known = ids.isin(stats.index)
+        self.hourly = hourly.loc[known]
+        self.hourly_block = _block_of(ids[known], hours[known], first,
+                                      self.block_hours)
+        self.costs = costs
+        self.cost_block = _block_of(pd.Index(costs['workload_id']),
+                                    pd.DatetimeIndex(costs['hour']), first,
+                                    self.block_hours)
+
+    def block_p95(self, workload_id, metric):
+        """95th percentile of the hourly means of each block."""
+        if metric not in self.hourly:
+            return np.array([])
+        mine = (self.hourly.index.get_level_values('workload_id') ==
+                workload_id)
+        values = pd.Series(self.hourly[metric].to_numpy()[mine])
+        blocks = self.hourly_block[mine]
+        return values.groupby(blocks).quantile(0.95).to_numpy()
+
+    def block_sums(self, workload_id, column):
+        mine = (self.costs['workload_id'] == workload_id).to_numpy()
+        values = pd.Series(self.costs[column].to_numpy(dtype=float)[mine])
+        return values.groupby(self.cost_block[mine]).sum()
+
+    def block_presence(self, workload_id):
+        """Share of each block's hours the workload was priced in."""
+        mine = (self.costs['workload_id'] == workload_id).to_numpy()
+        blocks = pd.Series(self.cost_block[mine])
+        present = blocks.value_counts().sort_index()
+        size = float(self.block_hours[workload_id])
+        row = self.stats.loc[workload_id]
+        span = row['span_hours']
+        # the last block may be cut short by the end of the evidence
+        lengths = np.minimum(size, span - present.index.to_numpy() * size)
+        return present.to_numpy() / lengths
+
+    def utilisation_confidence(self, workload_id, metric, capacity):
+        """Confidence that ``metric`` stays under ``capacity`` percent."""
+        margins = capacity - self.block_p95(workload_id, metric)
+        return holds_probability(margins, MARGIN_RESOLUTION['percent'])
+
+    def saving_confidence(self, workload_id, saving_per_block):
+        saving = np.asarray(saving_per_block, dtype=float)
+        resolution = MARGIN_RESOLUTION['saving'] * abs(
+            float(np.nanmean(saving))) if saving.size else 0.0
+        return holds_probability(saving, max(resolution, 1e-12))
+
+    def blocks(self, workload_id):
+        return {'evidence_blocks': int(len(np.unique(
+                    self.cost_block[(self.costs['workload_id'] ==
+                                     workload_id).to_numpy()]))),
+                'block_hours': int(self.block_hours[workload_id])}
+
+
 def workload_stats(workloads, usage, costs):
     """One row per priced workload with the figures recommendations read."""
     hourly = realtime.hourly_means(usage)
     per = costs.groupby('workload_id')
     stats = workloads.set_index('workload_id').loc[
         per.size().index].copy()
+    if 'type_confidence' not in stats:
+        stats['type_confidence'] = 1.0
     stats['hours_observed'] = per.size()
     span = (per['hour'].max() - per['hour'].min()) / pd.Timedelta(hours=1)
+    stats['span_hours'] = span + 1.0
     stats['presence'] = stats['hours_observed'] / (span + 1.0)
     acc_count = stats['gpu_count'] + stats['npu_count']
     acc_spend = per['gpu'].sum() + per['npu'].sum()
@@ -116,6 +242,8 @@ def workload_stats(workloads, usage, costs):
             acc_count * stats['hours_observed'])
     stats['accelerator_count'] = acc_count
     is_npu = stats['npu_count'] > 0
+    stats['accelerator_metric'] = np.where(
+        is_npu, metrics.NPU_UTILIZATION, metrics.GPU_UTILIZATION)
     stats['accelerator_util_mean'] = _mean(
         hourly, metrics.GPU_UTILIZATION).reindex(stats.index).where(
             ~is_npu, _mean(hourly, metrics.NPU_UTILIZATION).reindex(
@@ -133,23 +261,28 @@ def workload_stats(workloads, usage, costs):
     stats['energy_kwh'] = per['energy_kwh'].sum()
     stats['energy_spend'] = per['energy'].sum()
     stats['project_id'] = per['project_id'].first()
-    return stats
+    return stats, Evidence(hourly, costs, stats)
 
 
-def _confidence(kind, hours):
-    return round(min(1.0, hours / FULL_EVIDENCE_HOURS) *
-                 KIND_CONFIDENCE[kind], 2)
+def class_known(row, *classes):
+    """True when the workload's class is one of ``classes`` and was
+    declared or classified with at least :data:`CLASS_CONFIDENCE`."""
+    confidence = row.get('type_confidence', 1.0)
+    if confidence is None or pd.isna(confidence):
+        confidence = 1.0
+    return row['type'] in classes and float(confidence) >= CLASS_CONFIDENCE
 
 
-def _make(kind, row, saving, action, evidence):
+def _make(kind, row, saving, action, evidence, confidence, blocks):
     return {
         'workload_id': row.name,
         'project_id': row['project_id'],
         'kind': kind,
         'action': action,
         'monthly_saving_float': float(saving),
-        'confidence': _confidence(kind, float(row['hours_observed'])),
-        'evidence': {k: _plain(v) for k, v in evidence.items()},
+        'confidence': round(float(confidence), 4),
+        'evidence': {k: _plain(v) for k, v in
+                     dict(evidence, **blocks).items()},
     }
 
 
@@ -163,12 +296,14 @@ def _plain(value):
     return value
 
 
-def _idle(stats):
+def _idle(stats, evidence):
     found = []
     chosen = stats[(stats['accelerator_count'] > 0) &
                    (stats['accelerator_util_p95'] < IDLE_UTILIZATION)]
-    for _, row in chosen.iterrows():
+    for ident, row in chosen.iterrows():
         saving = row['accelerator_count'] * row['accelerator_price'] * _MONTH
+        confidence = evidence.utilisation_confidence(
+            ident, row['accelerator_metric'], IDLE_UTILIZATION)
         found.append(_make(
             'idle_accelerator', row, saving,
             f'release or stop the {int(row["accelerator_count"])} idle '
@@ -178,11 +313,12 @@ def _idle(stats):
              'price_per_hour': float(row['accelerator_price']),
              'utilization_mean': float(row['accelerator_util_mean']),
              'utilization_p95': float(row['accelerator_util_p95']),
-             'hours_observed': int(row['hours_observed'])}))
+             'hours_observed': int(row['hours_observed'])},
+            confidence, evidence.blocks(ident)))
     return found
 
 
-def _fewer_gpus(stats):
+def _fewer_gpus(stats, evidence):
     found = []
     gpus = stats['gpu_count'].astype(float)
     needed = np.maximum(1.0, np.ceil(
@@ -193,6 +329,10 @@ def _fewer_gpus(stats):
         recommended = int(needed[ident])
         saving = ((row['gpu_count'] - recommended) *
                   row['accelerator_price'] * _MONTH)
+        # the fewer GPUs are full at this utilisation of the current ones
+        capacity = 100.0 * recommended / row['gpu_count']
+        confidence = evidence.utilisation_confidence(
+            ident, metrics.GPU_UTILIZATION, capacity)
         found.append(_make(
             'fewer_gpus', row, saving,
             f'run on {recommended} {row["accelerator"]} instead of '
@@ -203,15 +343,16 @@ def _fewer_gpus(stats):
              'utilization_p95': float(row['accelerator_util_p95']),
              'target_utilization': TARGET_UTILIZATION,
              'price_per_hour': float(row['accelerator_price']),
-             'hours_observed': int(row['hours_observed'])}))
+             'hours_observed': int(row['hours_observed'])},
+            confidence, evidence.blocks(ident)))
     return found
 
 
-def _partition(stats, card):
+def _partition(stats, card, evidence):
     found = []
     single = stats[(stats['gpu_count'] == 1) &
                    (stats['accelerator_util_p95'] >= IDLE_UTILIZATION)]
-    for _, row in single.iterrows():
+    for ident, row in single.iterrows():
         model = card.accelerator(row['accelerator'])
         need = row['accelerator_util_p95'] / TARGET_UTILIZATION
         memory = row['gpu_memory_p95']
@@ -224,6 +365,11 @@ def _partition(stats, card):
         saving = (row['accelerator_price'] - float(part.hour)) * _MONTH
         if saving <= 0:
             continue
+        confidence = evidence.utilisation_confidence(
+            ident, metrics.GPU_UTILIZATION, 100.0 * part.fraction)
+        if not np.isnan(memory):
+            confidence *= evidence.utilisation_confidence(
+                ident, metrics.GPU_MEMORY_UTILIZATION, 100.0 * part.fraction)
         found.append(_make(
             'gpu_partition', row, saving,
             f'use a {part.name} slice instead of a whole '
@@ -237,18 +383,20 @@ def _partition(stats, card):
              'gpu_memory_utilization_p95': (None if np.isnan(memory)
                                             else float(memory)),
              'target_utilization': TARGET_UTILIZATION,
-             'hours_observed': int(row['hours_observed'])}))
+             'hours_observed': int(row['hours_observed'])},
+            confidence, evidence.blocks(ident)))
     return found
 
 
-def _cheaper(stats, card):
+def _cheaper(stats, card, evidence):
     found = []
-    serving = stats[stats['type'].isin(('serving', 'inference')) &
-                    (stats['accelerator_count'] > 0) &
+    serving = stats[(stats['accelerator_count'] > 0) &
                     (stats['accelerator_util_p95'] >= IDLE_UTILIZATION) &
                     (stats['accelerator_util_p95'] <
                      CHEAPER_BELOW_UTILIZATION)]
-    for _, row in serving.iterrows():
+    for ident, row in serving.iterrows():
+        if not class_known(row, 'serving', 'inference'):
+            continue
         current = card.accelerator(row['accelerator'])
         if current.performance is None:
             continue
@@ -268,6 +416,10 @@ def _cheaper(stats, card):
         if best is None or best[2] >= spend:
             continue
         option, option_count, option_spend = best
+        carried = 100.0 * option_count * option.performance / (
+            count * current.performance)
+        confidence = evidence.utilisation_confidence(
+            ident, row['accelerator_metric'], carried)
         found.append(_make(
             'cheaper_accelerator', row, (spend - option_spend) * _MONTH,
             f'serve on {option_count} {option.model} ({option.kind}) '
@@ -282,21 +434,29 @@ def _cheaper(stats, card):
              'candidate_count': option_count,
              'candidate_price_per_hour': float(option.hour),
              'candidate_performance': option.performance,
-             'hours_observed': int(row['hours_observed'])}))
+             'workload_type': row['type'],
+             'type_confidence': float(row['type_confidence']),
+             'hours_observed': int(row['hours_observed'])},
+            confidence, evidence.blocks(ident)))
     return found
 
 
-def _off_peak(stats, card):
+def _off_peak(stats, card, evidence):
     found = []
     cheapest = card.cheapest_kwh()
     training = stats[(stats['type'] == 'training') &
                      (stats['energy_kwh'] > 0)]
-    for _, row in training.iterrows():
+    for ident, row in training.iterrows():
+        if not class_known(row, 'training'):
+            continue
         paid = row['energy_spend'] / (row['energy_kwh'] * card.pue)
         monthly_kwh = row['energy_kwh'] / row['hours_observed'] * _MONTH
         saving = monthly_kwh * card.pue * (paid - cheapest)
         if saving <= 0:
             continue
+        per_block = (evidence.block_sums(ident, 'energy') -
+                     evidence.block_sums(ident, 'energy_kwh') * card.pue *
+                     cheapest)
         found.append(_make(
             'off_peak_training', row, saving,
             'schedule this training in the cheapest tariff hours',
@@ -304,49 +464,122 @@ def _off_peak(stats, card):
              'hours_observed': int(row['hours_observed']),
              'pue': card.pue,
              'mean_tariff_paid': float(paid),
-             'off_peak_tariff': cheapest}))
+             'off_peak_tariff': cheapest},
+            evidence.saving_confidence(ident, per_block),
+            evidence.blocks(ident)))
     return found
 
 
-def _oversized(stats, card):
+def _flavor_matches(flavor, row, card):
+    count = int(row['accelerator_count'])
+    if flavor.accelerator_count != count:
+        return False
+    if not count:
+        return True
+    return card.accelerator(flavor.accelerator) is card.accelerator(
+        row['accelerator'])
+
+
+def fitting_flavor(flavors, card, row, cpu_cores, memory_gb):
+    """The cheapest flavor with the workload's accelerators and at least
+    ``cpu_cores`` vCPUs and ``memory_gb`` GB of RAM, with its price per
+    hour; (None, None) when none fits."""
+    best = None
+    for flavor in flavors:
+        if (flavor.vcpus < cpu_cores or flavor.ram_gb < memory_gb or
+                not _flavor_matches(flavor, row, card)):
+            continue
+        price = card.flavor_hour(flavor)
+        if price is None:
+            continue
+        key = (price, flavor.vcpus, flavor.ram_mb, flavor.name)
+        if best is None or key < best[0]:
+            best = (key, flavor)
+    if best is None:
+        return None, None
+    return best[1], best[0][0]
+
+
+def _current_price(row, card, by_name):
+    """The hourly price of what the workload runs on now: its flavor's
+    when it is listed, else its resources at the card's unit prices."""
+    flavor = by_name.get(row.get('flavor'))
+    if flavor is not None:
+        price = card.flavor_hour(flavor)
+        if price is not None:
+            return price
+    price = (row['cpu_cores'] * float(card.vcpu_hour) +
+             row['memory_gb'] * float(card.ram_gb_hour))
+    if row['accelerator_count']:
+        price += row['accelerator_count'] * float(
+            card.accelerator(row['accelerator']).hour)
+    return price
+
+
+def _oversized(stats, card, flavors, evidence):
     found = []
+    if not flavors:
+        return found
+    by_name = {f.name: f for f in flavors}
     cores, memory = stats['cpu_cores'], stats['memory_gb']
-    new_cores = np.where(
+    need_cores = np.where(
         stats['cpu_p95'] < OVERSIZED_CPU_BELOW,
-        np.maximum(1.0, np.ceil(cores * stats['cpu_p95'] /
-                                CPU_TARGET_UTILIZATION)), cores)
-    new_memory = np.where(
+        np.maximum(1.0, cores * stats['cpu_p95'] / CPU_TARGET_UTILIZATION),
+        cores)
+    need_memory = np.where(
         stats['memory_p95'] < OVERSIZED_MEMORY_BELOW,
-        np.maximum(1.0, np.ceil(memory * stats['memory_p95'] /
-                                MEMORY_TARGET_UTILIZATION)), memory)
-    new_cores = pd.Series(np.minimum(new_cores, cores), index=stats.index)
-    new_memory = pd.Series(np.minimum(new_memory, memory),
-                           index=stats.index)
-    chosen = stats[(new_cores < cores) | (new_memory < memory)]
-    vcpu, ram = float(card.vcpu_hour), float(card.ram_gb_hour)
+        memory * stats['memory_p95'] / MEMORY_TARGET_UTILIZATION, memory)
+    need_cores = pd.Series(np.minimum(need_cores, cores), index=stats.index)
+    need_memory = pd.Series(np.minimum(need_memory, memory),
+                            index=stats.index)
+    chosen = stats[(need_cores < cores) | (need_memory < memory)]
     for ident, row in chosen.iterrows():
-        saving = ((row['cpu_cores'] - new_cores[ident]) * vcpu +
-                  (row['memory_gb'] - new_memory[ident]) * ram) * _MONTH
+        flavor, price = fitting_flavor(flavors, card, row, need_cores[ident],
+                                       need_memory[ident])
+        if flavor is None:
+            continue
+        current = _current_price(row, card, by_name)
+        saving = (current - price) * _MONTH
+        if saving <= 0 or (flavor.vcpus >= row['cpu_cores'] and
+                           flavor.ram_gb >= row['memory_gb']):
+            continue
+        confidence = 1.0
+        if not np.isnan(row['cpu_p95']):
+            confidence *= evidence.utilisation_confidence(
+                ident, metrics.CPU_UTILIZATION,
+                100.0 * flavor.vcpus / row['cpu_cores'])
+        if not np.isnan(row['memory_p95']):
+            confidence *= evidence.utilisation_confidence(
+                ident, metrics.MEMORY_UTILIZATION,
+                100.0 * flavor.ram_gb / row['memory_gb'])
         found.append(_make(
             'oversized_compute', row, saving,
-            f'resize to {new_cores[ident]:g} vCPU and '
-            f'{new_memory[ident]:g} GB RAM',
-            {'cpu_cores': float(row['cpu_cores']),
-             'recommended_cpu_cores': float(new_cores[ident]),
-             'cpu_utilization_p95': float(row['cpu_p95']),
+            f'resize to flavor {flavor.name} ({flavor.vcpus} vCPU, '
+            f'{flavor.ram_gb:g} GB RAM)',
+            {'flavor': row.get('flavor'),
+             'price_per_hour': float(current),
+             'cpu_cores': float(row['cpu_cores']),
              'memory_gb': float(row['memory_gb']),
-             'recommended_memory_gb': float(new_memory[ident]),
+             'cpu_utilization_p95': float(row['cpu_p95']),
              'memory_utilization_p95': float(row['memory_p95']),
-             'vcpu_hour': vcpu, 'ram_gb_hour': ram,
-             'hours_observed': int(row['hours_observed'])}))
+             'needed_cpu_cores': float(need_cores[ident]),
+             'needed_memory_gb': float(need_memory[ident]),
+             'cpu_target_utilization': CPU_TARGET_UTILIZATION,
+             'memory_target_utilization': MEMORY_TARGET_UTILIZATION,
+             'recommended_flavor': flavor.name,
+             'recommended_cpu_cores': float(flavor.vcpus),
+             'recommended_memory_gb': float(flavor.ram_gb),
+             'recommended_price_per_hour': float(price),
+             'hours_observed': int(row['hours_observed'])},
+            confidence, evidence.blocks(ident)))
     return found
 
 
-def _committed(stats, card):
+def _committed(stats, card, evidence):
     found = []
     steady = stats[(stats['presence'] >= STEADY_PRESENCE) &
                    (stats['hours_observed'] >= STEADY_MIN_HOURS)]
-    for _, row in steady.iterrows():
+    for ident, row in steady.iterrows():
         model = card.accelerator(row['accelerator'])
         count = int(row['accelerator_count'])
         if count and (model is None or model.committed_hour is None):
@@ -354,7 +587,7 @@ def _committed(stats, card):
         if card.committed_vcpu_hour is None or (
                 card.committed_ram_gb_hour is None):
             continue
-        evidence = {
+        evidence_figures = {
             'accelerator_count': count,
             'price_per_hour': (float(row['accelerator_price']) if count
                                else 0.0),
@@ -369,13 +602,30 @@ def _committed(stats, card):
             'presence': round(float(row['presence']), 4),
             'hours_observed': int(row['hours_observed']),
         }
-        saving = committed_saving(evidence)
+        saving = committed_saving(evidence_figures)
         if saving <= 0:
             continue
+        # Committed capacity is paid every hour: it saves money while the
+        # workload is present a larger share of the hours than this.
+        committed = committed_hourly(evidence_figures)
+        listed = committed + saving / _MONTH
+        break_even = committed / listed
+        evidence_figures['break_even_presence'] = round(break_even, 4)
+        confidence = holds_probability(
+            evidence.block_presence(ident) - break_even,
+            MARGIN_RESOLUTION['presence'])
         found.append(_make('committed_use', row, saving,
                            'buy committed-use capacity for this steady '
-                           'workload', evidence))
+                           'workload', evidence_figures, confidence,
+                           evidence.blocks(ident)))
     return found
+
+
+def committed_hourly(evidence):
+    return (evidence['accelerator_count'] *
+            evidence['committed_price_per_hour'] +
+            evidence['cpu_cores'] * evidence['committed_vcpu_hour'] +
+            evidence['memory_gb'] * evidence['committed_ram_gb_hour'])
 
 
 def committed_saving(evidence):
@@ -389,34 +639,55 @@ def committed_saving(evidence):
             ) * _MONTH
 
 
-def recommend(workloads, usage, costs, card):
-    """Recommendations for every priced workload, largest saving first.
+def merge_flavors(card, learned=()):
+    """The card's flavors, then the learned ones it does not list."""
+    listed = {f.name for f in card.flavors}
+    return tuple(card.flavors) + tuple(f for f in learned
+                                       if f.name not in listed)
 
+
+def _expected(item):
+    return item['monthly_saving_float'] * item['confidence']
+
+
+def recommend(workloads, usage, costs, card, flavors=()):
+    """Recommendations for every priced workload, the largest expected
+    saving (saving x confidence) first.
+
+    :param workloads: the workloads frame; an optional ``type_confidence``
+        column (1 for a declared type) and ``flavor`` column (the Nova
+        flavor each runs on) are read when present.
     :param costs: the frame of :func:`realtime.compute_costs` for the same
         workloads and usage.
+    :param flavors: :class:`ratecard.Flavor` learned from Nova, added to
+        the card's own list.
     :returns: list of dicts ``workload_id, project_id, kind, action,
-        monthly_saving (Decimal), currency, confidence, evidence``.
+        monthly_saving (Decimal), currency, confidence,
+        expected_monthly_saving (Decimal), evidence``.
     """
     if costs.empty:
         return []
-    stats = workload_stats(workloads, usage, costs)
-    sizing = (_idle(stats) + _fewer_gpus(stats) + _partition(stats, card) +
-              _cheaper(stats, card))
+    stats, evidence = workload_stats(workloads, usage, costs)
+    flavors = merge_flavors(card, flavors)
+    sizing = (_idle(stats, evidence) + _fewer_gpus(stats, evidence) +
+              _partition(stats, card, evidence) +
+              _cheaper(stats, card, evidence))
     best_sizing = {}
     for item in sizing:
         kept = best_sizing.get(item['workload_id'])
-        if kept is None or (item['monthly_saving_float'] >
-                            kept['monthly_saving_float']):
+        if kept is None or _expected(item) > _expected(kept):
             best_sizing[item['workload_id']] = item
     # Committing to capacity is only advised for workloads whose
     # accelerators are already the right ones.
     right_sized = stats.loc[~stats.index.isin(list(best_sizing))]
-    found = (list(best_sizing.values()) + _off_peak(stats, card) +
-             _oversized(stats, card) + _committed(right_sized, card))
+    found = (list(best_sizing.values()) + _off_peak(stats, card, evidence) +
+             _oversized(stats, card, flavors, evidence) +
+             _committed(right_sized, card, evidence))
     found = [f for f in found if f['monthly_saving_float'] > 0]
-    found.sort(key=lambda f: (-f['monthly_saving_float'], f['workload_id'],
-                              f['kind']))
+    found.sort(key=lambda f: (-_expected(f), -f['monthly_saving_float'],
+                              f['workload_id'], f['kind']))
     for item in found:
+        item['expected_monthly_saving'] = ratecard.to_money(_expected(item))
         item['monthly_saving'] = ratecard.to_money(
             item.pop('monthly_saving_float'))
         item['currency'] = card.currency

@@ -85,8 +85,12 @@ def frames_from_store(context, start=None):
             'accelerator': (workload.get('accelerator') or
                             resources.get('accelerator')),
             'project_id': workload['project_id'],
+            # a declared type is known for sure
+            'type_confidence': (1.0 if workload.get('declared_type') else
+                                workload.get('confidence')),
         })
-    workloads = pd.DataFrame(rows, columns=offline.WORKLOAD_COLUMNS)
+    workloads = pd.DataFrame(
+        rows, columns=offline.WORKLOAD_COLUMNS + ('type_confidence',))
     rollups = pd.DataFrame(db_api.rollup_list(context, start=start),
                            columns=['workload_id', 'window_start', 'metric',
                                     'mean'])

@@ -63,13 +63,14 @@ request = {
 _recommendation = {
     'type': 'object',
     'required': ['kind', 'action', 'monthly_saving', 'currency',
-                 'confidence'],
+                 'confidence', 'expected_monthly_saving'],
     'properties': {
         'kind': {'type': 'string'},
         'action': {'type': 'string'},
         'monthly_saving': {'type': 'number'},
         'currency': {'type': 'string'},
-        'confidence': {'type': 'number'},
+        'confidence': {'type': 'number', 'minimum': 0, 'maximum': 1},
+        'expected_monthly_saving': {'type': 'number'},
         'evidence': {'type': 'object'},
     },
 }

@@ -24,7 +24,8 @@ list_query = {
 recommendation = {
     'type': 'object',
     'required': ['id', 'workload_id', 'project_id', 'kind', 'action',
-                 'monthly_saving', 'currency', 'confidence', 'evidence'],
+                 'monthly_saving', 'currency', 'confidence',
+                 'expected_monthly_saving', 'evidence'],
     'properties': {
         'id': {'type': 'string'},
         'workload_id': {'type': 'string'},
@@ -33,7 +34,8 @@ recommendation = {
         'action': {'type': 'string'},
         'monthly_saving': {'type': 'number'},
         'currency': {'type': 'string'},
-        'confidence': {'type': 'number'},
+        'confidence': {'type': 'number', 'minimum': 0, 'maximum': 1},
+        'expected_monthly_saving': {'type': 'number'},
         'evidence': {'type': 'object'},
         'created_at': common.timestamp,
     },

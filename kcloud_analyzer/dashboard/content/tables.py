@@ -40,6 +40,11 @@ def confidence(recommendation):
     return formatting.percent(recommendation.get('confidence'))
 
 
+def expected_saving(recommendation):
+    return formatting.money(recommendation.get('expected_monthly_saving'),
+                            recommendation['currency'])
+
+
 class WorkloadsTable(tables.DataTable):
     workload_id = tables.Column('workload_id', verbose_name=_('ID'),
                                 link=detail_link)
@@ -80,6 +85,8 @@ class RecommendationsTable(tables.DataTable):
     monthly_saving = tables.Column(monthly_saving,
                                    verbose_name=_('Monthly saving'))
     confidence = tables.Column(confidence, verbose_name=_('Confidence'))
+    expected_saving = tables.Column(
+        expected_saving, verbose_name=_('Expected saving (x confidence)'))
 
     def get_object_id(self, datum):
         return datum['id']

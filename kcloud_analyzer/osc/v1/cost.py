@@ -25,7 +25,8 @@ _COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 _SUMMARY_COLUMNS = ('group', 'period_start', 'total') + _COST_LINES + (
     'idle', 'energy_kwh', 'carbon_kg', 'currency', 'hours')
 _RECOMMENDATION_COLUMNS = ('workload_id', 'kind', 'action', 'monthly_saving',
-                           'currency', 'confidence')
+                           'currency', 'confidence',
+                           'expected_monthly_saving')
 
 
 def _add_window(parser):

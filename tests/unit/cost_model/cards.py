@@ -52,6 +52,19 @@ BASE = {
         ],
     },
     'overrides': [],
+    'flavors': [
+        {'name': 'm1.small', 'vcpus': 2, 'ram_mb': 4096},
+        {'name': 'm1.medium', 'vcpus': 4, 'ram_mb': 16384},
+        # listed with its own price, below its vCPUs and RAM at unit prices
+        {'name': 'c1.medium', 'vcpus': 4, 'ram_mb': 20480, 'hour': '0.30'},
+        {'name': 'm1.xlarge', 'vcpus': 16, 'ram_mb': 65536},
+        {'name': 'g1.a100', 'vcpus': 4, 'ram_mb': 16384,
+         'accelerator': 'A100', 'accelerator_count': 1},
+        {'name': 'g1.a100.small', 'vcpus': 2, 'ram_mb': 8192,
+         'accelerator': 'a100', 'accelerator_count': 1},
+        {'name': 'g1.a100.highmem', 'vcpus': 2, 'ram_mb': 65536,
+         'accelerator': 'A100', 'accelerator_count': 1},
+    ],
 }
 
 # 2026-03-02 is a Monday.

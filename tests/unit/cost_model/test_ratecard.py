@@ -143,3 +143,35 @@ def test_money_is_rounded_half_even_to_six_places():
     assert ratecard.to_money(0.0000025) == decimal.Decimal('0.000002')
     assert ratecard.to_money(5.27) == decimal.Decimal('5.270000')
     assert str(ratecard.to_money(0.1 + 0.2)) == '0.300000'
+
+
+def test_flavors_are_priced_by_their_own_price_or_the_unit_prices():
+    card = cards.card()
+    flavors = {f.name: f for f in card.flavors}
+    assert flavors['m1.medium'].ram_gb == 16.0
+    # 4 x 0.05 + 16 x 0.01
+    assert card.flavor_hour(flavors['m1.medium']) == pytest.approx(0.36)
+    assert card.flavor_hour(flavors['c1.medium']) == pytest.approx(0.30)
+    # + one A100 at 2.00
+    assert card.flavor_hour(flavors['g1.a100']) == pytest.approx(2.36)
+    learned = ratecard.Flavor('x', 2, 2048, accelerator='TPU',
+                              accelerator_count=1)
+    assert card.flavor_hour(learned) is None
+
+
+@pytest.mark.parametrize('flavor, path', [
+    ({'name': 'g', 'vcpus': 2, 'ram_mb': 1024, 'accelerator_count': 1},
+     'flavors.0.accelerator'),
+    ({'name': 'g', 'vcpus': 0, 'ram_mb': 1024}, 'flavors.0.vcpus'),
+    ({'name': 'g', 'vcpus': 2}, 'flavors.0'),
+])
+def test_a_bad_flavor_is_refused_with_its_path(flavor, path):
+    with pytest.raises(ratecard.RateCardError) as caught:
+        cards.card(flavors=[flavor])
+    assert caught.value.path == path
+
+
+def test_two_flavors_of_one_name_are_refused():
+    twice = [{'name': 'm1', 'vcpus': 1, 'ram_mb': 512}] * 2
+    with pytest.raises(ratecard.RateCardError, match='same name'):
+        cards.card(flavors=twice)

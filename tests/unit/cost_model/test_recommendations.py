@@ -14,8 +14,10 @@
 import decimal
 import functools
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
@@ -41,10 +43,7 @@ def _saving_from_evidence(kind, e):
         return (e['energy_kwh'] / e['hours_observed'] * MONTH * e['pue'] *
                 (e['mean_tariff_paid'] - e['off_peak_tariff']))
     if kind == 'oversized_compute':
-        return ((e['cpu_cores'] - e['recommended_cpu_cores']) *
-                e['vcpu_hour'] +
-                (e['memory_gb'] - e['recommended_memory_gb']) *
-                e['ram_gb_hour']) * MONTH
+        return (e['price_per_hour'] - e['recommended_price_per_hour']) * MONTH
     if kind == 'committed_use':
         return (e['accelerator_count'] *
                 (e['price_per_hour'] - e['committed_price_per_hour']) +
@@ -101,9 +100,10 @@ def test_each_kind_is_found_with_the_hand_computed_saving():
         ('small', 'gpu_partition'): '803.000000',
         # H100 (perf 2) at 20 %: 0.571 A100-equivalents fit one L40S (0.6)
         ('server', 'cheaper_accelerator'): '2190.000000',
-        # 16 vCPU at 10 % -> 3, 64 GB at 20 % -> 16:
-        # (13 x 0.05 + 48 x 0.01) x 730
-        ('cpu', 'oversized_compute'): '824.900000',
+        # 16 vCPU at 10 % need 2.3, 64 GB at 20 % need 16: c1.medium
+        # (4 vCPU, 20 GB) at its own 0.30 beats m1.medium's 4 x 0.05 +
+        # 16 x 0.01 = 0.36; (16 x 0.05 + 64 x 0.01 - 0.30) x 730
+        ('cpu', 'oversized_compute'): '832.200000',
         # (1 x (2.00 - 1.40) + 4 x (0.05 - 0.03) + 16 x (0.01 - 0.006)) x 730
         ('steady', 'committed_use'): '543.120000',
     }
@@ -121,8 +121,7 @@ def test_each_kind_is_found_with_the_hand_computed_saving():
 
 def test_every_saving_is_recomputed_from_its_evidence():
     found = _scenario()
-    assert {f['kind'] for f in found} == set(
-        recommendations.KIND_CONFIDENCE)
+    assert {f['kind'] for f in found} == set(recommendations.KINDS)
     for item in found:
         redone = ratecard.to_money(
             _saving_from_evidence(item['kind'], item['evidence']))
@@ -140,18 +139,139 @@ def test_sizing_alternatives_are_not_added_up():
     assert len({f['workload_id'] for f in sizing}) == len(sizing)
 
 
-def test_confidence_grows_with_the_evidence_hours():
+def _t_probability(margins):
+    """The documented confidence, written out again."""
+    margins = np.asarray(margins, dtype=float)
+    n = margins.size
+    spread = max(margins.std(ddof=1), 1.0) * np.sqrt(1 + 1 / n)
+    return stats.t.cdf(margins.mean() / spread, df=n - 1)
+
+
+def test_confidence_is_the_probability_that_the_margin_holds():
     found = _by(_scenario())
-    # a day of evidence: 24 / 168 of the kind's weight
-    assert found[('idle', 'idle_accelerator')]['confidence'] == round(
-        24 / 168 * 0.95, 2)
-    assert found[('steady', 'committed_use')]['confidence'] == 0.8
+    idle = found[('idle', 'idle_accelerator')]
+    # a day of evidence: four 6-hour blocks, each 1 % busy under the 5 %
+    # that idle means; constant evidence takes the 1-point resolution
+    assert idle['evidence']['evidence_blocks'] == 4
+    assert idle['evidence']['block_hours'] == 6
+    assert idle['confidence'] == pytest.approx(
+        _t_probability([4, 4, 4, 4]), abs=1e-4)
+    # 4 A100 at 30 %: the 2 kept are full at 50 % of the 4
+    wide = found[('wide', 'fewer_gpus')]
+    assert wide['confidence'] == pytest.approx(
+        _t_probability([20, 20, 20, 20]), abs=1e-4)
+    # a week present every hour: seven day blocks far above break-even
+    steady = found[('steady', 'committed_use')]
+    assert steady['evidence']['evidence_blocks'] == 7
+    assert steady['confidence'] > 0.999
 
 
-def test_savings_are_sorted_and_nothing_without_a_saving():
+def _daily_levels(levels):
+    fleet = cards.workloads(('w', 'training', 4, 16, 4, 0, 'A100', 'p1'))
+    stamps = pd.date_range(cards.MONDAY, periods=24 * len(levels), freq='h')
+    load = np.repeat(levels, 24)
+    usage = cards.usage([('w', t, 'gpu_utilization', v)
+                         for t, v in zip(stamps, load, strict=True)])
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    return _by(recommendations.recommend(fleet, usage, costs, card))
+
+
+def test_confidence_falls_with_the_variance_of_the_evidence():
+    # 4 A100 peaking at 34 % fit on ceil(4 x 34 / 70) = 2, full at 50 %
+    calm = _daily_levels([34, 34, 34, 34])[('w', 'fewer_gpus')]
+    rough = _daily_levels([5, 34, 5, 34])[('w', 'fewer_gpus')]
+    assert calm['evidence']['block_hours'] == 24
+    assert calm['evidence']['recommended_count'] == 2
+    assert rough['evidence']['recommended_count'] == 2
+    assert calm['confidence'] == pytest.approx(
+        _t_probability([16, 16, 16, 16]), abs=1e-4)
+    assert rough['confidence'] == pytest.approx(
+        _t_probability([45, 16, 45, 16]), abs=1e-4)
+    assert rough['confidence'] < calm['confidence'] - 0.05
+    assert rough['expected_monthly_saving'] == ratecard.to_money(
+        float(rough['monthly_saving']) * rough['confidence'])
+
+
+def test_one_block_of_evidence_promises_nothing():
+    fleet = cards.workloads(('w', 'training', 4, 16, 1, 0, 'A100', 'p1'))
+    # one hour observed: one block, however many samples it holds
+    stamps = pd.date_range(cards.MONDAY, periods=12, freq='5min')
+    usage = cards.usage([('w', t, 'gpu_utilization', 1) for t in stamps])
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    (idle,) = recommendations.recommend(fleet, usage, costs, card)
+    assert idle['kind'] == 'idle_accelerator'
+    assert idle['confidence'] == 0.0
+    assert idle['expected_monthly_saving'] == 0
+
+
+def test_accelerator_moves_need_a_class_known_with_confidence():
+    day = pd.date_range(cards.MONDAY, periods=24, freq='h')
+    usage = cards.usage([(w, t, 'gpu_utilization', 20) for t in day
+                         for w in ('sure', 'unsure', 'unknown')])
+    fleet = cards.workloads(
+        ('sure', 'serving', 4, 16, 1, 0, 'H100', 'p1'),
+        ('unsure', 'serving', 4, 16, 1, 0, 'H100', 'p1'),
+        ('unknown', 'unknown', 4, 16, 1, 0, 'H100', 'p1'))
+    fleet['type_confidence'] = [0.95, 0.6, 0.9]
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    moved = {f['workload_id'] for f in recommendations.recommend(
+        fleet, usage, costs, card) if f['kind'] == 'cheaper_accelerator'}
+    assert moved == {'sure'}
+
+
+def test_resizes_name_the_cheapest_fitting_flavor():
+    found = _by(_scenario())
+    resize = found[('cpu', 'oversized_compute')]
+    assert resize['action'] == 'resize to flavor c1.medium (4 vCPU, 20 GB RAM)'
+    assert resize['evidence']['recommended_flavor'] == 'c1.medium'
+    assert resize['evidence']['needed_cpu_cores'] == pytest.approx(16 / 7)
+    # CPU needs 2.3 of 4 vCPU, memory 16 of 20 GB: both blocks margins
+    cpu = _t_probability([100 * 4 / 16 - 10] * 4)
+    memory = _t_probability([100 * 20 / 64 - 20] * 4)
+    assert resize['confidence'] == pytest.approx(cpu * memory, abs=1e-4)
+
+
+def test_a_gpu_workload_is_resized_within_flavors_of_its_accelerators():
+    fleet = cards.workloads(('g', 'training', 16, 64, 1, 0, 'A100', 'p1'))
+    day = pd.date_range(cards.MONDAY, periods=24, freq='h')
+    usage = cards.usage([('g', t, m, v) for t in day for m, v in (
+        ('gpu_utilization', 90), ('cpu_utilization', 5),
+        ('memory_utilization', 5))])
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    found = _by(recommendations.recommend(fleet, usage, costs, card))
+    resize = found[('g', 'oversized_compute')]
+    # the model matches case-insensitively; m1.small has no A100
+    assert resize['evidence']['recommended_flavor'] == 'g1.a100.small'
+    # nothing smaller than listed flavors, nothing without a flavor
+    no_flavors = cards.card(flavors=[])
+    assert ('g', 'oversized_compute') not in _by(recommendations.recommend(
+        fleet, usage, realtime.compute_costs(fleet, usage, no_flavors),
+        no_flavors))
+
+
+def test_flavors_learned_from_nova_join_the_card():
+    fleet = cards.workloads(('cpu', 'inference', 16, 64, 0, 0, None, 'p2'))
+    day = pd.date_range(cards.MONDAY, periods=24, freq='h')
+    usage = cards.usage([('cpu', t, m, 10) for t in day
+                         for m in ('cpu_utilization', 'memory_utilization')])
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    learned = ratecard.Flavor(name='tiny', vcpus=3, ram_mb=8192)
+    found = _by(recommendations.recommend(fleet, usage, costs, card,
+                                          flavors=[learned]))
+    assert found[('cpu', 'oversized_compute')]['evidence'][
+        'recommended_flavor'] == 'tiny'
+
+
+def test_ranked_by_expected_saving_and_nothing_without_a_saving():
     found = _scenario()
+    expected = [f['expected_monthly_saving'] for f in found]
+    assert expected == sorted(expected, reverse=True)
     savings = [f['monthly_saving'] for f in found]
-    assert savings == sorted(savings, reverse=True)
     assert all(s > 0 for s in savings)
     assert ('steady', 'oversized_compute') not in _by(found)
 
@@ -168,6 +288,9 @@ def test_no_commitment_for_idle_hardware_and_no_nan_in_evidence():
     assert ('lab', 'idle_accelerator') in found
     assert ('lab', 'committed_use') not in found
     oversized = found[('lab', 'oversized_compute')]['evidence']
-    # memory use was never measured: the evidence says so with None
+    # memory use was never measured: the evidence says so with None and
+    # the flavor keeps all the RAM
     assert oversized['memory_utilization_p95'] is None
+    assert oversized['needed_memory_gb'] == 64.0
+    assert oversized['recommended_flavor'] == 'g1.a100.highmem'
     assert oversized['recommended_memory_gb'] == 64.0

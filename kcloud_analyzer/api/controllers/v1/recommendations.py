@@ -17,6 +17,7 @@ from pecan import rest
 from kcloud_analyzer.api.expose import expose
 from kcloud_analyzer.api.schemas import recommendations as schema
 from kcloud_analyzer.api import utils
+from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.db import api as db_api
 
 
@@ -30,6 +31,8 @@ def recommendation_view(row):
         'monthly_saving': utils.money(row['monthly_saving']),
         'currency': row['currency'],
         'confidence': row['confidence'],
+        'expected_monthly_saving': utils.money(ratecard.to_money(
+            float(row['monthly_saving']) * row['confidence'])),
         'evidence': row.get('evidence') or {},
         'created_at': utils.iso(row.get('created_at')),
     }
