@@ -113,14 +113,17 @@ def recommendations_replace(context, workload_id, rows):
 @main_context_manager.reader
 def recommendation_list(context, project_id=None, workload_id=None,
                         limit=None):
-    """Recommendations, the largest monthly saving first."""
+    """Recommendations, the largest expected saving (monthly saving x
+    confidence) first."""
     model = models.Recommendation
     query = context.session.query(model)
     if project_id is not None:
         query = query.filter(model.project_id == project_id)
     if workload_id is not None:
         query = query.filter(model.workload_id == workload_id)
-    query = query.order_by(model.monthly_saving.desc(), model.id)
+    query = query.order_by(
+        (model.monthly_saving * model.confidence).desc(),
+        model.monthly_saving.desc(), model.id)
     if limit is not None:
         query = query.limit(limit)
     return utils.dicts(query)

@@ -213,16 +213,18 @@ class DbApiChecks:
         assert db_api.model_version_get_latest(ctx, 'other') is None
 
     def test_recommendations_replace(self, ctx):
-        def rec(kind, saving):
+        def rec(kind, saving, confidence=0.8):
             return {'project_id': 'p1', 'kind': kind, 'action': 'do it',
                     'monthly_saving': decimal.Decimal(saving),
-                    'currency': 'USD', 'confidence': 0.8,
+                    'currency': 'USD', 'confidence': confidence,
                     'evidence': {'gpu_utilization_p95': 3.0}}
         db_api.recommendations_replace(ctx, 'w1', [rec('idle', '10')])
-        db_api.recommendations_replace(ctx, 'w1', [rec('idle', '100'),
-                                                   rec('rightsize', '300')])
+        db_api.recommendations_replace(ctx, 'w1', [
+            rec('idle', '100'), rec('rightsize', '300'),
+            rec('unsure', '1000', 0.2)])
         listed = db_api.recommendation_list(ctx, project_id='p1')
-        assert [r['kind'] for r in listed] == ['rightsize', 'idle']
+        # by expected saving: 300 x 0.8 > 1000 x 0.2 > 100 x 0.8
+        assert [r['kind'] for r in listed] == ['rightsize', 'unsure', 'idle']
         assert listed[0]['evidence'] == {'gpu_utilization_p95': 3.0}
 
     def test_predictions(self, ctx):
