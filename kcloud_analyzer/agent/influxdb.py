@@ -11,8 +11,10 @@
 # under the License.
 """Rollups to InfluxDB as line protocol (``[influxdb] url``).
 
-The ``/write`` endpoint and line protocol are shared by InfluxDB 1.x and
-2.x (whose v1 compatibility API maps the database to a bucket). A rollup
+InfluxDB 2.x is written through its write API (``/api/v2/write``) with the
+official ``influxdb-client``, authenticated by an API token, into a bucket
+of an organization; InfluxDB 1.x through its ``/write`` endpoint into a
+database. Both take the same line protocol. A rollup
 is one point per workload, metric and window; the point of a window is
 rewritten whenever the window's rollup changes, and InfluxDB keeps the last
 write of a series and timestamp, so the stored point is always the merged
@@ -41,7 +43,7 @@ def line(row):
 
 
 class InfluxDBWriter:
-    """Writes rollup rows to one database of an InfluxDB server."""
+    """Writes rollup rows to one database of an InfluxDB 1.x server."""
 
     def __init__(self, url, database, timeout=10.0, session=None):
         self.url = url.rstrip('/')
@@ -61,3 +63,47 @@ class InfluxDBWriter:
 
     def close(self):
         self.session.close()
+
+
+class InfluxDB2Writer:
+    """Writes rollup rows to one bucket of an InfluxDB 2.x server."""
+
+    def __init__(self, url, org, bucket, token, timeout=10.0):
+        # imported here: only an agent writing to InfluxDB 2 needs it
+        import influxdb_client
+        from influxdb_client.client import write_api
+
+        self.org = org
+        self.bucket = bucket
+        self.precision = influxdb_client.WritePrecision.S
+        self.client = influxdb_client.InfluxDBClient(
+            url=url.rstrip('/'), token=token, org=org,
+            timeout=int(timeout * 1000))
+        self.write_api = self.client.write_api(
+            write_options=write_api.SYNCHRONOUS)
+
+    def write(self, rows, batch_size=5000):
+        """Write ``rows``; raises influxdb_client's ApiException when
+        refused."""
+        for first in range(0, len(rows), batch_size):
+            self.write_api.write(
+                bucket=self.bucket, org=self.org,
+                record=[line(r) for r in rows[first:first + batch_size]],
+                write_precision=self.precision)
+
+    def close(self):
+        self.write_api.close()
+        self.client.close()
+
+
+def writer(conf):
+    """The writer ``[influxdb]`` asks for, or None without a URL."""
+    group = conf.influxdb
+    if not group.url:
+        return None
+    if group.token:
+        if not group.org:
+            raise ValueError('[influxdb] org is required with a token')
+        return InfluxDB2Writer(group.url, group.org,
+                               group.bucket or group.database, group.token)
+    return InfluxDBWriter(group.url, group.database)

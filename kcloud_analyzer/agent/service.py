@@ -154,9 +154,8 @@ class AgentService(service_base.ServiceBase):
         self.context = kcontext.get_admin_context()
         self.ingestor = ingest.Ingestor(self.context, conf.rollup_window,
                                         db=self.db)
-        if conf.influxdb.url:
-            self.influx = influxdb.InfluxDBWriter(conf.influxdb.url,
-                                                  conf.influxdb.database)
+        self.influx = influxdb.writer(conf)
+        if self.influx is not None:
             self._exported_until = _utcnow()
         self.collectors = collector_plugins.load(conf)
         self._start_coordination()

@@ -25,9 +25,12 @@ def get_transport(conf, url=None):
 
 
 def get_batch_listener(transport, topics, endpoints, pool=None,
-                       batch_size=500, batch_timeout=5):
-    """A batch notification listener on ``topics``; not started."""
-    targets = [oslo_messaging.Target(topic=topic) for topic in topics]
+                       batch_size=500, batch_timeout=5, exchanges=None):
+    """A batch notification listener on ``topics`` of each of
+    ``exchanges`` (None: the transport's control exchange); not started.
+    """
+    targets = [oslo_messaging.Target(topic=topic, exchange=exchange)
+               for topic in topics for exchange in (exchanges or [None])]
     return oslo_messaging.get_batch_notification_listener(
         transport, targets, endpoints, executor='threading',
         allow_requeue=True, pool=pool, batch_size=batch_size,
@@ -39,7 +42,8 @@ def get_listener(conf, transport, endpoints):
     group = conf.notification
     return get_batch_listener(
         transport, group.topics, endpoints, pool=group.pool,
-        batch_size=group.batch_size, batch_timeout=group.batch_timeout)
+        batch_size=group.batch_size, batch_timeout=group.batch_timeout,
+        exchanges=group.exchanges)
 
 
 def get_notifier(transport, publisher_id, topics):

@@ -27,8 +27,20 @@ opts = [
                     'it to http://<INFLUX_HOST>:8086.'),
     cfg.StrOpt('database',
                default='kcloud_analyzer',
-               help='Database (1.x) or bucket (2.x) the rollups are written '
-                    'to.'),
+               help='InfluxDB 1.x database the rollups are written to (the '
+                    'bucket of InfluxDB 2.x when [influxdb] bucket is '
+                    'unset).'),
+    cfg.StrOpt('token',
+               secret=True,
+               help='InfluxDB 2.x API token. When set, rollups are written '
+                    'through the InfluxDB 2 write API (/api/v2/write) to '
+                    '[influxdb] org and bucket; when unset, through the '
+                    '1.x /write endpoint to [influxdb] database.'),
+    cfg.StrOpt('org',
+               help='InfluxDB 2.x organization (name or ID) of the bucket; '
+                    'required with a token.'),
+    cfg.StrOpt('bucket',
+               help='InfluxDB 2.x bucket; defaults to [influxdb] database.'),
 ]
 
 

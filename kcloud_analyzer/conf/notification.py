@@ -30,6 +30,14 @@ opts = [
                      'versioned notifications on "versioned_notifications" '
                      'and Ceilometer\'s notifier:// publisher samples on '
                      '"metering".'),
+    cfg.ListOpt('exchanges',
+                default=['nova', 'ironic', 'ceilometer', 'openstack'],
+                help='Exchanges whose topics are listened to. Every '
+                     'OpenStack service publishes its notifications on an '
+                     'exchange of its own name (Nova on "nova", Ironic on '
+                     '"ironic", Ceilometer\'s notifier:// publisher on '
+                     '"ceilometer"); "openstack" is oslo.messaging\'s '
+                     'default, used by services that set none.'),
     cfg.StrOpt('pool',
                default='kcloud-analyzer',
                help='Listener pool name. Every agent uses the same pool so '

@@ -59,30 +59,35 @@ _PERCENT = 1.0
 _RATIO_TO_PERCENT = 100.0
 
 #: Prometheus exporter metric name -> Mapping. DCGM names are those of
-#: dcgm-exporter before and after the DCGM 4.6 field renames; the NPU
-#: names are those of Huawei's npu-exporter (Ascend), FuriosaAI's
-#: furiosa-metrics-exporter and Rebellions' rbln-metrics-exporter (both its
-#: current ``rbln_npu_*`` and its earlier ``RBLN_DEVICE_STATUS:*`` names).
+#: dcgm-exporter's counters file, both as it ships them and as DCGM 4.6
+#: renamed the fields (dcgm_fields.h ``#define DCGM_FI_DEV_GPU_UTIL
+#: DCGM_FI_DEV_GPU_UTIL_RATIO``): the renamed ``..._GPU_UTIL_RATIO`` is the
+#: same int64 field 203, an integer percent despite its name, while
+#: ``DCGM_FI_DEV_FB_USED_RATIO`` (254) is a real 0-1 ratio. The NPU names
+#: are those of Huawei's npu-exporter (Ascend), FuriosaAI's
+#: furiosa-metrics-exporter and Rebellions' rbln-metrics-exporter.
 PROMETHEUS_METRICS = types.MappingProxyType({
     # NVIDIA DCGM
     'DCGM_FI_DEV_GPU_UTIL': Mapping(
         m.GPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
     'DCGM_FI_DEV_GPU_UTIL_RATIO': Mapping(
-        m.GPU_UTILIZATION, _RATIO_TO_PERCENT, GAUGE, VALUE, 0),
+        m.GPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
     'DCGM_FI_DEV_FB_USED': Mapping(
         m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, USED, 0),
     'DCGM_FI_DEV_FB_FREE': Mapping(
         m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, FREE, 0),
     'DCGM_FI_DEV_FB_TOTAL': Mapping(
         m.GPU_MEMORY_UTILIZATION, _MIB, GAUGE, TOTAL, 0),
+    'DCGM_FI_DEV_FB_USED_RATIO': Mapping(
+        m.GPU_MEMORY_UTILIZATION, _RATIO_TO_PERCENT, GAUGE, VALUE, 1),
+    'DCGM_FI_DEV_FB_USED_PERCENT': Mapping(
+        m.GPU_MEMORY_UTILIZATION, _RATIO_TO_PERCENT, GAUGE, VALUE, 1),
     'DCGM_FI_DEV_POWER_USAGE': Mapping(
         m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
     'DCGM_FI_DEV_BOARD_POWER_WATTS': Mapping(
         m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
     'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION': Mapping(
         m.ACCELERATOR_POWER_WATTS, 1e-3, COUNTER, VALUE, 1),
-    'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION_JOULES': Mapping(
-        m.ACCELERATOR_POWER_WATTS, 1.0, COUNTER, VALUE, 1),
     # Huawei Ascend (npu-exporter)
     'npu_chip_info_utilization': Mapping(
         m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
@@ -97,15 +102,7 @@ PROMETHEUS_METRICS = types.MappingProxyType({
         m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
     'furiosa_npu_hw_power': Mapping(
         m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
-    # Rebellions (rbln-metrics-exporter)
-    'rbln_npu_utilization': Mapping(
-        m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
-    'rbln_npu_memory_used': Mapping(
-        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, USED, 0),
-    'rbln_npu_memory_total': Mapping(
-        m.NPU_MEMORY_UTILIZATION, 1.0, GAUGE, TOTAL, 0),
-    'rbln_npu_power': Mapping(
-        m.ACCELERATOR_POWER_WATTS, 1.0, GAUGE, VALUE, 0),
+    # Rebellions (rbln-metrics-exporter; DRAM in GiB)
     'RBLN_DEVICE_STATUS:UTILIZATION': Mapping(
         m.NPU_UTILIZATION, _PERCENT, GAUGE, VALUE, 0),
     'RBLN_DEVICE_STATUS:DRAM_USED': Mapping(

@@ -15,8 +15,8 @@
   publisher sends (event type ``metering``, priority ``sample``);
 - :class:`IronicSensorEndpoint`: Ironic's ``hardware.ipmi.metrics``;
 - :class:`NovaInstanceEndpoint`: Nova's versioned ``instance.create.end``,
-  ``instance.update`` and ``instance.delete.end``, which create, update and
-  end workloads.
+  ``instance.update``, the ``instance.resize_*.end`` and
+  ``instance.delete.end``, which create, update and end workloads.
 
 Each batch is parsed message by message: a malformed message is logged,
 counted and dropped while the rest of the batch goes on. The samples of a
@@ -27,10 +27,12 @@ message ids make sure nothing is counted twice).
 
 import hashlib
 import hmac
+import re
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import oslo_messaging
+from oslo_utils import timeutils
 import pandas as pd
 from sqlalchemy import exc as sa_exc
 
@@ -300,13 +302,20 @@ def parse_pci_aliases(spec):
     return aliases
 
 
+#: the GPU resource classes of a flavor, in any request group: Nova accepts
+#: ``resources:VGPU`` as well as granular ``resources1:VGPU`` or
+#: ``resources_gpu:VGPU`` (nova/api/validation/extra_specs/resources.py)
+_GPU_RESOURCE_SPEC = re.compile(r'^resources[a-zA-Z0-9_-]{0,64}:(VGPU|PGPU)$')
+
+
 def flavor_resources(flavor, npu_aliases=()):
     """Resources of one instance from its Nova flavor (versioned payload).
 
-    GPUs are counted from ``resources:VGPU`` / ``resources:PGPU`` and the
-    PCI aliases that are not NPU aliases; NPUs from the aliases listed in
-    ``npu_aliases`` (``[notification] npu_aliases``). ``accelerator`` is the
-    first alias name, the device model operators usually name aliases by.
+    GPUs are counted from the ``VGPU`` / ``PGPU`` resource classes of every
+    request group and the PCI aliases that are not NPU aliases; NPUs from
+    the aliases listed in ``npu_aliases`` (``[notification] npu_aliases``).
+    ``accelerator`` is the first alias name, the device model operators
+    usually name aliases by.
     """
     extra_specs = flavor.get('extra_specs') or {}
     aliases = parse_pci_aliases(extra_specs.get('pci_passthrough:alias'))
@@ -314,8 +323,8 @@ def flavor_resources(flavor, npu_aliases=()):
     npu_count = sum(c for a, c in aliases.items() if a.lower() in npu_aliases)
     gpu_count = sum(c for a, c in aliases.items()
                     if a.lower() not in npu_aliases)
-    for resource_class in ('resources:VGPU', 'resources:PGPU'):
-        gpu_count += int(extra_specs.get(resource_class) or 0)
+    gpu_count += sum(int(value or 0) for key, value in extra_specs.items()
+                     if _GPU_RESOURCE_SPEC.match(key))
     accelerator = next(iter(aliases), None)
     if accelerator is None and gpu_count:
         accelerator = 'vgpu'
@@ -336,8 +345,12 @@ def sum_resources(resources):
     total = {key: sum(r.get(key) or 0 for r in resources)
              for key in ('cpu_cores', 'memory_gb', 'gpu_count', 'npu_count')}
     total['memory_gb'] = round(total['memory_gb'], 3)
-    total['accelerator'] = next(
-        (r['accelerator'] for r in resources if r.get('accelerator')), None)
+    # the accelerator of the instance with the most devices names the
+    # workload's; whatever order the instances are listed in
+    named = sorted((-(r.get('gpu_count') or 0) - (r.get('npu_count') or 0),
+                    r['accelerator']) for r in resources
+                   if r.get('accelerator'))
+    total['accelerator'] = named[0][1] if named else None
     return total
 
 
@@ -350,8 +363,12 @@ def _nova_data(obj):
 class NovaInstanceEndpoint:
     """Nova versioned instance notifications -> workloads."""
 
+    #: a resize changes the flavor: Nova's versioned
+    #: ``instance.resize_finish.end`` carries the new one, and
+    #: ``resize_revert.end`` / ``resize_confirm.end`` the one kept
     filter_rule = oslo_messaging.NotificationFilter(
-        event_type=r'^instance\.(create\.end|update|delete\.end)$')
+        event_type=r'^instance\.(create\.end|update|delete\.end|'
+                   r'resize_(finish|revert|confirm)\.end)$')
 
     def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
                  metadata_key=WORKLOAD_METADATA_KEY):
@@ -388,8 +405,15 @@ class NovaInstanceEndpoint:
         data = _nova_data(message['payload'])
         instance_id = str(data['uuid'])
         if message['event_type'] == 'instance.delete.end':
+            # Nova says when the instance went; a late or redelivered
+            # notification must not move the workload's end to now
+            deleted_at = data.get('deleted_at') or data.get('terminated_at')
+            if deleted_at:
+                deleted_at = timeutils.normalize_time(
+                    timeutils.parse_isotime(deleted_at))
             try:
-                self.db.workload_delete_instance(self.context, instance_id)
+                self.db.workload_delete_instance(self.context, instance_id,
+                                                 deleted_at=deleted_at)
             except exception.NotFound:
                 LOG.debug('Deleted instance %s was never recorded',
                           instance_id)

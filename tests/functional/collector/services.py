@@ -150,3 +150,43 @@ def process(args, ready=None, timeout=30, **kwargs):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def delete_queues(url, names):
+    """Remove the broker queues a test declared (its own topics and
+    pools), so the shared RabbitMQ keeps no queue nobody reads."""
+    import kombu
+    with kombu.Connection(url.replace('rabbit://', 'amqp://', 1)) as conn:
+        channel = conn.channel()
+        for name in names:
+            channel.queue_delete(name)
+
+
+def exchange_transport(url, exchange):
+    """A notification transport whose notifiers publish on ``exchange``,
+    as a service whose control exchange that is (Nova: ``nova``)."""
+    from kcloud_analyzer.common import rpc
+    conf = make_conf({(None, 'control_exchange'): exchange})
+    return rpc.get_transport(conf, url=url)
+
+
+def queues_exist(url, names):
+    """True when every queue in ``names`` is declared on the broker."""
+    import kombu
+    with kombu.Connection(url.replace('rabbit://', 'amqp://', 1)) as conn:
+        for name in names:
+            try:
+                conn.channel().queue_declare(name, passive=True)
+            except conn.channel_errors:
+                return False
+    return True
+
+
+def run(args, timeout):
+    """Run a command to its end; fail with its output when it fails."""
+    result = subprocess.run(args, capture_output=True, text=True,
+                            timeout=timeout)
+    if result.returncode:
+        raise AssertionError('%s exited with %s:\n%s%s' % (
+            args[0], result.returncode, result.stdout, result.stderr))
+    return result.stdout

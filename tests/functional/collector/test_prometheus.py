@@ -9,9 +9,12 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Debian's Prometheus scraping a small exporter that serves DCGM (old and
-DCGM 4.6 names) and NPU exporter metrics; the prometheus collector reads
-them back as canonical metrics."""
+"""Debian's Prometheus scraping the accelerator exporters' own output
+(producers/exporters/SOURCE.md: dcgm-exporter's default counters with the
+names as shipped and as DCGM 4.6 renamed them, the Ascend npu-exporter's
+and FuriosaAI exporter's own expected text, Rebellions' metric names), one
+scrape job per instance as an OpenStack service discovery would label
+them; the prometheus collector reads them back as canonical metrics."""
 
 import http.server
 import shutil
@@ -23,69 +26,129 @@ import requests
 
 from kcloud_analyzer.common import metrics as m
 from kcloud_analyzer.metrics_collector.collectors import prometheus
+from tests.functional.collector import producers
 from tests.functional.collector import services
 
-GIB = 2 ** 30
 WATTS_FROM_ENERGY = 250.0
+STARTED = time.time()
 
-EXPORTED = '''\
-# TYPE DCGM_FI_DEV_GPU_UTIL gauge
-DCGM_FI_DEV_GPU_UTIL{gpu="0",instance_uuid="vm-old"} 80
-DCGM_FI_DEV_GPU_UTIL{gpu="1",instance_uuid="vm-old"} 40
-DCGM_FI_DEV_GPU_UTIL{gpu="0",instance_uuid="vm-energy"} 50
-DCGM_FI_DEV_POWER_USAGE{gpu="0",instance_uuid="vm-old"} 300
-DCGM_FI_DEV_POWER_USAGE{gpu="1",instance_uuid="vm-old"} 150
-DCGM_FI_DEV_FB_USED{gpu="0",instance_uuid="vm-old"} 30000
-DCGM_FI_DEV_FB_FREE{gpu="0",instance_uuid="vm-old"} 10000
-DCGM_FI_DEV_FB_USED{gpu="1",instance_uuid="vm-old"} 10000
-DCGM_FI_DEV_FB_FREE{gpu="1",instance_uuid="vm-old"} 30000
-DCGM_FI_DEV_GPU_UTIL_RATIO{gpu="0",instance_uuid="vm-new"} 0.9
-DCGM_FI_DEV_BOARD_POWER_WATTS{gpu="0",instance_uuid="vm-new"} 350
-DCGM_FI_DEV_GPU_TEMP{gpu="0",instance_uuid="vm-new"} 61
-npu_chip_info_utilization{id="0",instance_uuid="vm-ascend"} 70
-npu_chip_info_hbm_used_memory{id="0",instance_uuid="vm-ascend"} 16384
-npu_chip_info_hbm_total_memory{id="0",instance_uuid="vm-ascend"} 65536
-npu_chip_info_power{id="0",instance_uuid="vm-ascend"} 310
-furiosa_npu_core_utilization{device="npu0",core="0",\
-instance_uuid="vm-furiosa"} 50
-furiosa_npu_core_utilization{device="npu0",core="1",\
-instance_uuid="vm-furiosa"} 60
-furiosa_npu_hw_power{device="npu0",label="rms",instance_uuid="vm-furiosa"} 120
-furiosa_npu_hw_power{device="npu0",label="peak",instance_uuid="vm-furiosa"} 200
-rbln_npu_utilization{uuid="r0",instance_uuid="vm-rbln"} 35
-rbln_npu_memory_used{uuid="r0",instance_uuid="vm-rbln"} %(rbln_used)d
-rbln_npu_memory_total{uuid="r0",instance_uuid="vm-rbln"} %(rbln_total)d
-rbln_npu_power{uuid="r0",instance_uuid="vm-rbln"} 60
-DCGM_FI_DEV_GPU_UTIL{gpu="0"} 99
-# TYPE DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION counter
-DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{gpu="0",\
-instance_uuid="vm-energy"} %(energy_mj)d
-'''
+
+def _gpus(count):
+    return [{'gpu': str(i), 'uuid': 'GPU-604ac76c-d9cf-fef3-62e9-d92044ab6e5%d'
+             % i, 'pci_bus_id': '00000000:%02X:00.0' % (7 + i),
+             'device': 'nvidia%d' % i, 'model': 'NVIDIA A100-SXM4-80GB'}
+            for i in range(count)]
+
+
+def _dcgm(values, counters, gpus):
+    def value(name, gpu):
+        if gpu is None:
+            return '580.65.06'
+        if name == 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION':
+            # mJ since boot, read by the collector as rate()
+            return int(1e9 + (time.time() - STARTED) * WATTS_FROM_ENERGY *
+                       1000.0)
+        per_gpu = values.get(name, 0)
+        return per_gpu[int(gpu['gpu'])] if isinstance(per_gpu,
+                                                      list) else per_gpu
+    return lambda: producers.dcgm_exposition(counters, gpus, value)
+
+
+DCGM_OLD = producers.dcgm_counters()
+DCGM_46 = producers.dcgm_counters(current_names=True)
+
+_ascend_text = producers.text('exporters', 'ascend-npu-exporter.prom')
+_furiosa_text = producers.text('exporters', 'furiosa-metrics-exporter.prom')
+
+
+def _ascend():
+    chip = {'npu_chip_info_utilization': lambda i: 10 * i,
+            'npu_chip_info_hbm_used_memory': lambda i: 1024 * (i + 1),
+            'npu_chip_info_hbm_total_memory': lambda i: 65536,
+            'npu_chip_info_power': lambda i: 100 + i}
+    return producers.revalue(
+        _ascend_text,
+        lambda name, labels: chip[name](int(labels['id']))
+        if name in chip else None,
+        # the exporter stamps each sample with its own collection time
+        timestamp_ms=int(time.time() * 1000))
+
+
+def _furiosa():
+    def value(name, labels):
+        if name == 'furiosa_npu_core_utilization':
+            return 20 + 10 * int(labels['core'])
+        return 95.5
+    return producers.revalue(_furiosa_text, value)
+
+
+RBLN_LABELS = ('card="RBLN-CA22",deviceID="1220",driver_version="1.3.73",'
+               'firmware_version="1.3.73",hostname="npu-host-1",'
+               'name="rbln0",smc_version="15.10.13.14",'
+               'uuid="a1b2c3d4-0000-4000-8000-000000000001"')
+
+
+def _rebellions():
+    values = {'TEMPERATURE': 41, 'CARD_POWER': 60.5, 'DRAM_USED': 12.0,
+              'DRAM_TOTAL': 16.0, 'UTILIZATION': 35.0, 'HEALTH': 0}
+    return ''.join('# TYPE RBLN_DEVICE_STATUS:%s gauge\n'
+                   'RBLN_DEVICE_STATUS:%s{%s} %s\n' % (
+                       name, name, RBLN_LABELS, value)
+                   for name, value in values.items())
+
+
+#: instance -> what its exporter serves
+EXPORTERS = {
+    'vm-dcgm': _dcgm({'DCGM_FI_DEV_GPU_UTIL': [80, 40],
+                      'DCGM_FI_DEV_POWER_USAGE': [300.5, 150.25],
+                      'DCGM_FI_DEV_FB_USED': [30000, 10000],
+                      'DCGM_FI_DEV_FB_FREE': [10000, 30000],
+                      'DCGM_FI_DEV_FB_RESERVED': [512, 512]},
+                     DCGM_OLD, _gpus(2)),
+    'vm-dcgm46': _dcgm({'DCGM_FI_DEV_GPU_UTIL_RATIO': [87],
+                        'DCGM_FI_DEV_BOARD_POWER_WATTS': [350.0],
+                        'DCGM_FI_DEV_FB_USED': [20000],
+                        'DCGM_FI_DEV_FB_FREE': [60000]},
+                       DCGM_46, _gpus(1)),
+    # a counters file without the power gauge: power from the energy total
+    'vm-energy': _dcgm({'DCGM_FI_DEV_GPU_UTIL': [50],
+                        'DCGM_FI_DEV_FB_USED': [40000],
+                        'DCGM_FI_DEV_FB_FREE': [40000]},
+                       [c for c in DCGM_OLD
+                        if c[0] != 'DCGM_FI_DEV_POWER_USAGE'], _gpus(1)),
+    'vm-ascend': _ascend,
+    'vm-furiosa': _furiosa,
+    'vm-rbln': _rebellions,
+}
 
 EXPECTED = {
-    'vm-old': {m.GPU_UTILIZATION: 60.0, m.ACCELERATOR_POWER_WATTS: 450.0,
-               m.GPU_MEMORY_UTILIZATION: 50.0},
-    'vm-new': {m.GPU_UTILIZATION: 90.0, m.ACCELERATOR_POWER_WATTS: 350.0},
+    'vm-dcgm': {m.GPU_UTILIZATION: 60.0, m.ACCELERATOR_POWER_WATTS: 450.75,
+                m.GPU_MEMORY_UTILIZATION: 50.0},
+    # 87, not 8700: the renamed field keeps its integer percent
+    'vm-dcgm46': {m.GPU_UTILIZATION: 87.0, m.ACCELERATOR_POWER_WATTS: 350.0,
+                  m.GPU_MEMORY_UTILIZATION: 25.0},
     'vm-energy': {m.GPU_UTILIZATION: 50.0,
-                  m.ACCELERATOR_POWER_WATTS: WATTS_FROM_ENERGY},
-    'vm-ascend': {m.NPU_UTILIZATION: 70.0, m.NPU_MEMORY_UTILIZATION: 25.0,
-                  m.ACCELERATOR_POWER_WATTS: 310.0},
+                  m.ACCELERATOR_POWER_WATTS: WATTS_FROM_ENERGY,
+                  m.GPU_MEMORY_UTILIZATION: 50.0},
+    # 8 chips: utilisation 0..70, HBM (i+1) GiB of 64, 100+i W
+    'vm-ascend': {m.NPU_UTILIZATION: 35.0,
+                  m.NPU_MEMORY_UTILIZATION: 100.0 * 36 / 8 / 64,
+                  m.ACCELERATOR_POWER_WATTS: 828.0},
+    # 8 cores of one device: 20..90
     'vm-furiosa': {m.NPU_UTILIZATION: 55.0,
-                   m.ACCELERATOR_POWER_WATTS: 120.0},
+                   m.ACCELERATOR_POWER_WATTS: 95.5},
     'vm-rbln': {m.NPU_UTILIZATION: 35.0, m.NPU_MEMORY_UTILIZATION: 75.0,
-                m.ACCELERATOR_POWER_WATTS: 60.0},
+                m.ACCELERATOR_POWER_WATTS: 60.5},
 }
 
 
 class _Exporter(http.server.BaseHTTPRequestHandler):
-    started = time.time()
 
     def do_GET(self):
-        energy_mj = 1e9 + (time.time() - self.started) * \
-            WATTS_FROM_ENERGY * 1000.0
-        body = (EXPORTED % {'energy_mj': energy_mj,
-                            'rbln_used': 12 * GIB,
-                            'rbln_total': 16 * GIB}).encode()
+        name = self.path.strip('/').split('/')[0]
+        # an exporter on a host no instance label points at
+        render = EXPORTERS.get(name, EXPORTERS['vm-dcgm'])
+        body = render().encode()
         self.send_response(200)
         self.send_header('Content-Type', 'text/plain; version=0.0.4')
         self.send_header('Content-Length', str(len(body)))
@@ -104,10 +167,16 @@ def prometheus_url(tmp_path_factory):
     threading.Thread(target=exporter.serve_forever, daemon=True).start()
     folder = tmp_path_factory.mktemp('prometheus')
     config = folder / 'prometheus.yml'
+    target = '127.0.0.1:%d' % exporter.server_address[1]
+    jobs = ''.join(
+        '  - job_name: %s\n    metrics_path: /%s\n    static_configs:\n'
+        '      - targets: ["%s"]\n        labels: {instance_uuid: %s}\n'
+        % (name, name, target, name) for name in EXPORTERS)
+    jobs += ('  - job_name: unlabelled\n    metrics_path: /host\n'
+             '    static_configs:\n      - targets: ["%s"]\n' % target)
     config.write_text(
         'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
-        'scrape_configs:\n  - job_name: exporter\n    static_configs:\n'
-        '      - targets: ["127.0.0.1:%d"]\n' % exporter.server_address[1])
+        'scrape_configs:\n' + jobs)
     port = services.free_port()
     url = 'http://127.0.0.1:%d' % port
 
@@ -126,6 +195,11 @@ def prometheus_url(tmp_path_factory):
 
 
 def test_prometheus_collector_reads_canonical_metrics(prometheus_url):
+    # the shipped counters file renamed as DCGM 4.6 names the fields
+    assert ('DCGM_FI_DEV_GPU_UTIL_RATIO', 'gauge',
+            'GPU utilization (in %).') in DCGM_46
+    assert ('DCGM_FI_DEV_BOARD_POWER_WATTS', 'gauge',
+            'Power draw (in W).') in DCGM_46
     conf = services.make_conf({
         ('prometheus_collector', 'url'): prometheus_url,
         ('prometheus_collector', 'rate_window'): '4s',

@@ -36,6 +36,8 @@ def test_every_mapping_targets_a_canonical_metric():
 
 
 def test_dcgm_old_and_renamed_fields_give_the_same_values():
+    # DCGM 4.6 renamed field 203 to ..._GPU_UTIL_RATIO but kept its int64
+    # percent value (dcgm_fields.cpp, DcgmCacheManager.cpp)
     old = normalise.normalise_prometheus(_series([
         ('vm-1', '0', 'DCGM_FI_DEV_GPU_UTIL', 100.0, 80.0),
         ('vm-1', '1', 'DCGM_FI_DEV_GPU_UTIL', 100.0, 40.0),
@@ -43,8 +45,8 @@ def test_dcgm_old_and_renamed_fields_give_the_same_values():
         ('vm-1', '1', 'DCGM_FI_DEV_POWER_USAGE', 100.0, 150.0),
     ]))
     new = normalise.normalise_prometheus(_series([
-        ('vm-1', '0', 'DCGM_FI_DEV_GPU_UTIL_RATIO', 100.0, 0.8),
-        ('vm-1', '1', 'DCGM_FI_DEV_GPU_UTIL_RATIO', 100.0, 0.4),
+        ('vm-1', '0', 'DCGM_FI_DEV_GPU_UTIL_RATIO', 100.0, 80.0),
+        ('vm-1', '1', 'DCGM_FI_DEV_GPU_UTIL_RATIO', 100.0, 40.0),
         ('vm-1', '0', 'DCGM_FI_DEV_BOARD_POWER_WATTS', 100.0, 300.0),
         ('vm-1', '1', 'DCGM_FI_DEV_BOARD_POWER_WATTS', 100.0, 150.0),
     ]))
@@ -71,11 +73,6 @@ def test_energy_counter_rate_is_used_only_without_a_power_gauge():
     ]))
     assert _value(only_energy, m.ACCELERATOR_POWER_WATTS) == pytest.approx(
         250.0)
-    joules = normalise.normalise_prometheus(_series([
-        ('vm-1', '0', 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION_JOULES', 100.0,
-         250.0),
-    ]))
-    assert _value(joules, m.ACCELERATOR_POWER_WATTS) == pytest.approx(250.0)
     both = normalise.normalise_prometheus(_series([
         ('vm-1', '0', 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 100.0,
          250000.0),
@@ -94,6 +91,18 @@ def test_framebuffer_used_and_free_give_memory_percent():
     assert _value(samples, m.GPU_MEMORY_UTILIZATION) == pytest.approx(50.0)
 
 
+def test_framebuffer_ratio_is_used_only_without_used_and_free():
+    # DCGM_FI_DEV_FB_USED_RATIO (254) is 0.0-1.0
+    alone = normalise.normalise_prometheus(_series([
+        ('vm-1', '0', 'DCGM_FI_DEV_FB_USED_RATIO', 100.0, 0.25)]))
+    assert _value(alone, m.GPU_MEMORY_UTILIZATION) == pytest.approx(25.0)
+    both = normalise.normalise_prometheus(_series([
+        ('vm-1', '0', 'DCGM_FI_DEV_FB_USED_PERCENT', 100.0, 0.26),
+        ('vm-1', '0', 'DCGM_FI_DEV_FB_USED', 100.0, 30000.0),
+        ('vm-1', '0', 'DCGM_FI_DEV_FB_FREE', 100.0, 10000.0)]))
+    assert _value(both, m.GPU_MEMORY_UTILIZATION) == pytest.approx(75.0)
+
+
 @pytest.mark.parametrize('rows, expected', [
     # Ascend: percent, HBM in MB, watts
     ([('npu_chip_info_utilization', 70.0),
@@ -106,13 +115,7 @@ def test_framebuffer_used_and_free_give_memory_percent():
     ([('furiosa_npu_core_utilization', 55.0),
       ('furiosa_npu_hw_power', 120.0)],
      {m.NPU_UTILIZATION: 55.0, m.ACCELERATOR_POWER_WATTS: 120.0}),
-    # Rebellions, current names (bytes) and earlier names (GiB)
-    ([('rbln_npu_utilization', 35.0),
-      ('rbln_npu_memory_used', 12 * 2 ** 30),
-      ('rbln_npu_memory_total', 16 * 2 ** 30),
-      ('rbln_npu_power', 60.0)],
-     {m.NPU_UTILIZATION: 35.0, m.NPU_MEMORY_UTILIZATION: 75.0,
-      m.ACCELERATOR_POWER_WATTS: 60.0}),
+    # Rebellions (DRAM in GiB)
     ([('RBLN_DEVICE_STATUS:UTILIZATION', 35.0),
       ('RBLN_DEVICE_STATUS:DRAM_USED', 12.0),
       ('RBLN_DEVICE_STATUS:DRAM_TOTAL', 16.0),

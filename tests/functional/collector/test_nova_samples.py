@@ -1,0 +1,152 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Nova's own versioned notification samples (producers/nova/SOURCE.md)
+through the real RabbitMQ into the workload records in PostgreSQL."""
+
+import datetime
+import uuid
+
+import pytest
+
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import rpc
+from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer.metrics_collector import notifications
+from tests.functional.collector import producers
+from tests.functional.collector import services
+
+#: the instance and project of every Nova sample
+SAMPLE_INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c'
+SAMPLE_PROJECT = '6f70656e737461636b20342065766572'
+
+
+@pytest.fixture
+def nova(db, rabbit_url):
+    """Sends a Nova sample and waits until the agent's endpoint took it."""
+    conf = services.make_conf()
+    transport = rpc.get_transport(conf, url=rabbit_url)
+    topic = 'kca-nova-%s' % uuid.uuid4().hex[:10]
+    pool = topic + '-pool'
+    context = kcontext.get_admin_context()
+    ingestor = ingest.Ingestor(context, 300, db=db)
+    endpoint = notifications.endpoints(
+        ingestor, context, db, npu_aliases=['ascend910'])[2]
+    # one message per batch, so the samples are applied in the order sent
+    listener = rpc.get_batch_listener(
+        transport, [topic], [endpoint], pool=pool, batch_size=1,
+        batch_timeout=1, exchanges=conf.notification.exchanges)
+    listener.start()
+    # Nova publishes on its own exchange
+    nova_transport = services.exchange_transport(rabbit_url, 'nova')
+    notifier = rpc.get_notifier(nova_transport, 'nova-compute', [topic])
+
+    def send(sample):
+        handled = ingestor.stats.messages + ingestor.stats.malformed
+        getattr(notifier.prepare(publisher_id=sample['publisher_id']),
+                sample['priority'].lower())(
+            {}, sample['event_type'], sample['payload'])
+        services.wait_for(
+            lambda: (ingestor.stats.messages +
+                     ingestor.stats.malformed) > handled,
+            20, what=sample['event_type'])
+
+    try:
+        yield send, ingestor.stats, context
+    finally:
+        listener.stop()
+        listener.wait()
+        services.delete_queues(rabbit_url, [pool, topic + '.info'])
+        nova_transport.cleanup()
+        transport.cleanup()
+
+
+def _resources(db, context, workload_id):
+    return db.workload_get(context, workload_id)['resources']
+
+
+def test_nova_samples_make_and_end_the_workload(db, nova):
+    send, stats, context = nova
+    send(producers.nova_sample('instance-create-end'))
+    record = db.workload_get(context, SAMPLE_INSTANCE)
+    assert record['project_id'] == SAMPLE_PROJECT
+    assert record['name'] == 'some-server'
+    assert record['instances'] == [SAMPLE_INSTANCE]
+    assert record['status'] == 'active'
+    # FlavorPayload: 1 vCPU, 512 MB, extra spec hw:watchdog_action only
+    assert record['resources'] == {
+        'cpu_cores': 1, 'memory_gb': 0.5, 'gpu_count': 0, 'npu_count': 0,
+        'accelerator': None}
+
+    send(producers.nova_sample('instance-update'))
+    assert _resources(db, context, SAMPLE_INSTANCE)['memory_gb'] == 0.5
+
+    # resize to other_flavor (256 MB), revert to the old flavor, then a
+    # confirmed resize to m1.small (2048 MB)
+    send(producers.nova_sample('instance-resize_finish-end'))
+    assert _resources(db, context, SAMPLE_INSTANCE)['memory_gb'] == 0.25
+    send(producers.nova_sample('instance-resize_revert-end'))
+    assert _resources(db, context, SAMPLE_INSTANCE)['memory_gb'] == 0.5
+    send(producers.nova_sample('instance-resize_confirm-end'))
+    assert _resources(db, context, SAMPLE_INSTANCE) == {
+        'cpu_cores': 1, 'memory_gb': 2.0, 'gpu_count': 0, 'npu_count': 0,
+        'accelerator': None}
+
+    send(producers.nova_sample('instance-delete-end'))
+    record = db.workload_get(context, SAMPLE_INSTANCE)
+    assert record['status'] == 'deleted'
+    assert record['instances'] == []
+    # the time Nova gives, not the time the notification arrived
+    assert record['ended_at'] == datetime.datetime(2012, 10, 29, 13, 42, 11)
+    assert stats.malformed == 0 and stats.messages == 6
+
+
+def test_accelerator_flavors_in_nova_samples(db, nova):
+    """Nova's instance.create.end sample with the extra specs Nova's own
+    validators define for PCI passthrough and for vGPUs in granular
+    request groups, two instances of one workload."""
+    send, stats, context = nova
+    workload = 'job-%s' % uuid.uuid4().hex[:8]
+    gpu_instance, vgpu_instance = str(uuid.uuid4()), str(uuid.uuid4())
+    metadata = {'kcloud:workload_id': workload,
+                'kcloud:workload_type': 'training'}
+    send(producers.nova_sample('instance-create-end', {
+        'uuid': gpu_instance, 'metadata': metadata,
+        'flavor': {'nova_object.data': {
+            'vcpus': 16, 'memory_mb': 131072, 'extra_specs': {
+                'pci_passthrough:alias': 'a100:2, ascend910:1'}}}}))
+    send(producers.nova_sample('instance-create-end', {
+        'uuid': vgpu_instance, 'metadata': metadata,
+        'flavor': {'nova_object.data': {
+            'vcpus': 8, 'memory_mb': 32768, 'extra_specs': {
+                'resources1:VGPU': '1', 'resources:VCPU': '8'}}}}))
+    record = db.workload_get(context, workload)
+    assert sorted(record['instances']) == sorted([gpu_instance,
+                                                  vgpu_instance])
+    assert record['declared_type'] == 'training'
+    assert record['name'] == workload
+    assert record['resources'] == {
+        'cpu_cores': 24, 'memory_gb': 160.0, 'gpu_count': 3,
+        'npu_count': 1, 'accelerator': 'a100'}
+    assert record['accelerator'] == 'a100'
+    assert stats.malformed == 0
+
+
+@pytest.mark.parametrize('name', ['flavor-create', 'flavor-update'])
+def test_nova_flavor_samples_parse(name):
+    """The FlavorPayload of Nova's flavor notifications (extra_specs null,
+    or hw:numa_nodes only) gives the flavor's size and no accelerator."""
+    flavor = producers.nova_sample(name)['payload']['nova_object.data']
+    resources = notifications.flavor_resources(flavor)
+    assert resources == {
+        'cpu_cores': flavor['vcpus'],
+        'memory_gb': flavor['memory_mb'] / 1024.0, 'gpu_count': 0,
+        'npu_count': 0, 'accelerator': None}
