@@ -33,7 +33,10 @@ from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer import classifiers
+from kcloud_analyzer.workload_analyzer.classifiers import base as \
+    classifier_base
 from kcloud_analyzer.workload_analyzer import features
 from kcloud_analyzer.workload_analyzer import series as series_mod
 
@@ -287,11 +290,17 @@ class Analysis:
         resource_profile, energy_profile, feature_frame = features.analyze(
             series, workloads)
         classifier = self.classifier()
-        decision = classifier.predict(feature_frame).loc[workload_id]
+        records = pd.DataFrame({'type': [body.get('type')]},
+                               index=feature_frame.index)
+        decision = classifier.predict(feature_frame, records=records).loc[
+            workload_id]
         classified = decision['workload_class']
+        classification = classifier_base.summary(classifier.name, decision)
         # Costs and recommendations follow what the tenant said it runs
-        # and fall back to what the classifier saw.
-        workloads['type'] = body.get('type') or classified
+        # and fall back to what the classifier saw; an unknown class gets
+        # no class-specific advice.
+        workloads['type'] = body.get('type') or (
+            None if classified == calibration.UNKNOWN else classified)
         workloads['type_confidence'] = (
             1.0 if body.get('type') else float(decision['confidence']))
         try:
@@ -318,10 +327,7 @@ class Analysis:
             'declared_type': body.get('type'),
             'classified_type': classified,
             'confidence': float(decision['confidence']),
-            'classification': {
-                'classifier': classifier.name,
-                'deciding_features': list(decision['deciding_features']),
-            },
+            'classification': classification,
             'resources': resources,
             'accelerator': resources.get('accelerator'),
             'profile': {'resource': profile, 'energy': energy},
@@ -343,6 +349,10 @@ class Analysis:
             'confidence': float(decision['confidence']),
             'classifier': classifier.name,
             'assumed_accelerator': assumed,
+            'reason': classification['reason'],
+            'deciding_features': classification['deciding_features'],
+            'probabilities': classification['probabilities'],
+            'evidence': classification['evidence'],
             'profile': profile,
             'energy': energy,
             'cost': {

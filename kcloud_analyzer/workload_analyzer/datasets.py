@@ -20,7 +20,19 @@ label, so each series is labelled by its source:
     in bytes (turned into a percentage of a 48 GiB device: the largest
     reading is 50.6 GB) and container memory as a fraction (turned into a
     percentage), about one sample a minute for up to 22.8 h. One pod is
-    one workload on one GPU.
+    one workload on one GPU; pods seen for a few minutes only are kept
+    (a classifier must cope with them).
+
+``migprofiler`` -> training and inference
+    Real runs on A100 MIG slices (``migprofiler_a100_mig_runs``), one
+    sample a second of DCGM graphics activity and framebuffer share,
+    labelled by the script that launched them (``labels.csv``).
+
+nvidia-smi logs (``nvidia_smi_runs``)
+    ``nvidia-smi --query-gpu=timestamp,power.draw,utilization.gpu,...``
+    logs of whole runs, one file a run, labelled by a manifest (see
+    ``tools/eval/nvidia_smi_runs.csv``). Files without a licence that
+    allows shipping them are read where they lie, at evaluation time.
 
 ``zeus`` -> training
     The Zeus training runs (``zeus_gpu_power_profiles``): each row of
@@ -65,13 +77,20 @@ _ZEUS_STEP_S = 30.0
 _ZEUS_MAX_SECONDS = 86400.0
 
 
-def alibaba_serving(data_dir, min_samples=60, max_pods=None):
+MIGPROFILER_FOLDER = 'migprofiler_a100_mig_runs'
+
+#: Lifecycle of a workload from the cloud's records: a finite run that
+#: ended, or an instance still running.
+LIFECYCLE_ENDED = 'ended'
+LIFECYCLE_RUNNING = 'running'
+
+
+def alibaba_serving(data_dir, min_samples=1, max_pods=None):
     """Usage and workloads of the Alibaba GenAI serving pods.
 
     :param data_dir: the shared data folder
         (:func:`kcloud_analyzer.common.datasets.data_dir`).
-    :param min_samples: pods with fewer GPU samples are left out (a pod
-        seen for a few minutes says nothing about its class).
+    :param min_samples: pods with fewer GPU samples are left out.
     :param max_pods: keep only the first pods (sorted by id), for tests.
     :returns: ``(workloads, usage)`` in the offline shapes, ``type`` set to
         ``serving``.
@@ -105,7 +124,137 @@ def alibaba_serving(data_dir, min_samples=60, max_pods=None):
         'accelerator': 'gpu',
         'project_id': 'alibaba-genai',
     })
+    # A pod still reporting in the last ten minutes of the trace was
+    # running when it was cut; the others were stopped (scaled in).
+    last = usage.groupby('workload_id')['timestamp'].max()
+    running = last.reindex(pods) >= usage['timestamp'].max() - pd.Timedelta(
+        minutes=10)
+    workloads['lifecycle'] = np.where(running.to_numpy(), LIFECYCLE_RUNNING,
+                                      LIFECYCLE_ENDED)
     return workloads, usage
+
+
+def migprofiler_runs(data_dir):
+    """Usage, workloads and labels of the MIGProfiler runs.
+
+    :returns: ``(workloads, usage)`` in the offline shapes, ``type`` set to
+        the launching script's class, ``lifecycle`` ``ended``.
+    """
+    folder = data_dir / MIGPROFILER_FOLDER
+    workloads = pd.read_csv(folder / 'workloads.csv')
+    labels = pd.read_csv(folder / 'labels.csv').set_index('workload_id')
+    workloads['type'] = labels.loc[workloads['workload_id'],
+                                   'true_class'].to_numpy()
+    workloads['lifecycle'] = LIFECYCLE_ENDED
+    usage = pd.read_csv(folder / 'usage.csv.gz')
+    usage['timestamp'] = pd.to_datetime(usage['timestamp'], utc=True)
+    return workloads, usage
+
+
+#: nvidia-smi ``--query-gpu`` fields read from a log, by canonical metric.
+_NVIDIA_SMI_FIELDS = {
+    'utilization.gpu': metrics.GPU_UTILIZATION,
+    'power.draw': metrics.ACCELERATOR_POWER_WATTS,
+    'memory.used': metrics.GPU_MEMORY_UTILIZATION,
+}
+
+#: Samples of one sweep over the GPUs of a host are this close together;
+#: the next sweep starts later.
+_SWEEP_GAP_S = 0.04
+
+
+def _number(column):
+    return pd.to_numeric(column.astype(str).str.extract(
+        r'([-+0-9.eE]+)', expand=False), errors='coerce')
+
+
+def nvidia_smi_log(text_or_path, workload_id, memory_total_mib=None,
+                   gpus=None):
+    """Long-form usage of one run from an nvidia-smi CSV log.
+
+    Without an ``index`` column the log holds one row a GPU a sweep, the
+    GPUs in turn; the sweep's rows are averaged (utilisation and memory
+    share) or summed (power) into one sample, as the canonical metrics
+    are per workload.
+
+    :param memory_total_mib: the device memory, to turn ``memory.used``
+        into a share (``memory.total`` is used when logged).
+    :param gpus: GPUs per sweep; guessed from the timestamps when None.
+    :returns: ``(usage, gpus)``.
+    """
+    raw = pd.read_csv(text_or_path, skipinitialspace=True,
+                      on_bad_lines='skip', dtype=str)
+    raw.columns = [c.split(' [')[0].strip() for c in raw.columns]
+    times = pd.to_datetime(raw['timestamp'], format='%Y/%m/%d %H:%M:%S.%f',
+                           errors='coerce', utc=True)
+    raw = raw[times.notna()]
+    times = times[times.notna()]
+    if gpus is None:
+        gaps = times.diff().dt.total_seconds().to_numpy()
+        sweep = np.cumsum(np.r_[True, gaps[1:] > _SWEEP_GAP_S])
+        gpus = int(np.median(np.bincount(sweep)[1:]))
+    sweep = np.arange(len(raw)) // max(gpus, 1)
+    frame = pd.DataFrame({'sweep': sweep, 'timestamp': times.to_numpy()})
+    for field in _NVIDIA_SMI_FIELDS:
+        if field in raw.columns:
+            frame[field] = _number(raw[field]).to_numpy()
+    if 'memory.used' in frame:
+        total = (_number(raw['memory.total']).to_numpy()
+                 if 'memory.total' in raw.columns else memory_total_mib)
+        if total is None:
+            frame = frame.drop(columns='memory.used')
+        else:
+            frame['memory.used'] = 100.0 * frame['memory.used'] / total
+    grouped = frame.groupby('sweep')
+    sweeps = grouped.mean(numeric_only=True)
+    if 'power.draw' in frame:
+        sweeps['power.draw'] = grouped['power.draw'].sum(min_count=1)
+    sweeps['timestamp'] = grouped['timestamp'].first()
+    # A last sweep cut short by the end of the log is left out.
+    sweeps = sweeps[grouped.size() == gpus]
+    parts = [pd.DataFrame({'workload_id': workload_id,
+                           'timestamp': sweeps['timestamp'],
+                           'metric': metric,
+                           'value': sweeps[field]})
+             for field, metric in _NVIDIA_SMI_FIELDS.items()
+             if field in sweeps]
+    usage = pd.concat(parts, ignore_index=True).dropna(subset=['value'])
+    return usage, gpus
+
+
+def nvidia_smi_runs(manifest, root):
+    """The runs a manifest lists, read from their nvidia-smi logs.
+
+    :param manifest: DataFrame with ``source``, ``path`` (under ``root``),
+        ``class``, ``gpus``, ``memory_total_mib`` (may be empty) and
+        ``accelerator``.
+    :returns: ``(workloads, usage)`` with ``type`` the labelled class,
+        ``project_id`` the source and ``lifecycle`` ``ended``.
+    """
+    rows, usages = [], []
+    for position, entry in enumerate(manifest.to_dict('records')):
+        path = root / entry['path']
+        if not path.is_file():
+            continue
+        workload_id = f'{entry["source"]}-{position}'
+        memory = entry.get('memory_total_mib')
+        usage, gpus = nvidia_smi_log(
+            path, workload_id,
+            memory_total_mib=None if pd.isna(memory) else float(memory),
+            gpus=int(entry['gpus']))
+        if usage.empty:
+            continue
+        usages.append(usage)
+        rows.append({'workload_id': workload_id, 'type': entry['class'],
+                     'cpu_cores': np.nan, 'memory_gb': np.nan,
+                     'gpu_count': gpus, 'npu_count': 0,
+                     'accelerator': entry['accelerator'],
+                     'project_id': entry['source'],
+                     'lifecycle': LIFECYCLE_ENDED})
+    columns = ['workload_id', 'timestamp', 'metric', 'value']
+    usage = (pd.concat(usages, ignore_index=True) if usages
+             else pd.DataFrame(columns=columns))
+    return pd.DataFrame(rows), usage
 
 
 def zeus_training_runs(data_dir):

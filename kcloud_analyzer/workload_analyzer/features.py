@@ -36,7 +36,6 @@ peak_to_mean               p95 / mean of the main metric
 periodicity_strength       variance share of the dominant period
 dominant_period_log10_s    log10 of the dominant period in seconds
 diurnal_strength           variance share explained by the hour of day
-observed_hours_log10       log10(1 + hours between first and last sample)
 accelerator_count          allocated GPUs + NPUs
 multi_node                 1 when more accelerators than one host holds (8)
 network_log10_bytes_per_s  log10(1 + mean rx + mean tx)
@@ -44,6 +43,21 @@ network_rx_share           rx / (rx + tx)
 disk_read_share            read / (read + write)
 power_cov                  coefficient of variation of power
 power_near_idle_share      share of power samples near the idle level
+=========================  ==================================================
+
+How long a workload happened to be watched is not a feature: a serving
+endpoint seen for ten minutes is still a serving endpoint. How much was
+seen is kept beside the features (``samples``) and weighs the telemetry
+in :mod:`.calibration` instead.
+
+Besides :data:`FEATURES` the frame holds the context columns
+:data:`CONTEXT`, which no model is trained on:
+
+=========================  ==================================================
+samples                    samples of the metric the shape figures describe
+                           (accelerator utilisation when reported)
+only_utilisation           1 when no telemetry but accelerator utilisation
+                           (memory, power, host, network, disk all missing)
 =========================  ==================================================
 """
 
@@ -61,11 +75,19 @@ FEATURES = (
     'accel_util_idle_share', 'accel_memory_mean', 'accel_memory_std',
     'util_to_memory', 'memory_util_mean', 'memory_util_std',
     'cpu_util_mean', 'burstiness', 'peak_to_mean', 'periodicity_strength',
-    'dominant_period_log10_s', 'diurnal_strength', 'observed_hours_log10',
+    'dominant_period_log10_s', 'diurnal_strength',
     'accelerator_count', 'multi_node', 'network_log10_bytes_per_s',
     'network_rx_share', 'disk_read_share', 'power_cov',
     'power_near_idle_share',
 )
+
+CONTEXT = ('samples', 'only_utilisation')
+
+#: Features that, with the accelerator utilisation, tell the classes apart;
+#: when all are missing only the utilisation was seen.
+_BEYOND_UTILISATION = (
+    'accel_memory_mean', 'memory_util_mean', 'cpu_util_mean',
+    'network_log10_bytes_per_s', 'disk_read_share', 'power_cov')
 
 #: Accelerators one host holds; more than this means several nodes.
 ACCELERATORS_PER_HOST = 8
@@ -132,8 +154,6 @@ def build(resource_profile, energy_profile):
             dtype=float),
         'dominant_period_log10_s': period_log,
         'diurnal_strength': rp['diurnal_strength'].to_numpy(dtype=float),
-        'observed_hours_log10': np.log10(
-            1.0 + rp['observed_hours'].to_numpy(dtype=float)),
         'accelerator_count': accelerators,
         'multi_node': np.where(np.isnan(accelerators), np.nan,
                                (accelerators > ACCELERATORS_PER_HOST)
@@ -145,7 +165,25 @@ def build(resource_profile, energy_profile):
         'power_near_idle_share': energy_profile[
             'power_near_idle_share'].to_numpy(dtype=float),
     }, index=rp.index)
-    return frame[list(FEATURES)]
+    frame['samples'] = _samples(rp)
+    frame['only_utilisation'] = frame[list(_BEYOND_UTILISATION)].isna().all(
+        axis=1).astype(float)
+    return frame[list(FEATURES) + list(CONTEXT)]
+
+
+def _samples(rp):
+    """Samples of the primary metric (the most of any metric without)."""
+    counts = rp[[c for c in rp.columns if c.endswith('.count')]].to_numpy(
+        dtype=float)
+    most = counts.max(axis=1) if counts.shape[1] else np.zeros(len(rp))
+    primary = rp['primary_metric'].to_numpy(dtype=object)
+    chosen = most.copy()
+    for metric in {p for p in primary if isinstance(p, str)}:
+        name = profile.column(metric, 'count')
+        if name in rp:
+            mask = primary == metric
+            chosen[mask] = rp[name].to_numpy(dtype=float)[mask]
+    return chosen
 
 
 def analyze(series, workloads=None, max_gap_s=None):

@@ -27,6 +27,8 @@ import pandas as pd
 from kcloud_analyzer.common import datasets as data_locator
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.workload_analyzer import classifiers
+from kcloud_analyzer.workload_analyzer.classifiers import base as \
+    classifier_base
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import features
 from kcloud_analyzer.workload_analyzer import series as series_lib
@@ -86,6 +88,19 @@ def workload_frame(workloads):
     })
 
 
+def records_frame(workloads, frame):
+    """The cloud's records of ``frame``'s workloads, for the classifier:
+    the declared type and the lifecycle (an ended workload ran a finite
+    job)."""
+    by_id = {w['workload_id']: w for w in workloads}
+    rows = [by_id.get(i) or {} for i in frame['workload_id']]
+    return pd.DataFrame({
+        'type': [w.get('declared_type') for w in rows],
+        'lifecycle': ['ended' if w.get('status') == 'ended' or w.get(
+            'ended_at') else None for w in rows],
+    }, index=frame['workload_id'].to_numpy())
+
+
 def usage_from_rollups(rollups):
     """Long-form usage, one sample per rollup window (its mean)."""
     if not rollups:
@@ -133,7 +148,8 @@ def update_profiles(conf, context, now=None):
     resources, energies, feature_frame = features.analyze_in_chunks(
         series, frame)
     classifier = classifiers.get_classifier(conf)
-    decisions = classifier.predict(feature_frame)
+    decisions = classifier.predict(feature_frame,
+                                   records=records_frame(workloads, frame))
     resource_rows = resources.to_dict('index')
     energy_rows = energies.to_dict('index')
     for workload_id, decision in decisions.iterrows():
@@ -141,10 +157,8 @@ def update_profiles(conf, context, now=None):
             'workload_id': workload_id,
             'classified_type': decision['workload_class'],
             'confidence': float(decision['confidence']),
-            'classification': {
-                'classifier': classifier.name,
-                'deciding_features': list(decision['deciding_features']),
-            },
+            'classification': classifier_base.summary(classifier.name,
+                                                      decision),
             'profile': {
                 'resource': _json_ready(resource_rows[workload_id]),
                 'energy': _json_ready(energy_rows[workload_id]),

@@ -38,6 +38,7 @@ from kcloud_analyzer.common import context as k_context
 from kcloud_analyzer.common import datasets as data_locator
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer import service
+from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer.classifiers import rules
 from kcloud_analyzer.workload_analyzer import datasets
@@ -119,6 +120,12 @@ def build_training_set(data_dir, rng, synthetic_per_class,
         parts.append((frame, 'serving', 'alibaba_genai',
                       'alibaba:' + frame.index.to_series().astype(str)))
 
+        workloads, usage = datasets.migprofiler_runs(data_dir)
+        frame = _analyze_usage(workloads, usage)
+        parts.append((frame, workloads.set_index('workload_id').loc[
+            frame.index, 'type'].to_numpy(), 'migprofiler',
+            frame.index.to_numpy()))
+
         runs = datasets.zeus_training_runs(data_dir)
         if max_zeus_runs is not None:
             runs = runs.sample(n=min(max_zeus_runs, len(runs)),
@@ -147,7 +154,8 @@ def build_training_set(data_dir, rng, synthetic_per_class,
     frames = [part[0] for part in parts]
     return TrainingSet(
         features=pd.concat(frames),
-        labels=np.concatenate([[p[1]] * len(p[0]) for p in parts]),
+        labels=np.concatenate([np.broadcast_to(np.asarray(p[1], dtype=object),
+                                               len(p[0])) for p in parts]),
         sources=np.concatenate([[p[2]] * len(p[0]) for p in parts]),
         groups=np.concatenate([np.asarray(p[3], dtype=object)
                                for p in parts]))
@@ -200,21 +208,32 @@ def evaluate(training_set, folds, seed, trees):
                                    truth[train_index], seed=seed,
                                    n_estimators=trees)
         predicted[test_index] = bundle['estimator'].predict(
-            features.iloc[test_index].to_numpy(dtype=float))
-    rules_predicted = rules.RulesClassifier(conf=None).predict(features)[
-        'workload_class'].to_numpy()
+            features.iloc[test_index][bundle['feature_names']].to_numpy(
+                dtype=float))
+    rules_probabilities = rules.RulesClassifier(conf=None).probabilities(
+        features)[0]
+    rules_predicted = np.asarray(synthetic.CLASSES, dtype=object)[
+        np.argmax(rules_probabilities, axis=1)]
     # A stricter test of the real sources: train without the source at
-    # all, so nothing of its collection setup can be learnt.
+    # all, so nothing of its collection setup can be learnt. These
+    # out-of-source probabilities also calibrate the model.
     held_out = {}
+    real = training_set.sources != 'synthetic'
+    held_probabilities = np.zeros((int(real.sum()), len(synthetic.CLASSES)))
     for source in sorted(set(training_set.sources) - {'synthetic'}):
         mask = training_set.sources == source
         bundle = random_forest.fit(features[~mask], truth[~mask], seed=seed,
                                    n_estimators=trees)
-        guess = bundle['estimator'].predict(
-            features[mask].to_numpy(dtype=float))
+        found = random_forest.probabilities(bundle, features[mask])[0]
+        held_probabilities[mask[real]] = found
+        guess = np.asarray(synthetic.CLASSES)[np.argmax(found, axis=1)]
         held_out[source] = {'workloads': int(mask.sum()),
                             'accuracy': float(np.mean(guess == truth[mask]))}
+    temperature = calibration.fit_temperature(
+        held_probabilities,
+        [synthetic.CLASSES.index(label) for label in truth[real]])
     return {
+        'temperature': temperature,
         'random_forest': _scores(truth, predicted.astype(str),
                                  training_set.sources),
         'rules': _scores(truth, rules_predicted.astype(str),
@@ -269,7 +288,8 @@ def train_and_store(conf, context, training_set, report, seed, trees):
                                         random_forest.MODEL_NAME)
     bundle = random_forest.fit(training_set.features,
                                training_set.labels.astype(str), seed=seed,
-                               n_estimators=trees)
+                               n_estimators=trees,
+                               temperature=report.get('temperature', 1.0))
     folder = pathlib.Path(conf.models_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / random_forest.model_file_name(version)

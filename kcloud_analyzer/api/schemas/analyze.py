@@ -82,10 +82,26 @@ response = {
     'properties': {
         'workload_id': {'type': 'string'},
         'declared_type': common.nullable_string,
-        'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
+        'type': {'type': 'string', 'enum': common.CLASSIFIED_TYPES},
         'confidence': {'type': 'number'},
         'classifier': {'type': 'string'},
         'assumed_accelerator': common.nullable_string,
+        'reason': common.nullable_string,
+        'deciding_features': {'type': 'array', 'items': {'type': 'string'}},
+        'probabilities': {
+            'type': 'object',
+            'properties': {label: {'type': 'number'}
+                           for label in common.WORKLOAD_TYPES},
+        },
+        'evidence': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'required': ['source', 'points_to'],
+                'properties': {'source': {'type': 'string'},
+                               'points_to': {'type': 'string'}},
+            },
+        },
         'profile': {'type': 'object'},
         'energy': {
             'type': 'object',

@@ -14,6 +14,9 @@
 from kcloud_analyzer.common import metrics
 
 WORKLOAD_TYPES = list(metrics.WORKLOAD_TYPES)
+#: what a classification may answer: a class, or unknown (evidence too
+#: weak, the reason given)
+CLASSIFIED_TYPES = WORKLOAD_TYPES + ['unknown']
 
 workload_id = {
     'type': 'string', 'minLength': 1, 'maxLength': 255,

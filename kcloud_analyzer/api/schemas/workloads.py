@@ -35,7 +35,7 @@ workload = {
         'project_id': {'type': 'string'},
         'status': {'type': 'string'},
         'type': {'type': ['string', 'null'],
-                 'enum': common.WORKLOAD_TYPES + [None]},
+                 'enum': common.CLASSIFIED_TYPES + [None]},
         'declared_type': {'type': ['string', 'null']},
         'classified_type': {'type': ['string', 'null']},
         'confidence': common.nullable_number,
@@ -57,7 +57,7 @@ list_query = {
     'properties': {
         'limit': common.limit,
         'marker': common.workload_id,
-        'type': {'type': 'string', 'enum': common.WORKLOAD_TYPES},
+        'type': {'type': 'string', 'enum': common.CLASSIFIED_TYPES},
         'status': {'type': 'string', 'enum': ['active', 'deleted']},
         'project_id': common.project_id,
     },

@@ -17,8 +17,10 @@ cannot run code when loaded (unlike a pickle). Only the types a forest is
 made of are trusted when loading; anything else makes the file refused.
 
 Besides the forest, the file holds the feature names, their means and
-standard deviations and the mean of every feature in each class. They
-explain a decision: a feature counts for the predicted class by the
+standard deviations and the mean of every feature in each class, and the
+temperature and abstention threshold fitted on held-out sources
+(:mod:`kcloud_analyzer.workload_analyzer.calibration`). The means explain a
+decision: a feature counts for the predicted class by the
 forest's importance of it times how far the workload's value lies from the
 overall mean in the direction of that class's mean.
 """
@@ -33,7 +35,9 @@ import skops.io
 from skops.io import exceptions as skops_exceptions
 from sklearn import ensemble
 
+from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer.classifiers import base
+from kcloud_analyzer.workload_analyzer import features as features_lib
 
 LOG = log.getLogger(__name__)
 
@@ -63,13 +67,21 @@ def latest_model_file(models_dir):
     return max(versions)[1] if versions else None
 
 
-def fit(features, labels, seed=0, n_estimators=200):
+def fit(features, labels, seed=0, n_estimators=200, temperature=1.0,
+        abstain_below=None):
     """Train a forest and return the bundle that :func:`save` stores.
 
-    :param features: DataFrame of feature columns (NaN allowed).
+    :param features: DataFrame with the columns of
+        :data:`~kcloud_analyzer.workload_analyzer.features.FEATURES` (NaN
+        allowed); other columns are ignored.
     :param labels: array of class names, one per row.
+    :param temperature: fitted on held-out sources, see
+        :func:`~kcloud_analyzer.workload_analyzer.calibration.
+        fit_temperature`.
     """
-    names = list(features.columns)
+    names = [name for name in features.columns
+             if name in features_lib.FEATURES]
+    features = features[names]
     values = features.to_numpy(dtype=float)
     labels = np.asarray(labels, dtype=object).astype(str)
     forest = ensemble.RandomForestClassifier(
@@ -94,6 +106,9 @@ def fit(features, labels, seed=0, n_estimators=200):
         'feature_std': np.where(np.nan_to_num(std) > 0,
                                 np.nan_to_num(std), 1.0),
         'class_means': np.nan_to_num(class_means),
+        'temperature': float(temperature),
+        'abstain_below': float(calibration.ABSTAIN_BELOW
+                               if abstain_below is None else abstain_below),
     }
 
 
@@ -150,22 +165,42 @@ class RandomForestClassifier(base.WorkloadClassifier):
                     'train one with kcloud-analyzer-train-classifier')
         self.model_path = pathlib.Path(model_path)
         self._bundle = load(self.model_path)
+        self.temperature = float(self._bundle.get('temperature', 1.0))
+        self.abstain_below = float(self._bundle.get(
+            'abstain_below', calibration.ABSTAIN_BELOW))
 
-    def predict(self, features):
-        bundle = self._bundle
-        names = bundle['feature_names']
-        values = features[names].to_numpy(dtype=float)
-        forest = bundle['estimator']
-        probabilities = forest.predict_proba(values)
-        winner = np.argmax(probabilities, axis=1)
-        rows = np.arange(len(values))
-        classes = np.asarray(bundle['classes'], dtype=object)
-        mean = bundle['feature_mean']
-        std = bundle['feature_std']
-        towards = (bundle['class_means'][winner] - mean) / std
-        deviation = np.nan_to_num((values - mean) / std)
-        support = np.maximum(deviation * towards, 0.0)
-        scores = support * forest.feature_importances_[None, :]
-        return base.prediction_frame(
-            features.index, classes[winner], probabilities[rows, winner],
-            base.top_features(scores, names))
+    @classmethod
+    def from_bundle(cls, bundle):
+        """A classifier around a bundle in memory (evaluation, tests)."""
+        classifier = cls.__new__(cls)
+        base.WorkloadClassifier.__init__(classifier, None)
+        classifier.model_path = None
+        classifier._bundle = bundle
+        classifier.temperature = float(bundle.get('temperature', 1.0))
+        classifier.abstain_below = float(bundle.get(
+            'abstain_below', calibration.ABSTAIN_BELOW))
+        return classifier
+
+    def probabilities(self, features):
+        return probabilities(self._bundle, features)
+
+
+def probabilities(bundle, features):
+    """Telemetry probabilities in the order of ``base.CLASSES`` and the
+    deciding features of a bundle."""
+    names = bundle['feature_names']
+    values = features[names].to_numpy(dtype=float)
+    forest = bundle['estimator']
+    found = forest.predict_proba(values)
+    probabilities = np.zeros((len(values), len(base.CLASSES)))
+    for position, label in enumerate(bundle['classes']):
+        probabilities[:, base.CLASSES.index(label)] = found[:, position]
+    winner = np.argmax(found, axis=1) if len(values) else np.zeros(
+        0, dtype=int)
+    mean = bundle['feature_mean']
+    std = bundle['feature_std']
+    towards = (bundle['class_means'][winner] - mean) / std
+    deviation = np.nan_to_num((values - mean) / std)
+    support = np.maximum(deviation * towards, 0.0)
+    scores = support * forest.feature_importances_[None, :]
+    return probabilities, base.top_features(scores, names)

@@ -13,8 +13,10 @@
 
 Each rule is a condition on one feature that votes for one class with a
 weight; a feature that is NaN casts no vote. The class with the largest
-sum of votes (plus a prior of 1 each) wins, its confidence is its share of
+sum of votes (plus a prior of 1 each) wins, its probability is its share of
 the total, and the features whose rules voted for it are the reasons.
+With no vote at all every class has a third: the answer is ``unknown``,
+never a default class.
 """
 
 import numpy as np
@@ -42,8 +44,6 @@ RULES = (
      'accelerator idle between requests'),
     ('diurnal_strength', _at_least(0.15), 'serving', 1.5,
      'load follows the time of day'),
-    ('observed_hours_log10', _at_least(np.log10(1 + 12)), 'serving', 1.0,
-     'running for 12 hours or more'),
     ('burstiness', _at_least(-0.2), 'serving', 1.0,
      'utilisation comes in bursts'),
     ('peak_to_mean', _at_least(1.3), 'serving', 1.0,
@@ -76,7 +76,7 @@ class RulesClassifier(base.WorkloadClassifier):
 
     name = 'rules'
 
-    def predict(self, features):
+    def probabilities(self, features):
         rows = len(features)
         classes = list(base.CLASSES)
         scores = np.ones((rows, len(classes)))
@@ -89,12 +89,9 @@ class RulesClassifier(base.WorkloadClassifier):
             votes[:, position] = np.where(fired, weight, 0.0)
             scores[:, classes.index(label)] += votes[:, position]
         winner = np.argmax(scores, axis=1)
-        confidence = scores[np.arange(rows), winner] / scores.sum(axis=1)
         rule_class = np.array([classes.index(rule[2]) for rule in RULES])
         for_winner = np.where(rule_class[None, :] == winner[:, None],
                               votes, 0.0)
         deciding = base.top_features(for_winner,
                                      [rule[0] for rule in RULES])
-        return base.prediction_frame(
-            features.index, np.asarray(classes, dtype=object)[winner],
-            confidence, deciding)
+        return scores / scores.sum(axis=1, keepdims=True), deciding

@@ -43,7 +43,8 @@ def test_accelerator_features_use_npu_when_no_gpu():
         'memory_gb': 64.0, 'gpu_count': [16, 0], 'npu_count': [0, 2],
         'accelerator': None, 'project_id': 'p'})
     frame = features.analyze(series, workloads)[2]
-    assert list(frame.columns) == list(features.FEATURES)
+    assert list(frame.columns) == list(features.FEATURES) + list(
+        features.CONTEXT)
     assert frame.loc['gpu', 'accel_util_mean'] == pytest.approx(80.0)
     assert frame.loc['npu', 'accel_util_mean'] == pytest.approx(20.0)
     assert frame.loc['npu', 'util_to_memory'] == pytest.approx(0.5)

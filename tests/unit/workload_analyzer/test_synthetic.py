@@ -57,8 +57,6 @@ def test_classes_differ_where_the_traces_say():
         means[workload_class] = frame.mean()
     assert means['training']['accel_util_mean'] > means['serving'][
         'accel_util_mean']
-    assert means['serving']['observed_hours_log10'] > means['inference'][
-        'observed_hours_log10']
     assert means['serving']['accel_util_idle_share'] > means['training'][
         'accel_util_idle_share']
 

@@ -1,0 +1,125 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Leave-one-source-out evaluation of the workload classifier on real jobs.
+
+Real labelled sources:
+
+* ``migprofiler``: 96 training and 404 batch-inference runs on A100 MIG
+  slices (``migprofiler_a100_mig_runs`` in the shared data folder, MIT);
+* ``alibaba_genai``: the Stable Diffusion serving pods of this copy of
+  the Alibaba GenAI trace (``alibaba_genai_serving_2026_dev``, research
+  use), every pod however short;
+* ``training_profile`` and ``energy_inference``: nvidia-smi logs (100 ms)
+  of GPT training runs on 8xH100 and 2xTitan X and of batch LLM text
+  generation on 1-4 A100 GPUs, listed in ``nvidia_smi_runs.csv`` beside
+  this script (repository, commit, file, class). Those repositories carry
+  no licence, so nothing of them is shipped: extract them where you like
+  and pass that folder as ``--nvidia-smi-root``::
+
+      git -C <mirror of grantwilkins/training_profile> archive \
+          5f999fe2a73d24423ec561eaf49bc9a50ee88995 h100-traces titanx-traces \
+          | tar -x -C ROOT/training_profile
+      git -C <mirror of grantwilkins/energy-inference> archive \
+          5c2cfa4a9bdbccc6a037ece3d2eb64322db115ea stats plots \
+          | tar -x -C ROOT/energy-inference
+
+Every real source is scored by a forest trained without it (the other
+real sources plus synthetic workloads, :mod:`.synthetic`); its temperature
+is fitted on the held-out predictions of the other sources. Printed: the
+table per source and class, macro-F1 over training / inference / serving
+(``unknown`` a miss for recall, not an error), the share of jobs given a
+wrong class with a confidence of 0.8 or more, and the expected calibration
+error. ``--with-lifecycle`` adds the one cloud record these sources have
+(finished runs; pods still running at the end of the trace).
+
+Run: ``.venv/bin/python tools/eval/classifier_eval.py
+[--nvidia-smi-root ROOT] [--synthetic-per-class 200]``
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pandas as pd
+
+from kcloud_analyzer.common import datasets as data_locator
+from kcloud_analyzer.workload_analyzer import datasets
+from kcloud_analyzer.workload_analyzer import evaluation
+from kcloud_analyzer.workload_analyzer import synthetic
+
+MANIFEST = pathlib.Path(__file__).with_name('nvidia_smi_runs.csv')
+
+
+def real_sources(data_dir, nvidia_smi_root=None):
+    parts = [evaluation.labelled(*datasets.migprofiler_runs(data_dir),
+                                 'migprofiler'),
+             evaluation.labelled(*datasets.alibaba_serving(data_dir),
+                                 'alibaba_genai')]
+    if nvidia_smi_root is not None:
+        manifest = pd.read_csv(MANIFEST)
+        for source, entries in manifest.groupby('source', sort=True):
+            workloads, usage = datasets.nvidia_smi_runs(
+                entries, pathlib.Path(nvidia_smi_root))
+            if len(workloads):
+                parts.append(evaluation.labelled(workloads, usage, source))
+    return evaluation.LabelledSet.concat(parts)
+
+
+def synthetic_set(per_class, seed):
+    rng = np.random.default_rng(seed)
+    parts = []
+    for label in synthetic.CLASSES:
+        series, workloads = synthetic.generate(per_class, label, rng,
+                                               prefix=f'synthetic-{label}')
+        frame = evaluation.features_lib.analyze(series, workloads)[2]
+        parts.append(evaluation.LabelledSet(frame, [label] * len(frame),
+                                            ['synthetic'] * len(frame)))
+    return evaluation.LabelledSet.concat(parts)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--nvidia-smi-root', type=pathlib.Path)
+    parser.add_argument('--synthetic-per-class', type=int, default=200)
+    parser.add_argument('--trees', type=int, default=200)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--json', type=pathlib.Path,
+                        help='Also write the figures to this file.')
+    args = parser.parse_args(argv)
+    real = real_sources(data_locator.data_dir(), args.nvidia_smi_root)
+    print('Real jobs per source and class:')
+    print(pd.crosstab(real.sources, real.labels).to_string())
+    augment = (synthetic_set(args.synthetic_per_class, args.seed)
+               if args.synthetic_per_class else None)
+    probabilities, deciding = evaluation.out_of_source(
+        real, augment, seed=args.seed, trees=args.trees)
+    per_source, overall = evaluation.temperatures(real, probabilities)
+    print('\nTemperature per held-out source (fitted on the others): '
+          + ', '.join(f'{s} {t:.2f}' for s, t in per_source.items())
+          + f'; on all: {overall:.2f}')
+    figures = {}
+    for name, use_records in (('telemetry', False),
+                              ('telemetry+lifecycle', True)):
+        answer = evaluation.answers(real, probabilities, deciding,
+                                    per_source, use_records=use_records)
+        figures[name] = evaluation.report(real, answer)
+        print('\n' + evaluation.format_report(
+            figures[name], f'Leave-one-source-out, evidence: {name}'))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
