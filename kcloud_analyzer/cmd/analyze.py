@@ -134,6 +134,13 @@ def build_records(workloads, series, resources, energies, predictions):
                            if has_samples else None),
             'deciding_features': (list(prediction['deciding_features'])
                                   if has_samples else []),
+            'reason': (_plain(prediction['reason']) if has_samples
+                       else 'no samples'),
+            'probabilities': ({k: float(v) for k, v in
+                               prediction['probabilities'].items()}
+                              if has_samples else None),
+            'evidence': (list(prediction['evidence']) if has_samples
+                         else []),
             'missing_metrics': names[~reported[position]].tolist(),
             'profile': {name: _plain(resources[column].iloc[position])
                         for name, column in _PROFILE_SUMMARY},
@@ -152,7 +159,7 @@ def format_table(records):
     header = (f'{"workload_id":<{width}} {"class":<9} {"conf":>5} '
               f'{"declared":<9} {"accel%":>6} {"p95%":>6} {"used/alloc":>11} '
               f'{"kWh":>10} {"est. kWh":>10} {"avg W":>8} {"pattern":<14} '
-              'deciding features')
+              'deciding features (or why unknown)')
     lines = [header, '-' * len(header)]
     for record in records:
         prof, power = record['profile'], record['energy']
@@ -169,6 +176,8 @@ def format_table(records):
         total_kwh = power['estimated_energy_kwh']
         estimated_kwh = (None if total_kwh is None
                          else total_kwh - power['energy_kwh'])
+        explanation = (record['reason'] or ', '.join(
+            record['deciding_features']) or '-')
         lines.append(
             f'{str(record["workload_id"]):<{width}} '
             f'{record["workload_class"] or "unknown":<9} '
@@ -179,7 +188,7 @@ def format_table(records):
             f'{_number(estimated_kwh, ".4f"):>10} '
             f'{_number(power["average_power_w"], ".0f"):>8} '
             f'{power["power_pattern"] or "-":<14} '
-            f'{", ".join(record["deciding_features"]) or "-"}')
+            f'{explanation}')
     return '\n'.join(lines)
 
 
@@ -201,7 +210,9 @@ def analyze(conf):
         resources, energies, feature_frame = features_lib.analyze_in_chunks(
             series, workloads, chunk_rows=CHUNK_ROWS, on_chunk=bar.update)
     classifier = classifiers.get_classifier(conf, args.classifier)
-    predictions = classifier.predict(feature_frame)
+    records = workloads.set_index('workload_id').loc[
+        feature_frame.index, ['type']]
+    predictions = classifier.predict(feature_frame, records=records)
     records = build_records(workloads, series, resources, energies,
                             predictions)
     if args.format == 'json':
