@@ -136,6 +136,51 @@ class CostRecord(BASE):
     carbon_kg = sa.Column(sa.Float, nullable=True)
 
 
+class CostTotal(BASE):
+    """The sum of the hourly cost records of one day or one month, for a
+    workload or a project, on one basis.
+
+    Kept in the transaction that writes the hourly records (see
+    ``db.api.costs``), so a cost lookup sums at most a few dozen rows
+    whatever its window. ``workload_type`` and ``accelerator`` are those
+    of the newest hour in the period (None for a project).
+    """
+
+    __tablename__ = 'cost_totals'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'scope', 'scope_id', 'period', 'period_start', 'basis',
+            name='uniq_cost_totals0scope0scope_id0period0start0basis'),
+        sa.Index('cost_totals_project_period_idx', 'project_id', 'period',
+                 'period_start'),
+        sa.Index('cost_totals_period_idx', 'period', 'period_start'),
+    )
+
+    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
+    scope = sa.Column(sa.String(16), nullable=False)
+    scope_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    period = sa.Column(sa.String(8), nullable=False)
+    period_start = sa.Column(sa.DateTime, nullable=False)
+    basis = sa.Column(sa.String(16), nullable=False)
+    currency = sa.Column(sa.String(3), nullable=False)
+    workload_type = sa.Column(sa.String(16), nullable=True)
+    accelerator = sa.Column(sa.String(64), nullable=True)
+    compute = sa.Column(Money, nullable=False, default=0)
+    gpu = sa.Column(Money, nullable=False, default=0)
+    npu = sa.Column(Money, nullable=False, default=0)
+    storage = sa.Column(Money, nullable=False, default=0)
+    network = sa.Column(Money, nullable=False, default=0)
+    energy = sa.Column(Money, nullable=False, default=0)
+    idle = sa.Column(Money, nullable=False, default=0)
+    total = sa.Column(Money, nullable=False, default=0)
+    energy_kwh = sa.Column(sa.Float, nullable=True)
+    carbon_kg = sa.Column(sa.Float, nullable=True)
+    hours = sa.Column(sa.Integer, nullable=False)
+    first_hour = sa.Column(sa.DateTime, nullable=False)
+    last_hour = sa.Column(sa.DateTime, nullable=False)
+
+
 class Prediction(BASE):
     """A predicted cost, with the model that made it."""
 

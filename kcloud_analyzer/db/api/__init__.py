@@ -38,10 +38,11 @@ from kcloud_analyzer.db.api.costs import cost_record_list  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_latest_hour  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_upsert  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_watermark  # noqa
-from kcloud_analyzer.db.api.costs import cost_summary  # noqa
+from kcloud_analyzer.db.api.totals import cost_summary  # noqa
+from kcloud_analyzer.db.api.totals import cost_totals_rebuild  # noqa
 from kcloud_analyzer.db.api.costs import cost_totals  # noqa
 from kcloud_analyzer.db.api.costs import COST_LINES  # noqa
-from kcloud_analyzer.db.api.costs import workload_cost  # noqa
+from kcloud_analyzer.db.api.totals import workload_cost  # noqa
 from kcloud_analyzer.db.api.engine import configure  # noqa
 from kcloud_analyzer.db.api.engine import database_options  # noqa
 from kcloud_analyzer.db.api.engine import get_engine  # noqa

@@ -14,6 +14,7 @@ PostgreSQL and MySQL in tests/functional/db."""
 
 import datetime
 import decimal
+import random
 
 from oslo_db import exception as db_exc
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db import models
 
 T0 = datetime.datetime(2026, 11, 1, 10, 0)
 FIVE_MIN = datetime.timedelta(minutes=5)
@@ -196,6 +198,86 @@ class DbApiChecks:
         assert db_api.cost_records_latest_hour(ctx) == T0 + 29 * hour
         with pytest.raises(exception.Invalid):
             db_api.cost_summary(ctx, 'flavor', 'day')
+
+    def test_cost_reads_from_totals_equal_the_hourly_sums(self, ctx):
+        """Every window, aligned or not, inside a month or across several,
+        sums to what the hourly records hold, also after a correction to a
+        past hour."""
+        hour = datetime.timedelta(hours=1)
+        start = datetime.datetime(2026, 1, 30, 17)
+        rng = random.Random(7)
+        for workload, project in (('w1', 'p1'), ('w2', 'p1'), ('w3', 'p2')):
+            self._workload(ctx, workload, project)
+        rows = []
+        for i in range(24 * 45):
+            for workload, project in (('w1', 'p1'), ('w2', 'p1'),
+                                      ('w3', 'p2')):
+                if rng.random() < 0.1:
+                    continue
+                total = '%.6f' % rng.uniform(1.5, 9)
+                rows.append(self._cost(
+                    workload, project, start + i * hour, total,
+                    workload_type=rng.choice(('training', 'serving'))))
+        db_api.cost_records_upsert(ctx, rows)
+        corrected = self._cost('w1', 'p1', start + 30 * hour, '123.25')
+        db_api.cost_records_upsert(ctx, [corrected])
+        by_key = {(r['workload_id'], r['hour']): r for r in rows}
+        by_key[('w1', corrected['hour'])] = corrected
+
+        def expected(workload, lo, hi):
+            picked = [r for (w, h), r in by_key.items() if w == workload
+                      and (lo is None or h >= lo) and (hi is None or h < hi)]
+            return (sum(decimal.Decimal(r['total']) for r in picked),
+                    len(picked))
+
+        end = start + 24 * 45 * hour
+        windows = [(None, None), (start, end), (None, start + 40 * hour),
+                   (start + 5 * hour, None)]
+        for _ in range(8):
+            lo = start + rng.randrange(24 * 45) * hour + \
+                datetime.timedelta(minutes=rng.choice((0, 0, 30)))
+            hi = lo + rng.randrange(1, 24 * 40) * hour
+            windows.append((lo, hi))
+        for lo, hi in windows:
+            for workload in ('w1', 'w3'):
+                cost = db_api.workload_cost(ctx, workload, start=lo, end=hi)
+                total, hours = expected(workload, lo, hi)
+                assert cost['hours'] == hours, (workload, lo, hi)
+                assert (cost['total'] or 0) == total, (workload, lo, hi)
+                if hours:
+                    assert cost['latest']['hour'] == cost['last_hour']
+        for period in ('day', 'month'):
+            lo, hi = start + 7 * hour, start + 24 * 40 * hour
+            summary = db_api.cost_summary(ctx, 'project', period,
+                                          start=lo, end=hi)
+            assert sum(r['total'] for r in summary
+                       if r['group'] == 'p1') == (
+                expected('w1', lo, hi)[0] + expected('w2', lo, hi)[0])
+            assert sum(r['hours'] for r in summary
+                       if r['group'] == 'p2') == expected('w3', lo, hi)[1]
+            by_workload = db_api.cost_summary(ctx, 'workload', period,
+                                              start=lo, end=hi,
+                                              project_id='p1')
+            assert {r['group'] for r in by_workload} == {'w1', 'w2'}
+        days = db_api.cost_summary(ctx, 'workload', 'day', start=start,
+                                   end=end, project_id='p2')
+        assert len(days) == 46
+        assert days[0]['period_start'] == datetime.datetime(2026, 1, 30)
+        with pytest.raises(exception.WorkloadNotFound):
+            db_api.workload_cost(ctx, 'nope')
+
+    def test_cost_totals_rebuild(self, ctx):
+        hour = datetime.timedelta(hours=1)
+        self._workload(ctx)
+        db_api.cost_records_upsert(ctx, [
+            self._cost('w1', 'p1', T0 + i * hour, '2.5') for i in range(50)])
+        with db_api.main_context_manager.writer.using(ctx) as session:
+            session.query(models.CostTotal).delete()
+        assert db_api.workload_cost(ctx, 'w1')['hours'] == 0
+        assert db_api.cost_totals_rebuild(ctx) == 1
+        cost = db_api.workload_cost(ctx, 'w1')
+        assert cost['total'] == decimal.Decimal('125.0')
+        assert cost['hours'] == 50
 
     def test_model_versions(self, ctx):
         assert db_api.model_version_next(ctx, 'random_forest') == 1

@@ -1,0 +1,476 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Daily and monthly cost totals, and the cost reads built on them.
+
+:func:`refresh` runs inside the transaction that writes hourly cost
+records: it recomputes, in SQL, the totals of every (workload, day),
+(workload, month), (project, day) and (project, month) those records fall
+in — days from hours, months from days — so a correction to a past hour
+updates its totals at once and a total is always the exact sum of its
+hours.
+
+A read over ``[start, end)`` is cut into at most three levels: whole
+months from the monthly totals, the whole days at either edge from the
+daily totals, the hours at either edge from the hourly records. Whatever
+the window, a workload's cost lookup sums at most 23 + 30 + months + 30 +
+23 rows.
+"""
+
+import collections
+import datetime
+import decimal
+
+import sqlalchemy as sa
+
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.db.api import utils
+from kcloud_analyzer.db.api.engine import main_context_manager
+from kcloud_analyzer.db import models
+
+
+COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy',
+              'idle', 'total')
+_SUMMED = COST_LINES + ('energy_kwh', 'carbon_kg')
+#: ids per IN list when refreshing totals
+_IDS_PER_STATEMENT = 500
+_DAY = datetime.timedelta(days=1)
+
+
+# -- calendar ---------------------------------------------------------------
+
+def _floor_day(moment):
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _ceil_day(moment):
+    day = _floor_day(moment)
+    return day if day == moment else day + _DAY
+
+
+def _floor_month(moment):
+    return _floor_day(moment).replace(day=1)
+
+
+def _next_month(month):
+    return (month + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _ceil_month(moment):
+    month = _floor_month(moment)
+    return month if month == moment else _next_month(month)
+
+
+def _day_and_hour_pieces(lo, hi, days, hours):
+    first_day, last_day = _ceil_day(lo), _floor_day(hi)
+    if first_day < last_day:
+        days.append((first_day, last_day))
+        if lo < first_day:
+            hours.append((lo, first_day))
+        if last_day < hi:
+            hours.append((last_day, hi))
+    elif lo < hi:
+        hours.append((lo, hi))
+
+
+def window_pieces(start, end):
+    """Cut ``[start, end)`` (either may be None: unbounded) into ranges of
+    whole months, whole days and hours.
+
+    Returns ``(months, days, hours)``, each a list of ``(lo, hi)`` pairs
+    (None for an unbounded side; only ``months`` has unbounded pairs).
+    """
+    months, days, hours = [], [], []
+    first_month = _ceil_month(start) if start is not None else None
+    last_month = _floor_month(end) if end is not None else None
+    if first_month is None or last_month is None or first_month < last_month:
+        months.append((first_month, last_month))
+        if start is not None:
+            _day_and_hour_pieces(start, first_month, days, hours)
+        if end is not None:
+            _day_and_hour_pieces(last_month, end, days, hours)
+    elif start < end:
+        _day_and_hour_pieces(start, end, days, hours)
+    return months, days, hours
+
+
+def _in_ranges(column, ranges):
+    clauses = []
+    for lo, hi in ranges:
+        parts = []
+        if lo is not None:
+            parts.append(column >= lo)
+        if hi is not None:
+            parts.append(column < hi)
+        clauses.append(sa.and_(*parts) if parts else sa.true())
+    return sa.or_(*clauses)
+
+
+def _truncate(dialect, column, period):
+    """``column`` truncated to its day or month, as a DATETIME value that
+    compares equal to the same moment written by the ORM."""
+    if dialect == 'postgresql':
+        return sa.func.date_trunc(period, column)
+    if dialect == 'mysql':
+        fmt = '%Y-%m-%d 00:00:00' if period == 'day' else '%Y-%m-01 00:00:00'
+        return sa.cast(sa.func.date_format(column, fmt), sa.DateTime)
+    # SQLite keeps datetimes as text in SQLAlchemy's storage format.
+    fmt = ('%Y-%m-%d 00:00:00.000000' if period == 'day'
+           else '%Y-%m-01 00:00:00.000000')
+    return sa.type_coerce(sa.func.strftime(fmt, column), sa.DateTime)
+
+
+# -- maintenance ------------------------------------------------------------
+
+def _upsert_from_select(session, select, names):
+    table = models.CostTotal.__table__
+    insert, dialect = utils.dialect_insert(session, table)
+    insert = insert.from_select(names, select)
+    kept = [name for name in names if name not in (
+        'scope', 'scope_id', 'period', 'period_start', 'basis',
+        'created_at')]
+    if dialect == 'mysql':
+        statement = insert.on_duplicate_key_update(
+            {name: insert.inserted[name] for name in kept})
+    else:
+        statement = insert.on_conflict_do_update(
+            index_elements=['scope', 'scope_id', 'period', 'period_start',
+                            'basis'],
+            set_={name: insert.excluded[name] for name in kept})
+    session.execute(statement)
+
+
+def _total_columns(source, now, hours, first_hour, last_hour):
+    """The value columns of an INSERT ... SELECT into cost_totals."""
+    columns = [sa.func.max(source.c.currency).label('currency')]
+    columns += [sa.func.sum(source.c[name]).label(name) for name in _SUMMED]
+    columns += [hours.label('hours'), first_hour.label('first_hour'),
+                last_hour.label('last_hour'),
+                sa.literal(now, sa.DateTime).label('created_at'),
+                sa.literal(now, sa.DateTime).label('updated_at')]
+    return columns
+
+
+def _refresh_workload_days(session, dialect, ids, lo, hi, now):
+    records = models.CostRecord.__table__
+    day = _truncate(dialect, records.c.hour, 'day')
+    select = sa.select(
+        sa.literal('workload').label('scope'),
+        records.c.workload_id.label('scope_id'),
+        sa.func.max(records.c.project_id).label('project_id'),
+        sa.literal('day').label('period'),
+        day.label('period_start'),
+        records.c.basis,
+        sa.func.max(records.c.workload_type).label('workload_type'),
+        sa.func.max(records.c.accelerator).label('accelerator'),
+        *_total_columns(records, now, sa.func.count(),
+                        sa.func.min(records.c.hour),
+                        sa.func.max(records.c.hour)),
+    ).where(records.c.workload_id.in_(ids), records.c.hour >= lo,
+            records.c.hour < hi
+            ).group_by(records.c.workload_id, records.c.basis, day)
+    _upsert_from_select(session, select,
+                        [c.name for c in select.selected_columns])
+
+
+def _refresh_rollup(session, dialect, scope, ids, period, lo, hi, now):
+    """Totals of ``scope`` for ``period`` from finer rows: a workload's
+    months from its days, a project's days from its workloads' days, a
+    project's months from its days."""
+    totals = models.CostTotal.__table__
+    source = totals.alias('source')
+    if scope == 'workload':
+        source_scope, key = 'workload', source.c.scope_id
+    else:
+        source_scope = 'workload' if period == 'day' else 'project'
+        key = (source.c.project_id if source_scope == 'workload'
+               else source.c.scope_id)
+    start = (source.c.period_start if period == 'day'
+             else _truncate(dialect, source.c.period_start, 'month'))
+    select = sa.select(
+        sa.literal(scope).label('scope'),
+        key.label('scope_id'),
+        sa.func.max(source.c.project_id).label('project_id'),
+        sa.literal(period).label('period'),
+        start.label('period_start'),
+        source.c.basis,
+        (sa.func.max(source.c.workload_type) if scope == 'workload'
+         else sa.null()).label('workload_type'),
+        (sa.func.max(source.c.accelerator) if scope == 'workload'
+         else sa.null()).label('accelerator'),
+        *_total_columns(source, now, sa.func.sum(source.c.hours),
+                        sa.func.min(source.c.first_hour),
+                        sa.func.max(source.c.last_hour)),
+    ).where(
+        source.c.scope == source_scope, source.c.period == 'day',
+        key.in_(ids), source.c.period_start >= lo,
+        source.c.period_start < hi,
+    ).group_by(key, source.c.basis, start)
+    _upsert_from_select(session, select,
+                        [c.name for c in select.selected_columns])
+
+
+def _chunks(values):
+    values = sorted(values)
+    for first in range(0, len(values), _IDS_PER_STATEMENT):
+        yield values[first:first + _IDS_PER_STATEMENT]
+
+
+def refresh(session, workload_ids, project_ids, first_hour, last_hour):
+    """Recompute the totals that the hours ``[first_hour, last_hour]`` of
+    ``workload_ids`` (in ``project_ids``) fall in. Runs in the caller's
+    transaction."""
+    if not workload_ids:
+        return
+    dialect = session.get_bind().dialect.name
+    now = utils.utcnow()
+    day_lo, day_hi = _floor_day(first_hour), _floor_day(last_hour) + _DAY
+    month_lo = _floor_month(first_hour)
+    month_hi = _next_month(_floor_month(last_hour))
+    for ids in _chunks(workload_ids):
+        _refresh_workload_days(session, dialect, ids, day_lo, day_hi, now)
+        _refresh_rollup(session, dialect, 'workload', ids, 'month',
+                        month_lo, month_hi, now)
+    for ids in _chunks(project_ids):
+        _refresh_rollup(session, dialect, 'project', ids, 'day',
+                        day_lo, day_hi, now)
+        _refresh_rollup(session, dialect, 'project', ids, 'month',
+                        month_lo, month_hi, now)
+
+
+def rebuild(session):
+    """Recompute every total from the hourly records (after an upgrade)."""
+    records = models.CostRecord.__table__
+    bounds = session.execute(sa.select(
+        sa.func.min(records.c.hour), sa.func.max(records.c.hour))).one()
+    if bounds[0] is None:
+        return 0
+    workloads = session.execute(
+        sa.select(records.c.workload_id, records.c.project_id).distinct()
+    ).all()
+    refresh(session, {row[0] for row in workloads},
+            {row[1] for row in workloads}, bounds[0], bounds[1])
+    return len(workloads)
+
+
+@main_context_manager.writer
+def cost_totals_rebuild(context):
+    """Recompute all daily and monthly totals; returns the number of
+    workloads seen."""
+    return rebuild(context.session)
+
+
+# -- reads ------------------------------------------------------------------
+
+def _record_sums(records, ranges, where):
+    return sa.select(
+        *[sa.func.sum(records.c[name]).label(name) for name in _SUMMED],
+        sa.func.count().label('hours'),
+        sa.func.min(records.c.hour).label('first_hour'),
+        sa.func.max(records.c.hour).label('last_hour'),
+        sa.func.max(records.c.currency).label('currency'),
+    ).where(*where, _in_ranges(records.c.hour, ranges))
+
+
+def _total_sums(totals, months, days, where):
+    periods = []
+    if days:
+        periods.append(sa.and_(totals.c.period == 'day',
+                               _in_ranges(totals.c.period_start, days)))
+    if months:
+        periods.append(sa.and_(totals.c.period == 'month',
+                               _in_ranges(totals.c.period_start, months)))
+    return sa.select(
+        *[sa.func.sum(totals.c[name]).label(name) for name in _SUMMED],
+        sa.func.sum(totals.c.hours).label('hours'),
+        sa.func.min(totals.c.first_hour).label('first_hour'),
+        sa.func.max(totals.c.last_hour).label('last_hour'),
+        sa.func.max(totals.c.currency).label('currency'),
+    ).where(*where, sa.or_(*periods))
+
+
+@main_context_manager.reader
+def workload_cost(context, workload_id, start=None, end=None,
+                  basis='allocation'):
+    """A workload's project, the sums of its cost records over ``[start,
+    end)`` and its newest record there, in one statement.
+
+    Returns a dict with each cost line, energy_kwh, carbon_kg, ``hours``
+    (records summed), ``first_hour``, ``last_hour``, ``currency``,
+    ``project_id`` and ``latest`` (the newest hour's lines and ``hour``,
+    None when the window holds no record). Raises WorkloadNotFound.
+    """
+    records = models.CostRecord.__table__
+    totals = models.CostTotal.__table__
+    workloads = models.Workload.__table__
+    months, days, hours = window_pieces(start, end)
+    parts = []
+    if hours:
+        parts.append(_record_sums(records, hours, [
+            records.c.workload_id == workload_id,
+            records.c.basis == basis]))
+    if months or days:
+        parts.append(_total_sums(totals, months, days, [
+            totals.c.scope == 'workload', totals.c.scope_id == workload_id,
+            totals.c.basis == basis]))
+    if parts:
+        union = sa.union_all(*parts).subquery('parts')
+        summed = sa.select(
+            *[sa.func.sum(union.c[name]).label(name) for name in _SUMMED],
+            sa.func.coalesce(sa.func.sum(union.c.hours), 0).label('hours'),
+            sa.func.min(union.c.first_hour).label('first_hour'),
+            sa.func.max(union.c.last_hour).label('last_hour'),
+            sa.func.max(union.c.currency).label('currency'),
+        ).subquery('summed')
+    else:
+        summed = sa.select(
+            *[sa.null().label(name) for name in _SUMMED],
+            sa.literal(0).label('hours'),
+            *[sa.cast(sa.null(), sa.DateTime).label(name)
+              for name in ('first_hour', 'last_hour')],
+            sa.cast(sa.null(), sa.String).label('currency'),
+        ).subquery('summed')
+    latest = records.alias('latest')
+    statement = sa.select(
+        workloads.c.project_id, summed,
+        latest.c.hour.label('latest_hour'),
+        *[latest.c[line].label('latest_' + line) for line in COST_LINES],
+    ).select_from(
+        workloads.join(summed, sa.true()).outerjoin(latest, sa.and_(
+            latest.c.workload_id == workloads.c.workload_id,
+            latest.c.basis == basis,
+            latest.c.hour == summed.c.last_hour))
+    ).where(workloads.c.workload_id == workload_id)
+    row = context.session.execute(statement).first()
+    if row is None:
+        raise exception.WorkloadNotFound(workload_id=workload_id)
+    values = dict(row._mapping)
+    result = {key: values[key] for key in (
+        'project_id', 'energy_kwh', 'carbon_kg', 'hours', 'first_hour',
+        'last_hour', 'currency') + COST_LINES}
+    result['hours'] = int(result['hours'] or 0)
+    result['latest'] = None
+    if values['latest_hour'] is not None:
+        result['latest'] = dict(
+            {line: values['latest_' + line] for line in COST_LINES},
+            hour=values['latest_hour'])
+    return result
+
+
+_RECORD_GROUPS = {
+    'project': 'project_id',
+    'workload': 'workload_id',
+    'type': 'workload_type',
+    'accelerator': 'accelerator',
+}
+_TOTAL_GROUPS = {
+    'project': ('project', 'scope_id'),
+    'workload': ('workload', 'scope_id'),
+    'type': ('workload', 'workload_type'),
+    'accelerator': ('workload', 'accelerator'),
+}
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    return value
+
+
+@main_context_manager.reader
+def cost_summary(context, group_by, period, start=None, end=None,
+                 project_id=None, basis='allocation'):
+    """Sum cost lines per group and period over ``[start, end)``.
+
+    ``group_by`` is one of project, workload, type, accelerator;
+    ``period`` one of hour, day, month. Returns dicts with ``group``,
+    ``period_start`` (a datetime), each cost line, energy_kwh, carbon_kg,
+    currency and ``hours`` (the number of hourly records summed), ordered
+    by period then group. Day and month sums come from the totals; only
+    the hours at a window's edges are read from the hourly records.
+    """
+    if group_by not in _RECORD_GROUPS:
+        raise exception.Invalid(reason='cannot group by %s' % group_by)
+    if period not in ('hour', 'day', 'month'):
+        raise exception.Invalid(reason='unknown period %s' % period)
+    session = context.session
+    dialect = session.get_bind().dialect.name
+    records = models.CostRecord.__table__
+    totals = models.CostTotal.__table__
+    if period == 'hour':
+        months, days, hours = [], [], [(start, end)]
+    else:
+        months, days, hours = window_pieces(start, end)
+        if period == 'day' and months:
+            days, months = days + months, []
+    queries = []
+    if hours:
+        group = records.c[_RECORD_GROUPS[group_by]]
+        when = (records.c.hour if period == 'hour'
+                else _truncate(dialect, records.c.hour, period))
+        where = [records.c.basis == basis]
+        if project_id is not None:
+            where.append(records.c.project_id == project_id)
+        if hours != [(None, None)]:
+            where.append(_in_ranges(records.c.hour, hours))
+        queries.append(sa.select(
+            group.label('group'), when.label('period_start'),
+            records.c.currency,
+            *[sa.func.sum(records.c[name]).label(name) for name in _SUMMED],
+            sa.func.count().label('hours'),
+        ).where(*where).group_by(group, when, records.c.currency))
+    if months or days:
+        scope, column = _TOTAL_GROUPS[group_by]
+        group = totals.c[column]
+        when = (totals.c.period_start if period == 'day'
+                else _truncate(dialect, totals.c.period_start, 'month'))
+        periods = []
+        if days:
+            periods.append(sa.and_(totals.c.period == 'day',
+                                   _in_ranges(totals.c.period_start, days)))
+        if months:
+            periods.append(sa.and_(totals.c.period == 'month',
+                                   _in_ranges(totals.c.period_start, months)))
+        where = [totals.c.scope == scope, totals.c.basis == basis,
+                 sa.or_(*periods)]
+        if project_id is not None:
+            where.append(totals.c.project_id == project_id)
+        queries.append(sa.select(
+            group.label('group'), when.label('period_start'),
+            totals.c.currency,
+            *[sa.func.sum(totals.c[name]).label(name) for name in _SUMMED],
+            sa.func.sum(totals.c.hours).label('hours'),
+        ).where(*where).group_by(group, when, totals.c.currency))
+    merged = collections.OrderedDict()
+    for query in queries:
+        for row in session.execute(query):
+            item = dict(row._mapping)
+            item['period_start'] = _as_datetime(item['period_start'])
+            key = (item['group'], item['period_start'], item['currency'])
+            if key not in merged:
+                merged[key] = item
+                continue
+            into = merged[key]
+            for name in _SUMMED + ('hours',):
+                if item[name] is not None:
+                    into[name] = (item[name] if into[name] is None
+                                  else into[name] + item[name])
+    result = list(merged.values())
+    for item in result:
+        item['hours'] = int(item['hours'])
+        for line in COST_LINES:
+            if item[line] is not None and not isinstance(
+                    item[line], decimal.Decimal):
+                item[line] = decimal.Decimal(str(item[line]))
+    result.sort(key=lambda item: (item['period_start'],
+                                  item['group'] is not None,
+                                  item['group'] or ''))
+    return result
