@@ -49,6 +49,14 @@ kinds:
     less, no advice. saving = (price_per_hour - flavor_price_per_hour) x
     730, the price of a flavor being its own price in the card or its
     vCPUs, RAM and accelerators at the card's unit prices.
+``power_cap``
+    training on GPUs (class known with :data:`CLASS_CONFIDENCE`): the GPU
+    power limit that saves the most energy for the same work with a median
+    slowdown of at most :data:`power_cap.MAX_SLOWDOWN`, from measured
+    power-cap curves (:mod:`~kcloud_analyzer.cost_model.power_cap`).
+    saving = energy_spend / hours_observed x 730 x (1 -
+    (accelerator_energy_share x energy_ratio + (1 -
+    accelerator_energy_share) x slowdown)).
 ``committed_use``
     a workload present nearly every hour for at least a week, with no
     accelerator sizing recommendation, when the card has committed-use
@@ -87,6 +95,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.cost_model import power_cap
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 
@@ -114,7 +123,7 @@ SHORT_EVIDENCE_BLOCKS = 4
 MARGIN_RESOLUTION = {'percent': 1.0, 'presence': 0.01, 'saving': 0.1}
 KINDS = ('idle_accelerator', 'fewer_gpus', 'gpu_partition',
          'cheaper_accelerator', 'off_peak_training', 'oversized_compute',
-         'committed_use')
+         'committed_use', 'power_cap')
 _MONTH = ratecard.HOURS_PER_MONTH
 
 
@@ -258,6 +267,10 @@ def workload_stats(workloads, usage, costs):
         stats.index)
     stats['memory_p95'] = _p95(hourly, metrics.MEMORY_UTILIZATION).reindex(
         stats.index)
+    stats['host_power_mean'] = _mean(hourly, metrics.POWER_WATTS).reindex(
+        stats.index)
+    stats['accelerator_power_mean'] = _mean(
+        hourly, metrics.ACCELERATOR_POWER_WATTS).reindex(stats.index)
     stats['energy_kwh'] = per['energy_kwh'].sum()
     stats['energy_spend'] = per['energy'].sum()
     stats['project_id'] = per['project_id'].first()
@@ -465,6 +478,70 @@ def _off_peak(stats, card, evidence):
              'pue': card.pue,
              'mean_tariff_paid': float(paid),
              'off_peak_tariff': cheapest},
+            evidence.saving_confidence(ident, per_block),
+            evidence.blocks(ident)))
+    return found
+
+
+def accelerator_energy_share(row, card):
+    """The part of the billed energy drawn by the GPUs: measured board
+    power over measured host power; all of it when only board power (or
+    no host power) is known; with host power alone, the card's board power
+    x the mean utilisation over the host power."""
+    host = row['host_power_mean']
+    if np.isnan(host) or host <= 0:
+        return 1.0
+    board = row['accelerator_power_mean']
+    if np.isnan(board):
+        model = card.accelerator(row['accelerator'])
+        if model is None or model.power_watts is None:
+            return None
+        utilisation = row['accelerator_util_mean']
+        busy = 1.0 if np.isnan(utilisation) else utilisation / 100.0
+        board = row['gpu_count'] * model.power_watts * busy
+    return float(min(1.0, board / host))
+
+
+def _power_cap(stats, card, evidence):
+    found = []
+    training = stats[(stats['gpu_count'] > 0) & (stats['energy_spend'] > 0)]
+    for ident, row in training.iterrows():
+        if not class_known(row, 'training'):
+            continue
+        share = accelerator_energy_share(row, card)
+        curve = power_cap.curve_for(row['accelerator'])
+        model = card.accelerator(row['accelerator'])
+        top = curve.max_power_limit_w or (model and model.power_watts)
+        if share is None or not top:
+            continue
+        point = power_cap.best_cap(curve, share)
+        if point is None:
+            continue
+        kept = power_cap.relative_energy(point, share)
+        monthly_spend = row['energy_spend'] / row['hours_observed'] * _MONTH
+        saving = monthly_spend * (1.0 - kept)
+        limit = int(round(point.fraction * top))
+        per_block = evidence.block_sums(ident, 'energy') * (1.0 - kept)
+        found.append(_make(
+            'power_cap', row, saving,
+            f'cap the {int(row["gpu_count"])} {row["accelerator"]} at '
+            f'{limit} W (nvidia-smi -pl {limit}): '
+            f'{100 * (1 - kept):.0f} % less energy for the same training, '
+            f'{100 * (point.slowdown - 1):.0f} % longer',
+            {'accelerator': row['accelerator'],
+             'count': int(row['gpu_count']),
+             'curve': curve.name,
+             'max_power_limit_w': float(top),
+             'power_limit_w': limit,
+             'limit_fraction': point.fraction,
+             'slowdown': point.slowdown,
+             'slowdown_p90': point.slowdown_p90,
+             'energy_ratio': point.energy_ratio,
+             'max_slowdown': power_cap.MAX_SLOWDOWN,
+             'accelerator_energy_share': share,
+             'energy_spend': float(row['energy_spend']),
+             'energy_kwh': float(row['energy_kwh']),
+             'hours_observed': int(row['hours_observed'])},
             evidence.saving_confidence(ident, per_block),
             evidence.blocks(ident)))
     return found
@@ -681,6 +758,7 @@ def recommend(workloads, usage, costs, card, flavors=()):
     # accelerators are already the right ones.
     right_sized = stats.loc[~stats.index.isin(list(best_sizing))]
     found = (list(best_sizing.values()) + _off_peak(stats, card, evidence) +
+             _power_cap(stats, card, evidence) +
              _oversized(stats, card, flavors, evidence) +
              _committed(right_sized, card, evidence))
     found = [f for f in found if f['monthly_saving_float'] > 0]

@@ -44,6 +44,10 @@ def _saving_from_evidence(kind, e):
                 (e['mean_tariff_paid'] - e['off_peak_tariff']))
     if kind == 'oversized_compute':
         return (e['price_per_hour'] - e['recommended_price_per_hour']) * MONTH
+    if kind == 'power_cap':
+        share = e['accelerator_energy_share']
+        kept = share * e['energy_ratio'] + (1 - share) * e['slowdown']
+        return e['energy_spend'] / e['hours_observed'] * MONTH * (1 - kept)
     if kind == 'committed_use':
         return (e['accelerator_count'] *
                 (e['price_per_hour'] - e['committed_price_per_hour']) +
@@ -200,8 +204,9 @@ def test_one_block_of_evidence_promises_nothing():
     usage = cards.usage([('w', t, 'gpu_utilization', 1) for t in stamps])
     card = cards.card()
     costs = realtime.compute_costs(fleet, usage, card)
-    (idle,) = recommendations.recommend(fleet, usage, costs, card)
-    assert idle['kind'] == 'idle_accelerator'
+    found = recommendations.recommend(fleet, usage, costs, card)
+    idle = _by(found)[('w', 'idle_accelerator')]
+    assert all(f['confidence'] == 0.0 for f in found)
     assert idle['confidence'] == 0.0
     assert idle['expected_monthly_saving'] == 0
 
