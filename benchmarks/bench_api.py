@@ -42,7 +42,9 @@ import threading
 import time
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
+from kcloud_analyzer.db.api import totals
 from kcloud_analyzer.db import migration
 
 HOUR_START = '2026-01-01 00:00:00'
@@ -110,7 +112,10 @@ def ensure_store(admin_url, name, workloads, days):
         rows = connection.execute(sa.text(
             'SELECT count(*) FROM cost_records WHERE workload_id = '
             "'bench-00000'")).scalar()
-    if have == workloads and rows == hours:
+        summed = connection.execute(sa.text(
+            "SELECT sum(hours) FROM cost_totals WHERE scope = 'workload' "
+            "AND scope_id = 'bench-00000' AND period = 'month'")).scalar()
+    if have == workloads and rows == hours and summed == hours:
         print('Store %s already holds %d workloads x %d hours'
               % (name, workloads, hours), flush=True)
         return url
@@ -118,7 +123,8 @@ def ensure_store(admin_url, name, workloads, days):
           % (name, workloads, hours), flush=True)
     started = time.monotonic()
     with engine.begin() as connection:
-        connection.execute(sa.text('TRUNCATE workloads, cost_records'))
+        connection.execute(sa.text(
+            'TRUNCATE workloads, cost_records, cost_totals'))
         connection.execute(sa.text("""
             INSERT INTO workloads (workload_id, name, project_id, status,
                 declared_type, classified_type, confidence, resources,
@@ -156,9 +162,14 @@ def ensure_store(admin_url, name, workloads, days):
         print('  %d/%d workloads (%.0f s)' % (
             min(first + chunk, workloads), workloads,
             time.monotonic() - started), flush=True)
+    print('Computing the daily and monthly totals...', flush=True)
+    with orm.Session(engine) as session, session.begin():
+        totals.rebuild(session)
     with engine.connect() as connection:
-        connection.execution_options(isolation_level='AUTOCOMMIT').execute(
-            sa.text('VACUUM ANALYZE cost_records'))
+        for table in ('cost_records', 'cost_totals'):
+            connection.execution_options(
+                isolation_level='AUTOCOMMIT').execute(
+                    sa.text('VACUUM ANALYZE %s' % table))
     print('Filled in %.0f s' % (time.monotonic() - started), flush=True)
     engine.dispose()
     return url

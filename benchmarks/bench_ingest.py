@@ -21,10 +21,14 @@ listener and time how long it takes to empty the queue:
   samples up into a fresh PostgreSQL database, in one transaction per
   batch, with the message ids recorded.
 
-The last line is::
+Each phase runs ``--runs`` times, alternating, each in a process of its
+own (so each side's peak RSS is its own); the figures are the median with
+the spread (min-max). The queues the run declared are deleted at the end,
+also when it is interrupted (Ctrl-C or SIGTERM). The last line is::
 
-    BENCH ingest samples=<n> samples_per_s=<x> bare_drain_samples_per_s=<y>
-    ratio=<x/y>
+    BENCH ingest samples=<n> runs=<r> samples_per_s=<x>
+    bare_drain_samples_per_s=<y> ratio=<median x/y> ratio_min=<a>
+    ratio_max=<b> peak_rss_mb=<m> bare_peak_rss_mb=<m>
 
 Needs RabbitMQ and PostgreSQL (``--rabbit-url``, ``--pg-url``: an account
 allowed to create databases).
@@ -33,10 +37,15 @@ allowed to create databases).
 import argparse
 import contextlib
 import datetime
+import multiprocessing
+import signal
+import statistics
 import sys
 import threading
 import time
 import uuid
+
+import kombu
 
 from oslo_config import cfg
 import oslo_messaging
@@ -149,11 +158,100 @@ def scratch_database(admin_url):
         admin.dispose()
 
 
+def peak_rss_mb():
+    """This process's peak resident set size (VmHWM), in MB."""
+    with open('/proc/self/status') as stream:
+        for line in stream:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024.0
+    return float('nan')
+
+
+def make_transport(rabbit_url):
+    conf = cfg.ConfigOpts()
+    service.register_all(conf)
+    conf([], project='kcloud-analyzer', default_config_files=[])
+    return conf, rpc.get_transport(conf, url=rabbit_url)
+
+
+def bare_phase(args, topic, pool, results):
+    """One bare drain, in a process of its own so its peak memory is its
+    own."""
+    conf, transport = make_transport(args.rabbit_url)
+    payloads = build_payloads(args.samples, args.per_message)
+    declare(transport, topic, pool)
+    publish(transport, topic, payloads)
+    counter = CountingEndpoint()
+    seconds = drain(transport, topic, pool, counter,
+                    lambda: counter.messages >= len(payloads),
+                    args.batch_size, args.timeout)
+    transport.cleanup()
+    results.put({'rate': args.samples / seconds, 'rss_mb': peak_rss_mb()})
+
+
+def ingest_phase(args, topic, pool, results):
+    """One ingest into a scratch PostgreSQL database, in a process of its
+    own."""
+    conf, transport = make_transport(args.rabbit_url)
+    payloads = build_payloads(args.samples, args.per_message)
+    with scratch_database(args.pg_url) as url:
+        conf.set_override('connection', url, group='database')
+        db_api.configure(conf)
+        context = kcontext.get_admin_context()
+        ingestor = ingest.Ingestor(context, conf.rollup_window, db=db_api)
+        endpoint = notifications.CeilometerEndpoint(ingestor)
+        declare(transport, topic, pool)
+        publish(transport, topic, payloads)
+        seconds = drain(transport, topic, pool, endpoint,
+                        lambda: ingestor.stats.samples >= args.samples,
+                        args.batch_size, args.timeout)
+        stored = sum(r['count'] for r in db_api.rollup_list(context))
+        db_api.get_engine().dispose()
+    transport.cleanup()
+    results.put({'rate': args.samples / seconds, 'rss_mb': peak_rss_mb(),
+                 'stored': stored})
+
+
+def run_phase(target, args, topic, pool):
+    context = multiprocessing.get_context('spawn')
+    results = context.Queue()
+    process = context.Process(target=target,
+                              args=(args, topic, pool, results))
+    process.start()
+    try:
+        result = results.get(timeout=args.timeout + 120)
+    finally:
+        process.join(timeout=60)
+        if process.is_alive():
+            process.kill()
+    return result
+
+
+def delete_queues(rabbit_url, names):
+    """Remove the benchmark's queues: the notifier declares
+    ``<topic>.sample`` and would keep a copy of every message."""
+    url = rabbit_url.replace('rabbit://', 'amqp://', 1)
+    with kombu.Connection(url) as connection:
+        channel = connection.channel()
+        for name in names:
+            try:
+                channel.queue_delete(name)
+            except Exception as error:  # noqa: BLE001 - report and go on
+                print('could not delete queue %s: %s' % (name, error))
+                channel = connection.channel()
+
+
+def spread(values):
+    return '%.0f (%.0f-%.0f)' % (statistics.median(values), min(values),
+                                 max(values))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--samples', type=int, default=1000000)
+    parser.add_argument('--samples', type=int, default=300000)
     parser.add_argument('--per-message', type=int, default=100)
     parser.add_argument('--batch-size', type=int, default=500)
+    parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--rabbit-url',
                         default='rabbit://guest:guest@127.0.0.1:5672/')
     parser.add_argument('--pg-url', default=(
@@ -162,53 +260,48 @@ def main(argv=None):
     parser.add_argument('--timeout', type=float, default=1800.0)
     args = parser.parse_args(argv)
 
-    conf = cfg.ConfigOpts()
-    service.register_all(conf)
-    conf([], project='kcloud-analyzer', default_config_files=[])
-    transport = rpc.get_transport(conf, url=args.rabbit_url)
-    payloads = build_payloads(args.samples, args.per_message)
-    messages = len(payloads)
+    # SIGTERM unwinds like Ctrl-C, so the queues are removed either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run = uuid.uuid4().hex[:8]
     pool = 'kca-bench-%s' % run
-
-    bare_topic = 'kca-bench-bare-%s' % run
-    declare(transport, bare_topic, pool)
-    started = time.monotonic()
-    publish(transport, bare_topic, payloads)
-    print('published %d messages (%d samples) in %.1fs'
-          % (messages, args.samples, time.monotonic() - started))
-    counter = CountingEndpoint()
-    bare_s = drain(transport, bare_topic, pool, counter,
-                   lambda: counter.messages >= messages, args.batch_size,
-                   args.timeout)
-    bare_rate = args.samples / bare_s
-    print('bare drain: %d messages in %.2fs, %.0f samples/s'
-          % (counter.messages, bare_s, bare_rate))
-
-    with scratch_database(args.pg_url) as url:
-        conf.set_override('connection', url, group='database')
-        db_api.configure(conf)
-        context = kcontext.get_admin_context()
-        ingestor = ingest.Ingestor(context, conf.rollup_window, db=db_api)
-        endpoint = notifications.CeilometerEndpoint(ingestor)
-        topic = 'kca-bench-ingest-%s' % run
-        declare(transport, topic, pool)
-        publish(transport, topic, payloads)
-        ingest_s = drain(transport, topic, pool, endpoint,
-                         lambda: ingestor.stats.samples >= args.samples,
-                         args.batch_size, args.timeout)
-        stored = sum(r['count'] for r in db_api.rollup_list(context))
-        stats = ingestor.stats.snapshot()
-    rate = args.samples / ingest_s
-    print('ingest: %d messages in %.2fs, %.0f samples/s; %d samples in '
-          'rollups; stats %s' % (messages, ingest_s, rate, stored, stats))
-    transport.cleanup()
-    if stored != args.samples:
-        print('ERROR: %d samples stored, %d sent' % (stored, args.samples))
+    queues = [pool]
+    bare, ingested = [], []
+    try:
+        for number in range(args.runs):
+            bare_topic = 'kca-bench-bare-%s-%d' % (run, number)
+            ingest_topic = 'kca-bench-ingest-%s-%d' % (run, number)
+            queues += [bare_topic + '.sample', ingest_topic + '.sample']
+            bare.append(run_phase(bare_phase, args, bare_topic, pool))
+            print('run %d bare drain: %.0f samples/s, peak RSS %.0f MB'
+                  % (number, bare[-1]['rate'], bare[-1]['rss_mb']),
+                  flush=True)
+            ingested.append(run_phase(ingest_phase, args, ingest_topic,
+                                      pool))
+            print('run %d ingest: %.0f samples/s, peak RSS %.0f MB, %d '
+                  'samples in rollups' % (
+                      number, ingested[-1]['rate'],
+                      ingested[-1]['rss_mb'], ingested[-1]['stored']),
+                  flush=True)
+    finally:
+        delete_queues(args.rabbit_url, queues)
+    lost = [r['stored'] for r in ingested if r['stored'] != args.samples]
+    if lost:
+        print('ERROR: %s samples stored, %d sent' % (lost, args.samples))
         return 1
-    print('BENCH ingest samples=%d samples_per_s=%.0f '
-          'bare_drain_samples_per_s=%.0f ratio=%.3f'
-          % (args.samples, rate, bare_rate, rate / bare_rate))
+    ratios = [i['rate'] / b['rate']
+              for i, b in zip(ingested, bare, strict=True)]
+    print('samples/s median (min-max) of %d runs: ingest %s, bare drain %s'
+          % (args.runs, spread([r['rate'] for r in ingested]),
+             spread([r['rate'] for r in bare])))
+    print('BENCH ingest samples=%d runs=%d samples_per_s=%.0f '
+          'bare_drain_samples_per_s=%.0f ratio=%.3f ratio_min=%.3f '
+          'ratio_max=%.3f peak_rss_mb=%.0f bare_peak_rss_mb=%.0f'
+          % (args.samples, args.runs,
+             statistics.median(r['rate'] for r in ingested),
+             statistics.median(r['rate'] for r in bare),
+             statistics.median(ratios), min(ratios), max(ratios),
+             max(r['rss_mb'] for r in ingested),
+             max(r['rss_mb'] for r in bare)))
     return 0
 
 
