@@ -41,6 +41,10 @@ def register_all(conf):
     """Register every option the services read on ``conf``."""
     kconf.register_opts(conf)
     db_options.set_defaults(conf, connection=kopts.DEFAULT_DB_CONNECTION)
+    # imported here: importing oslo.messaging chooses oslo.service's
+    # backend, which the agent's command must choose first (threading)
+    from kcloud_analyzer.common import rpc
+    rpc.set_defaults(conf)
     cache.configure(conf)
     log.register_options(conf)
 

@@ -32,10 +32,11 @@ to be stored or requeued, then leaves the group.
 
 import datetime
 import importlib
-import os
 import socket
 import threading
 import time
+import urllib.parse
+import uuid
 
 from oslo_log import log as logging
 from oslo_service.backend import base as service_base
@@ -44,9 +45,12 @@ from tooz import coordination
 
 from kcloud_analyzer.agent import influxdb
 from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.common import rpc
 from kcloud_analyzer.metrics_collector import collectors as collector_plugins
+from kcloud_analyzer.metrics_collector import deadletter
 from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer.metrics_collector import normalise
 from kcloud_analyzer.metrics_collector import notifications
 
 LOG = logging.getLogger(__name__)
@@ -87,14 +91,29 @@ def _utcnow():
 
 
 class _Every(threading.Thread):
-    """Calls ``task`` every ``interval()`` seconds until ``stop`` is set."""
+    """Calls ``task`` every ``interval()`` seconds until ``stop`` is set,
+    and at once when ``wake`` (an Event, optional) is set."""
 
-    def __init__(self, name, interval, task, stop, initial_delay=0.0):
+    def __init__(self, name, interval, task, stop, initial_delay=0.0,
+                 wake=None):
         super().__init__(name=name, daemon=True)
         self._interval = interval
         self._task = task
         self._stopping = stop
         self._initial_delay = initial_delay
+        self._wake = wake
+
+    def _sleep(self, seconds):
+        """Wait; True when the service stops."""
+        if self._wake is None:
+            return self._stopping.wait(seconds)
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._wake.wait(min(left, 0.2)):
+                self._wake.clear()
+                break
+        return self._stopping.is_set()
 
     def run(self):
         if self._stopping.wait(self._initial_delay):
@@ -107,7 +126,7 @@ class _Every(threading.Thread):
                 LOG.exception('Task %s failed; it runs again in %ss',
                               self.name, self._interval())
             elapsed = time.monotonic() - started
-            if self._stopping.wait(max(0.0, self._interval() - elapsed)):
+            if self._sleep(max(0.0, self._interval() - elapsed)):
                 return
 
 
@@ -118,8 +137,9 @@ class AgentService(service_base.ServiceBase):
         super().__init__()
         self.conf = conf
         self._db = db
-        self.member_id = (member_id or conf.agent.member_id or
-                          '%s-%d' % (socket.gethostname(), os.getpid()))
+        self._member_prefix = (member_id or conf.agent.member_id or
+                               socket.gethostname())
+        self.member_id = None
         self.listen = listen
         self.collectors = {}
         #: collector name -> the targets this agent polled last time
@@ -128,7 +148,8 @@ class AgentService(service_base.ServiceBase):
         self._threads = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self.listener = None
+        self.listeners = []
+        self._dlq = []
         self.transport = None
         self.coordinator = None
         self.partitioner = None
@@ -138,6 +159,9 @@ class AgentService(service_base.ServiceBase):
         #: collector name -> polled samples not stored yet (retried)
         self._unstored = {}
         self._known_workloads = set()
+        #: set when the coordination group changed: poll at once
+        self._ring_changed = threading.Event()
+        self._members = frozenset()
 
     @property
     def db(self):
@@ -162,7 +186,8 @@ class AgentService(service_base.ServiceBase):
         if self.listen:
             self._start_listener()
         self._spawn('poll', lambda: self.conf.collection_interval,
-                    self.poll_once)
+                    self.poll_once, wake=self._ring_changed)
+        self._spawn('ring', self.heartbeat_interval, self.watch_ring)
         self._spawn('analysis', lambda: self.conf.agent.analysis_interval,
                     self.analyse_once,
                     initial_delay=min(60.0, conf.agent.analysis_interval))
@@ -179,30 +204,79 @@ class AgentService(service_base.ServiceBase):
         LOG.info('Agent %s started (collectors: %s)', self.member_id,
                  ', '.join(self.collectors) or 'none')
 
-    def _spawn(self, name, interval, task, initial_delay=0.0):
-        thread = _Every(name, interval, task, self._stop, initial_delay)
+    def _spawn(self, name, interval, task, initial_delay=0.0, wake=None):
+        thread = _Every(name, interval, task, self._stop, initial_delay,
+                        wake)
         thread.start()
         self._threads.append(thread)
 
     def _start_listener(self):
         self.transport = rpc.get_transport(self.conf)
         group = self.conf.notification
-        endpoints = notifications.endpoints(
-            self.ingestor, self.context, self.db,
-            telemetry_secret=group.telemetry_secret,
-            npu_aliases=group.npu_aliases,
-            metadata_key=group.workload_metadata_key)
-        self.listener = rpc.get_listener(self.conf, self.transport,
-                                         endpoints)
-        self.listener.start()
+
+        def endpoints(topic):
+            return notifications.endpoints(
+                self.ingestor, self.context, self.db,
+                telemetry_secret=group.telemetry_secret,
+                npu_aliases=group.npu_aliases,
+                metadata_key=group.workload_metadata_key,
+                dead_letters=self._dead_letters(topic))
+
+        self.listeners = rpc.get_listeners(self.conf, self.transport,
+                                           endpoints)
+        for listener in self.listeners:
+            listener.start()
+
+    def _dead_letters(self, topic):
+        letters = deadletter.DeadLetters(
+            self.conf, deadletter.broker_url(self.conf), topic)
+        self._dlq.append(letters)
+        return letters
+
+    def heartbeat_interval(self):
+        """Seconds between two heartbeats: ``[coordination]
+        heartbeat_interval``, or a quarter of the collection interval."""
+        return (self.conf.coordination.heartbeat_interval or
+                max(0.5, self.conf.collection_interval / 4.0))
+
+    def coordination_url(self):
+        """The backend URL with a membership timeout of two heartbeats
+        (unless the URL sets one): a dead agent leaves the ring within
+        half a collection interval."""
+        url = self.conf.coordination.backend_url
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qsl(parts.query)
+        if any(name == 'membership_timeout' for name, _ in query):
+            return url
+        query.append(('membership_timeout',
+                      '%g' % (2 * self.heartbeat_interval())))
+        return urllib.parse.urlunsplit(
+            parts._replace(query=urllib.parse.urlencode(query)))
 
     def _start_coordination(self):
+        # A fresh id on every start: a worker process respawned after a
+        # crash must not claim the id of its dead predecessor, whose
+        # membership is still alive until it expires.
+        self.member_id = '%s.%s' % (self._member_prefix,
+                                    uuid.uuid4().hex[:12])
         self.coordinator = coordination.get_coordinator(
-            self.conf.coordination.backend_url,
-            self.member_id.encode('utf-8'))
+            self.coordination_url(), self.member_id.encode('utf-8'))
         self.coordinator.start(start_heart=True)
         self.partitioner = self.coordinator.join_partitioned_group(
             self.conf.agent.coordination_group.encode('utf-8'))
+        self._members = frozenset(self.partitioner.ring.nodes)
+
+    def watch_ring(self):
+        """Refresh the group's members; poll at once when they changed,
+        so the targets of an agent that died are taken over without
+        waiting for the next interval."""
+        self.coordinator.run_watchers()
+        members = frozenset(self.partitioner.ring.nodes)
+        if members != self._members:
+            LOG.info('Coordination group changed: %d agents',
+                     len(members))
+            self._members = members
+            self._ring_changed.set()
 
     def _warn_missing_tasks(self):
         for module, function in ANALYSIS_TASKS:
@@ -213,12 +287,16 @@ class AgentService(service_base.ServiceBase):
     def stop(self, graceful=True):
         """Drain the listener, stop the tasks and leave the group."""
         self._stop.set()
-        if self.listener is not None:
-            # stop() stops fetching; wait() returns once the batches that
-            # were being handled are stored or requeued.
-            self.listener.stop()
-            self.listener.wait()
-            self.listener = None
+        # stop() stops fetching; wait() returns once the batches that were
+        # being handled are stored or requeued.
+        for listener in self.listeners:
+            listener.stop()
+        for listener in self.listeners:
+            listener.wait()
+        self.listeners = []
+        for letters in self._dlq:
+            letters.close()
+        self._dlq = []
         for thread in self._threads:
             thread.join(timeout=60)
         self._threads = []
@@ -287,15 +365,33 @@ class AgentService(service_base.ServiceBase):
                 samples = pd.concat([pending, samples], ignore_index=True)
             if samples.empty:
                 continue
-            try:
-                self.ingestor.store(samples,
-                                    list(samples['message_id'].unique()))
-            except Exception:
-                # bounded: a long outage keeps the most recent samples
-                self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)
-                LOG.exception('Storing %d samples of %s failed; they are '
-                              'retried at the next poll', len(samples), name)
+            self._store_polled(name, samples)
         self.polls += 1
+
+    def _store_polled(self, name, samples):
+        samples, refused = normalise.validate_samples(samples, time.time())
+        if not refused.empty:
+            for reason, count in refused['reason'].value_counts().items():
+                prometheus.malformed(reason, int(count))
+            LOG.warning('Refused %d samples polled by %s (%s)', len(refused),
+                        name, ', '.join('%s %d' % item for item in
+                                        refused['reason'].value_counts(
+                                        ).items()))
+        if samples.empty:
+            return
+        try:
+            failed = self.ingestor.store_isolating(
+                samples, list(samples['message_id'].unique()),
+                notifications.RETRYABLE_DB_ERRORS)
+        except Exception:
+            # bounded: a long outage keeps the most recent samples
+            self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)
+            LOG.exception('Storing %d samples of %s failed; they are '
+                          'retried at the next poll', len(samples), name)
+            return
+        for message_id, error in failed.items():
+            LOG.error('The store refused the samples of poll %s of %s: %s',
+                      message_id, name, error)
 
     def analyse_once(self):
         LOG.info('Notifications and polls since start: %s',

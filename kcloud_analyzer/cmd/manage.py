@@ -33,6 +33,7 @@ CATEGORY_MODULES = (
     'kcloud_analyzer.cmd.manage',
     'kcloud_analyzer.cmd.analyze',
     'kcloud_analyzer.cmd.cost',
+    'kcloud_analyzer.cmd.dlq',
 )
 
 

@@ -14,9 +14,47 @@ notifier used by tests and the benchmark.
 
 Listeners run oslo.messaging's ``threading`` executor (no eventlet) and
 may requeue: an endpoint that cannot store a batch returns REQUEUE.
+
+Delivery is durable by default: the agent declares its queues durable
+(``[oslo_messaging_rabbit] amqp_durable_queues``, or quorum queues with
+``rabbit_quorum_queue``) and oslo.messaging publishes persistent messages,
+so a backlog survives a broker restart.
 """
 
+from oslo_config import cfg
 import oslo_messaging
+from oslo_messaging import opts as messaging_opts
+
+RABBIT_GROUP = 'oslo_messaging_rabbit'
+
+#: oslo.messaging option defaults that differ for this service
+MESSAGING_DEFAULTS = {'amqp_durable_queues': True}
+
+
+def _rabbit_opts():
+    for group, opts in messaging_opts.list_opts():
+        if getattr(group, 'name', group) == RABBIT_GROUP:
+            return list(opts)
+    return []
+
+
+def set_defaults(conf):
+    """Register the RabbitMQ driver's options on ``conf`` with this
+    service's defaults (durable queues)."""
+    conf.register_opts(_rabbit_opts(), group=RABBIT_GROUP)
+    for name, value in MESSAGING_DEFAULTS.items():
+        conf.set_default(name, value, group=RABBIT_GROUP)
+
+
+def set_lib_defaults():
+    """The same defaults for oslo-config-generator's sample.
+
+    ``oslo_messaging.opts.list_opts`` returns copies of the options, so the
+    defaults are set on the driver's own option list, which is copied.
+    """
+    from oslo_messaging._drivers import amqp
+
+    cfg.set_defaults(amqp.amqp_opts, **MESSAGING_DEFAULTS)
 
 
 def get_transport(conf, url=None):
@@ -37,13 +75,22 @@ def get_batch_listener(transport, topics, endpoints, pool=None,
         batch_timeout=batch_timeout)
 
 
-def get_listener(conf, transport, endpoints):
-    """The agent's listener, shaped by the ``[notification]`` options."""
+def pool_queue(pool, topic):
+    """The pool (and RabbitMQ queue) name of the agents' listener on
+    ``topic``: one queue per topic, so that what a listener refuses goes
+    to its own topic's dead-letter queue."""
+    return '%s.%s' % (pool, topic)
+
+
+def get_listeners(conf, transport, endpoints):
+    """The agent's listeners, one per topic of ``[notification] topics``;
+    ``endpoints(topic)`` returns the endpoints of one topic."""
     group = conf.notification
-    return get_batch_listener(
-        transport, group.topics, endpoints, pool=group.pool,
-        batch_size=group.batch_size, batch_timeout=group.batch_timeout,
-        exchanges=group.exchanges)
+    return [get_batch_listener(
+        transport, [topic], endpoints(topic),
+        pool=pool_queue(group.pool, topic), batch_size=group.batch_size,
+        batch_timeout=group.batch_timeout, exchanges=group.exchanges)
+        for topic in group.topics]
 
 
 def get_notifier(transport, publisher_id, topics):

@@ -23,9 +23,11 @@ GROUP = cfg.OptGroup(
 
 opts = [
     cfg.StrOpt('member_id',
-               help='Name of this agent in the coordination group. '
-                    'Defaults to <host name>-<process id>; it must be '
-                    'unique among the live agents.'),
+               help='Prefix of this agent\'s name in the coordination '
+                    'group (default: the host name). A random suffix is '
+                    'added at every start, so that a worker process '
+                    'respawned after a crash never takes the name of its '
+                    'dead predecessor.'),
     cfg.StrOpt('coordination_group',
                default='kcloud-analyzer-agents',
                help='tooz group the agents join; polling targets are split '

@@ -29,9 +29,13 @@ opts = [
                     'replaces the host of a redis:// URL.'),
     cfg.Opt('heartbeat_interval',
             type=types.Duration(min=1),
-            default='5s',
             help='How often an agent tells the coordination backend that '
-                 'it is alive.'),
+                 'it is alive, and checks who else is. Unset: a quarter of '
+                 '[DEFAULT] collection_interval (at least 0.5 s). An agent '
+                 'that stops beating leaves the group after two intervals '
+                 '(the membership_timeout the agent adds to a backend URL '
+                 'that does not set one; honoured by the redis driver), '
+                 'and the others take over its targets at once.'),
 ]
 
 

@@ -41,10 +41,11 @@ opts = [
     cfg.StrOpt('pool',
                default='kcloud-analyzer',
                help='Listener pool name. Every agent uses the same pool so '
-                    'that N agents share one queue per topic, and the pool '
-                    'keeps that queue apart from the ones other consumers '
-                    '(Ceilometer, Searchlight) read, so nothing is taken '
-                    'from them.'),
+                    'that N agents share one queue per topic, named '
+                    '<pool>.<topic>, and the pool keeps that queue apart '
+                    'from the ones other consumers (Ceilometer, '
+                    'Searchlight) read, so nothing is taken from them. '
+                    'What the agents refuse goes to <topic>.dlq.'),
     cfg.IntOpt('batch_size',
                default=500,
                min=1,

@@ -45,6 +45,10 @@ def set_lib_defaults():
                      connection=DEFAULT_DB_CONNECTION)
     set_log_defaults()
     set_cors_defaults()
+    # imported here: importing oslo.messaging chooses oslo.service's
+    # backend, which the agent's command must choose first (threading)
+    from kcloud_analyzer.common import rpc
+    rpc.set_lib_defaults()
 
 
 def set_cors_defaults():

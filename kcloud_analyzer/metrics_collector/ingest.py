@@ -189,6 +189,37 @@ class Ingestor:
             self._claims.release(claimed)
             raise
         self.stats.add(samples=len(fresh))
+        self._write_sinks(rows)
+        return len(fresh)
+
+    def store_isolating(self, samples, message_ids, retryable):
+        """:meth:`store`, splitting what the store refuses.
+
+        When the store raises an error that is not one of ``retryable``
+        (an outage, raised to the caller, which retries the whole), the
+        messages are split in halves and each half stored on its own, down
+        to single messages, so that the rows the store cannot take are
+        isolated and every other message is stored. Returns {message id:
+        the error} of the messages that could not be stored.
+        """
+        try:
+            self.store(samples, message_ids)
+            return {}
+        except retryable:
+            raise
+        except Exception as error:
+            if len(message_ids) == 1:
+                LOG.warning('The store refused message %s: %s',
+                            message_ids[0], error)
+                return {message_ids[0]: error}
+        middle = len(message_ids) // 2
+        failed = {}
+        for half in (message_ids[:middle], message_ids[middle:]):
+            part = samples[samples['message_id'].isin(half)]
+            failed.update(self.store_isolating(part, half, retryable))
+        return failed
+
+    def _write_sinks(self, rows):
         for sink in self.sinks:
             try:
                 sink.write(rows)
@@ -197,4 +228,3 @@ class Ingestor:
                 # requeue what the database already has.
                 LOG.exception('Writing %d rollups to %s failed',
                               len(rows), type(sink).__name__)
-        return len(fresh)

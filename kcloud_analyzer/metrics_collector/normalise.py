@@ -21,6 +21,7 @@ the devices, watts are summed.
 """
 
 import collections
+import re
 import threading
 import types
 
@@ -380,3 +381,102 @@ def parse_ipmi_reading(reading):
 def ipmi_metric(unit):
     """The canonical metric of an IPMI sensor unit, or None."""
     return IPMI_SENSOR_UNITS.get((unit or '').lower())
+
+
+#: why a sample or a notification is refused (the ``reason`` label of
+#: ``kcloud_analyzer_samples_malformed_total``)
+NOT_FINITE = 'not_finite'
+OUT_OF_BOUNDS = 'out_of_bounds'
+BAD_TIMESTAMP = 'bad_timestamp'
+BAD_IDENTIFIER = 'bad_identifier'
+MALFORMED_MESSAGE = 'malformed_message'
+
+#: the longest resource or workload id the store keeps
+MAX_ID_LENGTH = 255
+#: utilisations computed from counter rates jitter a little above 100 %:
+#: up to this much is clipped to 100, more is refused
+PERCENT_TOLERANCE = 110.0
+#: samples stamped further ahead than this (seconds) are refused
+MAX_CLOCK_SKEW = 86400.0
+#: C0 control characters and DEL (NUL included) and UTF-16 surrogates,
+#: which no database column of text can hold
+_BAD_CHARACTERS = '[\x00-\x1f\x7f\ud800-\udfff]'
+
+
+def to_number(value):
+    """A JSON number as a float, or NaN for anything else.
+
+    A 400-digit JSON integer makes ``float()`` raise OverflowError; a
+    boolean is not a measurement.
+    """
+    if isinstance(value, bool):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
+
+
+def bad_identifiers(values):
+    """True where an id cannot be stored: not a string, empty, longer than
+    :data:`MAX_ID_LENGTH` characters, or holding a control character or a
+    lone surrogate. Vectorised over a sequence."""
+    series = pd.Series(values, dtype=object)
+    is_text = series.map(type).eq(str).to_numpy()
+    text = series.where(is_text, '').astype(str)
+    lengths = text.str.len().to_numpy()
+    bad_chars = text.str.contains(_BAD_CHARACTERS, regex=True).to_numpy()
+    return ~is_text | (lengths == 0) | (lengths > MAX_ID_LENGTH) | bad_chars
+
+
+def clean_text(value, limit=MAX_ID_LENGTH):
+    """A display string fit to store: control characters and lone
+    surrogates removed, cut to ``limit`` characters; None stays None."""
+    if value is None:
+        return None
+    return re.sub(_BAD_CHARACTERS, '', str(value))[:limit]
+
+
+def validate_samples(samples, now, bounds=True):
+    """Split canonical samples into those fit to store and the refused.
+
+    ``samples`` has the canonical columns (and any others, kept). A sample
+    is refused when its value is not finite, is negative or above the
+    plausible maximum of its unit (``common.metrics.PLAUSIBLE_MAXIMUM``),
+    when its timestamp is not a finite time between the epoch and
+    ``now`` + :data:`MAX_CLOCK_SKEW`, or when its resource id cannot be
+    stored (:func:`bad_identifiers`). Percentages up to
+    :data:`PERCENT_TOLERANCE` are clipped to 100.
+
+    With ``bounds`` false (raw rows whose ``value`` is not in a canonical
+    unit yet, and which may have no ``metric``), only finiteness, time and
+    id are checked.
+
+    Returns (valid, refused); ``refused`` has a ``reason`` column holding
+    one of the reason names above.
+    """
+    if samples.empty:
+        return samples, samples.assign(reason=pd.Series(dtype=object))
+    values = pd.to_numeric(samples['value'], errors='coerce').to_numpy(
+        dtype='float64')
+    if bounds:
+        units = samples['metric'].map(m.UNITS)
+        maximum = units.map(m.PLAUSIBLE_MAXIMUM).to_numpy(dtype='float64')
+        is_percent = units.eq('%').to_numpy()
+        clip = is_percent & (values > 100.0) & (values <= PERCENT_TOLERANCE)
+        values = np.where(clip, 100.0, values)
+    timestamps = pd.to_numeric(samples['timestamp'], errors='coerce'
+                               ).to_numpy(dtype='float64')
+    reason = np.full(len(samples), None, dtype=object)
+    with np.errstate(invalid='ignore'):
+        reason[bad_identifiers(samples['resource_id'].to_numpy())] = \
+            BAD_IDENTIFIER
+        reason[~np.isfinite(timestamps) | (timestamps < 0) |
+               (timestamps > now + MAX_CLOCK_SKEW)] = BAD_TIMESTAMP
+        if bounds:
+            reason[(values < 0) | (values > maximum) |
+                   np.isnan(maximum)] = OUT_OF_BOUNDS
+        reason[~np.isfinite(values)] = NOT_FINITE
+    refused = pd.notna(reason)
+    valid = samples[~refused].assign(value=values[~refused])
+    return valid, samples[refused].assign(reason=reason[refused])

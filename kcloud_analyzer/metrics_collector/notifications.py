@@ -28,15 +28,19 @@ message ids make sure nothing is counted twice).
 import hashlib
 import hmac
 import re
+import time
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+import numpy as np
 import oslo_messaging
 from oslo_utils import timeutils
 import pandas as pd
 from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.common import exception
+from kcloud_analyzer.common.metrics import WORKLOAD_TYPES
+from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
@@ -48,6 +52,10 @@ RETRYABLE_DB_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
                        sa_exc.OperationalError, sa_exc.InterfaceError)
 
 WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
+#: the store keeps message ids of up to 64 characters
+MAX_MESSAGE_ID_LENGTH = 64
+#: Nova instance UUIDs
+MAX_INSTANCE_ID_LENGTH = 36
 WORKLOAD_TYPE_METADATA_KEY = 'kcloud:workload_type'
 
 
@@ -95,89 +103,177 @@ def verify_signature(message, secret):
 
 def _epoch_seconds(values):
     """Epoch seconds of ISO 8601 timestamps (naive ones are UTC); NaN
-    where a timestamp cannot be parsed."""
+    where a timestamp cannot be parsed. Times beyond what nanoseconds hold
+    (the year 3000) come out as the seconds they are, for validation to
+    refuse."""
     parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True,
                             format='ISO8601', errors='coerce')
-    return (parsed - pd.Timestamp(0, tz='UTC')).dt.total_seconds()
+    missing = parsed.isna().to_numpy()
+    milliseconds = parsed.dt.as_unit('ms').dt.tz_localize(None).to_numpy(
+    ).astype('int64').astype('float64')
+    return pd.Series(np.where(missing, np.nan, milliseconds / 1000.0),
+                     index=parsed.index)
 
 
 def _message_id(message):
-    metadata = message.get('metadata') or {}
-    message_id = metadata.get('message_id')
+    """The id the store records for ``message`` (a replay from a
+    dead-letter queue keeps it), as a string that fits the store (a long or
+    unprintable id is replaced by its hash)."""
+    message_id = None
+    metadata = message.get('metadata')
+    if isinstance(metadata, dict):
+        message_id = metadata.get('message_id')
     if not message_id:
         payload = message.get('payload')
         if isinstance(payload, dict):
             message_id = payload.get('message_id')
-    if not message_id:
+    if not message_id or not isinstance(message_id, (str, int)):
         raise MalformedMessage('no message id')
-    return str(message_id)
+    message_id = str(message_id)
+    if len(message_id) > MAX_MESSAGE_ID_LENGTH or \
+            normalise.bad_identifiers([message_id])[0]:
+        message_id = 'sha256-' + hashlib.sha256(
+            message_id.encode('utf-8', 'surrogatepass')).hexdigest()[:57]
+    return message_id
+
+
+def _first_line(error):
+    return ('%s: %s' % (type(error).__name__, error)).splitlines()[0][:500]
 
 
 class _SampleEndpoint:
-    """Parses each message of a batch into raw rows, then stores them."""
+    """Parses each message of a batch into raw rows, then stores them.
 
-    def __init__(self, ingestor):
+    Nothing a message holds can make the batch fail: a message that cannot
+    be parsed, and the samples refused by
+    :func:`normalise.validate_samples`, are counted, logged with their
+    message id and dead-lettered, while the rest of the batch is stored.
+    When the store refuses a batch for a reason other than an outage, the
+    batch is split in halves until the refused messages are isolated; they
+    are dead-lettered and every other one is stored.
+    """
+
+    #: the priority (endpoint method) of the notifications handled
+    PRIORITY = None
+
+    def __init__(self, ingestor, dead_letters=None, clock=time.time):
         self.ingestor = ingestor
         self.stats = ingestor.stats
+        self.dead_letters = dead_letters
+        self.clock = clock
 
     #: the fields of the tuples :meth:`parse` returns
     COLUMNS = ()
 
     def parse(self, message):
-        """Return a list of raw row tuples (see COLUMNS) for one message."""
+        """Return (rows, problems) for one message: a list of raw row
+        tuples (see COLUMNS) and a list of the reasons samples of the
+        message were skipped."""
         raise NotImplementedError
 
     def normalise(self, raw):
         """Turn the batch's raw rows (a frame) into canonical samples."""
         raise NotImplementedError
 
+    def _refuse(self, refusals):
+        """Dead-letter the (message, reason) pairs; False when the broker
+        did not take them (the batch is then requeued: what it stored is
+        skipped on redelivery)."""
+        for message, reason in refusals:
+            if self.dead_letters is None:
+                LOG.warning('Dropping %s notification from %s: %s',
+                            message.get('event_type'),
+                            message.get('publisher_id'), reason)
+                continue
+            try:
+                self.dead_letters.send(message, self.PRIORITY, reason)
+            except Exception as error:
+                LOG.warning('Could not dead-letter a notification (%s); '
+                            'requeueing its batch', _first_line(error))
+                return False
+        return True
+
     def process(self, messages):
-        rows, message_ids = [], []
+        rows, by_id, problems, refusals = [], {}, {}, []
         for message in messages:
             try:
                 message_id = _message_id(message)
-                parsed = self.parse(message)
-            except (MalformedMessage, KeyError, TypeError, ValueError,
-                    AttributeError) as error:
+                parsed, skipped = self.parse(message)
+            except Exception as error:
+                # Whatever a message holds (a 400-digit integer, a list
+                # where a dict belongs), it is refused on its own.
                 self.stats.add(malformed=1)
-                LOG.warning('Dropping malformed %s notification from %s: '
-                            '%s', message.get('event_type'),
-                            message.get('publisher_id'), error)
+                prometheus.malformed(normalise.MALFORMED_MESSAGE)
+                refusals.append((message,
+                                 'malformed: %s' % _first_line(error)))
                 continue
+            if skipped:
+                problems.setdefault(message_id, []).extend(skipped)
             rows.extend(row + (message_id,) for row in parsed)
-            message_ids.append(message_id)
+            by_id[message_id] = message
         raw = pd.DataFrame.from_records(
             rows, columns=list(self.COLUMNS) + ['message_id'])
         if not raw.empty:
             raw['timestamp'] = _epoch_seconds(raw['timestamp']).to_numpy()
-            bad = set(raw.loc[raw['timestamp'].isna(), 'message_id'])
-            if bad:
-                self.stats.add(malformed=len(bad))
-                LOG.warning('Dropping %d %s notifications with timestamps '
-                            'that are not ISO 8601', len(bad),
-                            messages[0].get('event_type'))
-                raw = raw[~raw['message_id'].isin(bad)]
-                message_ids = [i for i in message_ids if i not in bad]
-        self.stats.add(messages=len(message_ids))
-        if not message_ids:
-            return oslo_messaging.NotificationResult.HANDLED
+        # what is no number, no time or no storable id is refused before
+        # it reaches a rate or a sum
+        raw, refused = normalise.validate_samples(raw, self.clock(),
+                                                  bounds=False)
+        self._count_refused(refused, problems)
+        self.stats.add(messages=len(by_id))
+        if not by_id:
+            return self._handled(refusals)
         try:
             samples = self.normalise(raw)
-            self.ingestor.store(samples, message_ids)
+        except Exception as error:
+            LOG.exception('Normalising %d %s notifications failed',
+                          len(by_id), messages[0].get('event_type'))
+            samples = normalise.empty_samples(['message_id'])
+            for message_id in by_id:
+                problems.setdefault(message_id, []).append(
+                    'normalisation failed: %s' % _first_line(error))
+        samples, refused = normalise.validate_samples(samples, self.clock())
+        self._count_refused(refused, problems)
+        try:
+            failed = self.ingestor.store_isolating(
+                samples, list(by_id), RETRYABLE_DB_ERRORS)
         except RETRYABLE_DB_ERRORS as error:
-            self.stats.add(requeued=len(message_ids))
+            self.stats.add(requeued=len(by_id))
             LOG.warning('Requeueing %d notifications: the database is not '
-                        'available (%s: %s)', len(message_ids),
-                        type(error).__name__, str(error).splitlines()[0])
+                        'available (%s)', len(by_id), _first_line(error))
             return oslo_messaging.NotificationResult.REQUEUE
-        except Exception:
-            # Requeueing what fails for another reason would only fail
-            # again, forever: count it and let it go.
-            self.stats.add(dropped=len(message_ids))
-            LOG.exception('Dropping %d %s notifications that could not be '
-                          'stored', len(message_ids),
-                          messages[0].get('event_type'))
-        return oslo_messaging.NotificationResult.HANDLED
+        for message_id, error in failed.items():
+            self.stats.add(dropped=1)
+            problems.setdefault(message_id, []).append(
+                'refused by the store: %s' % _first_line(error))
+        refusals.extend(
+            (by_id[message_id], '; '.join(dict.fromkeys(reasons))[:2000])
+            for message_id, reasons in problems.items())
+        return self._handled(refusals)
+
+    def _handled(self, refusals):
+        if self._refuse(refusals):
+            return oslo_messaging.NotificationResult.HANDLED
+        return oslo_messaging.NotificationResult.REQUEUE
+
+    def _count_refused(self, refused, problems):
+        if refused.empty:
+            return
+        for reason, count in refused['reason'].value_counts().items():
+            prometheus.malformed(reason, int(count))
+        self.stats.add(malformed=len(refused))
+        first = refused.drop_duplicates(['message_id', 'reason'])
+        metrics = first['metric'] if 'metric' in first else first['source']
+        for message_id, reason, resource_id, metric, value in zip(
+                first['message_id'], first['reason'], first['resource_id'],
+                metrics, first['value'], strict=True):
+            problems.setdefault(message_id, []).append(
+                '%s sample (%s of %.80r = %r)' % (
+                    reason, metric, resource_id, value))
+        LOG.warning('Refused %d samples of %d notifications (%s)',
+                    len(refused), refused['message_id'].nunique(),
+                    ', '.join('%s %d' % item for item in
+                              refused['reason'].value_counts().items()))
 
 
 class CeilometerEndpoint(_SampleEndpoint):
@@ -185,11 +281,13 @@ class CeilometerEndpoint(_SampleEndpoint):
 
     filter_rule = oslo_messaging.NotificationFilter(event_type='^metering$')
 
+    PRIORITY = 'sample'
+
     COLUMNS = ('resource_id', 'device', 'source', 'timestamp', 'value',
                'vcpus', 'memory_mb')
 
-    def __init__(self, ingestor, telemetry_secret=None):
-        super().__init__(ingestor)
+    def __init__(self, ingestor, telemetry_secret=None, **kwargs):
+        super().__init__(ingestor, **kwargs)
         self.telemetry_secret = telemetry_secret
         self.rates = normalise.CumulativeRates()
 
@@ -200,37 +298,51 @@ class CeilometerEndpoint(_SampleEndpoint):
         payload = message['payload']
         if not isinstance(payload, list):
             raise MalformedMessage('the payload is not a list of samples')
-        rows = []
+        rows, problems = [], []
         for sample in payload:
-            if (self.telemetry_secret and
-                    not verify_signature(sample, self.telemetry_secret)):
-                self.stats.add(bad_signature=1)
-                LOG.warning('Dropping sample %s of %s: bad signature',
-                            sample.get('message_id'),
-                            sample.get('resource_id'))
+            try:
+                row = self._row(sample)
+            except Exception as error:
+                prometheus.malformed(normalise.MALFORMED_MESSAGE)
+                self.stats.add(malformed=1)
+                problems.append('unreadable sample: %s' % _first_line(error))
                 continue
-            metadata = sample.get('resource_metadata') or {}
-            flavor = metadata.get('flavor') or {}
-            resource_id = str(sample['resource_id'])
-            rows.append((
-                # per-device meters (disks, interfaces) name their instance
-                # in the metadata
-                str(metadata.get('instance_id') or resource_id),
-                resource_id,
-                sample['counter_name'],
-                sample['timestamp'],
-                float(sample['counter_volume']),
-                metadata.get('vcpus', flavor.get('vcpus')),
-                metadata.get('memory_mb', flavor.get('ram')),
-            ))
-        return rows
+            if row is not None:
+                rows.append(row)
+        return rows, problems
+
+    def _row(self, sample):
+        if (self.telemetry_secret and
+                not verify_signature(sample, self.telemetry_secret)):
+            self.stats.add(bad_signature=1)
+            LOG.warning('Dropping sample %s of %s: bad signature',
+                        sample.get('message_id'), sample.get('resource_id'))
+            return None
+        metadata = sample.get('resource_metadata') or {}
+        flavor = metadata.get('flavor') or {}
+        resource_id = sample['resource_id']
+        instance_id = metadata.get('instance_id') or resource_id
+        if not isinstance(resource_id, str) or \
+                not isinstance(instance_id, str):
+            raise MalformedMessage('resource_id is not a string')
+        return (
+            # per-device meters (disks, interfaces) name their instance
+            # in the metadata
+            instance_id,
+            resource_id,
+            str(sample['counter_name']),
+            sample['timestamp'],
+            # NaN for what is no finite number: validate_samples refuses
+            # and counts it
+            normalise.to_number(sample['counter_volume']),
+            normalise.to_number(metadata.get('vcpus', flavor.get('vcpus'))),
+            normalise.to_number(metadata.get('memory_mb',
+                                             flavor.get('ram'))),
+        )
 
     def normalise(self, raw):
         if raw.empty:
             return normalise.empty_samples(['message_id'])
-        raw = raw.assign(
-            vcpus=pd.to_numeric(raw['vcpus'], errors='coerce'),
-            memory_mb=pd.to_numeric(raw['memory_mb'], errors='coerce'))
         # the message id keeps rows of two messages from merging
         return normalise.normalise_ceilometer(raw, self.rates,
                                               extra_keys=['message_id'])
@@ -248,6 +360,8 @@ class IronicSensorEndpoint(_SampleEndpoint):
     filter_rule = oslo_messaging.NotificationFilter(
         event_type=r'^hardware\.ipmi\.metrics$')
 
+    PRIORITY = 'info'
+
     COLUMNS = ('resource_id', 'metric', 'timestamp', 'value')
 
     def info(self, messages):
@@ -264,8 +378,10 @@ class IronicSensorEndpoint(_SampleEndpoint):
                 metric = normalise.ipmi_metric(unit)
                 if value is not None and metric:
                     readings.append((name, metric, value))
-        return [(str(resource_id), metric, payload['timestamp'], value)
-                for metric, value in host_power(readings).items()]
+        if not isinstance(resource_id, str):
+            raise MalformedMessage('node_uuid is not a string')
+        return [(resource_id, metric, payload['timestamp'], value)
+                for metric, value in host_power(readings).items()], []
 
     def normalise(self, raw):
         if raw.empty:
@@ -370,14 +486,17 @@ class NovaInstanceEndpoint:
         event_type=r'^instance\.(create\.end|update|delete\.end|'
                    r'resize_(finish|revert|confirm)\.end)$')
 
+    PRIORITY = 'info'
+
     def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
-                 metadata_key=WORKLOAD_METADATA_KEY):
+                 metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
         self.context = context
         self.db = db
         self.stats = stats
         self.resolver = resolver
         self.npu_aliases = tuple(npu_aliases)
         self.metadata_key = metadata_key
+        self.dead_letters = dead_letters
 
     def info(self, messages):
         for index, message in enumerate(messages):
@@ -388,22 +507,44 @@ class NovaInstanceEndpoint:
                 # batch already applied may safely be applied again.
                 self.stats.add(requeued=len(messages) - index)
                 LOG.warning('Requeueing Nova notifications: the database '
-                            'is not available (%s: %s)', type(error).__name__,
-                            str(error).splitlines()[0])
+                            'is not available (%s)', _first_line(error))
                 return oslo_messaging.NotificationResult.REQUEUE
-            except (MalformedMessage, KeyError, TypeError, ValueError,
-                    AttributeError) as error:
+            except Exception as error:
+                # A message the store refuses would be refused again:
+                # it is counted and dead-lettered, never retried forever.
                 self.stats.add(malformed=1)
-                LOG.warning('Dropping malformed %s notification from %s: '
-                            '%s', message.get('event_type'),
-                            message.get('publisher_id'), error)
+                prometheus.malformed(normalise.MALFORMED_MESSAGE)
+                reason = 'malformed: %s' % _first_line(error)
+                if self.dead_letters is None:
+                    LOG.warning('Dropping %s notification from %s: %s',
+                                message.get('event_type'),
+                                message.get('publisher_id'), reason)
+                    continue
+                try:
+                    self.dead_letters.send(message, self.PRIORITY, reason)
+                except Exception as send_error:
+                    # applied updates are idempotent: requeue from here
+                    LOG.warning('Could not dead-letter a notification (%s)'
+                                '; requeueing', _first_line(send_error))
+                    return oslo_messaging.NotificationResult.REQUEUE
             else:
                 self.stats.add(messages=1)
         return oslo_messaging.NotificationResult.HANDLED
 
+    @staticmethod
+    def _check_ids(**ids):
+        for name, value in ids.items():
+            limit = MAX_INSTANCE_ID_LENGTH if name == 'uuid' else \
+                normalise.MAX_ID_LENGTH
+            if not isinstance(value, str) or len(value) > limit or \
+                    normalise.bad_identifiers([value])[0]:
+                raise MalformedMessage('%s is not an id the store can keep'
+                                       % name)
+
     def _handle(self, message):
         data = _nova_data(message['payload'])
-        instance_id = str(data['uuid'])
+        instance_id = data['uuid']
+        self._check_ids(uuid=instance_id)
         if message['event_type'] == 'instance.delete.end':
             # Nova says when the instance went; a late or redelivered
             # notification must not move the workload's end to now
@@ -421,7 +562,9 @@ class NovaInstanceEndpoint:
                 self.resolver.forget(instance_id)
             return
         metadata = data.get('metadata') or {}
-        workload_id = str(metadata.get(self.metadata_key) or instance_id)
+        workload_id = metadata.get(self.metadata_key) or instance_id
+        self._check_ids(workload_id=workload_id,
+                        tenant_id=data['tenant_id'])
         flavor = _nova_data(data['flavor'])
         resources = flavor_resources(flavor, self.npu_aliases)
         values = {
@@ -431,10 +574,12 @@ class NovaInstanceEndpoint:
             'status': 'active',
         }
         declared = metadata.get(WORKLOAD_TYPE_METADATA_KEY)
+        if declared not in WORKLOAD_TYPES:
+            declared = None
         if declared:
             values['declared_type'] = declared
         if workload_id == instance_id:
-            values['name'] = data.get('display_name')
+            values['name'] = normalise.clean_text(data.get('display_name'))
         else:
             values['name'] = workload_id
         self.db.workload_upsert(self.context, values)
@@ -451,15 +596,19 @@ class NovaInstanceEndpoint:
 
 
 def endpoints(ingestor, context, db, telemetry_secret=None, npu_aliases=(),
-              metadata_key=WORKLOAD_METADATA_KEY):
-    """All endpoints, sharing the ingestor's counters and workload cache."""
+              metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
+    """All endpoints, sharing the ingestor's counters and workload cache;
+    ``dead_letters`` (a :class:`deadletter.DeadLetters`) receives what they
+    refuse."""
     return [
-        CeilometerEndpoint(ingestor, telemetry_secret=telemetry_secret),
-        IronicSensorEndpoint(ingestor),
+        CeilometerEndpoint(ingestor, telemetry_secret=telemetry_secret,
+                           dead_letters=dead_letters),
+        IronicSensorEndpoint(ingestor, dead_letters=dead_letters),
         NovaInstanceEndpoint(context, db, ingestor.stats,
                              resolver=ingestor.resolver,
                              npu_aliases=npu_aliases,
-                             metadata_key=metadata_key),
+                             metadata_key=metadata_key,
+                             dead_letters=dead_letters),
     ]
 
 

@@ -10,8 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 import pathlib
+import subprocess
+import sys
 import textwrap
 
+from oslo_config import cfg
 import pytest
 
 from kcloud_analyzer.common import exception
@@ -185,3 +188,19 @@ def test_overrides_in_groups_stay_in_their_conf(in_tmp):
                                ('collector', 'enabled', ['replay'])):
         first.set_override(name, value, group=group)
         assert getattr(getattr(second, group), name) != value
+
+
+def test_durable_queues_are_the_default():
+    conf = cfg.ConfigOpts()
+    service.register_all(conf)
+    conf([], project='kcloud-analyzer', default_config_files=[])
+    assert conf.oslo_messaging_rabbit.amqp_durable_queues is True
+
+
+def test_preparing_a_service_leaves_the_messaging_library_unloaded():
+    # importing oslo.messaging picks oslo.service's backend, which the
+    # agent's command must pick first
+    code = ('import sys; import kcloud_analyzer.service; '
+            'import kcloud_analyzer.cmd.agent; '
+            'assert "oslo_messaging" not in sys.modules')
+    subprocess.run([sys.executable, '-c', code], check=True, timeout=60)

@@ -37,6 +37,10 @@ PG_ADMIN_URL = os.environ.get(
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
+#: this test run's own exchange on the shared RabbitMQ: an exchange
+#: another client declared with other settings (not durable) would refuse
+#: the durable declaration of this project's defaults
+CONTROL_EXCHANGE = 'kca-functional-%s' % uuid.uuid4().hex[:8]
 REDIS_URL = 'redis://127.0.0.1:6379'
 
 
@@ -77,7 +81,9 @@ def make_conf(overrides=None):
     every other test's configuration.
     """
     sections = {}
-    for (group, name), value in (overrides or {}).items():
+    overrides = dict(overrides or {})
+    overrides.setdefault((None, 'control_exchange'), CONTROL_EXCHANGE)
+    for (group, name), value in overrides.items():
         if isinstance(value, (list, tuple)):
             value = ','.join(str(v) for v in value)
         sections.setdefault(group or 'DEFAULT', []).append(

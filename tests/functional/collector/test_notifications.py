@@ -66,7 +66,7 @@ def bus(rabbit_url):
         endpoints = notifications.endpoints(ingestor, context, db,
                                             telemetry_secret=SECRET)
         listener = rpc.get_batch_listener(transport, topics, endpoints,
-                                          pool='kca-ft', batch_size=50,
+                                          pool=topics[0], batch_size=50,
                                           batch_timeout=1)
         listener.start()
         started.append(listener)

@@ -90,3 +90,65 @@ def test_polled_samples_survive_a_failed_store(conf, db, context, tmp_path):
         agent.coordinator.leave_partitioned_group(agent.partitioner)
         agent.coordinator.stop()
         agent.conf.clear_override('backend_url', group='coordination')
+
+
+def test_every_start_joins_with_a_fresh_member_id(conf, tmp_path):
+    conf.set_override('backend_url', 'file://%s' % tmp_path,
+                      group='coordination')
+    agent = service.AgentService(conf, listen=False, member_id='host-1')
+    ids = []
+    try:
+        for _ in range(2):
+            # a worker respawned after a crash starts the same service
+            # object again, while its predecessor's membership lives on
+            agent._start_coordination()
+            ids.append(agent.member_id)
+            agent.coordinator.stop()
+    finally:
+        conf.clear_override('backend_url', group='coordination')
+    assert ids[0] != ids[1]
+    assert all(i.startswith('host-1.') for i in ids)
+
+
+def test_heartbeat_and_membership_timeout_follow_the_interval(conf):
+    agent = service.AgentService(conf, listen=False)
+    conf.set_override('collection_interval', 30)
+    conf.set_override('backend_url', 'redis://h:6379?timeout=5',
+                      group='coordination')
+    try:
+        assert agent.heartbeat_interval() == 7.5
+        assert agent.coordination_url() == \
+            'redis://h:6379?timeout=5&membership_timeout=15'
+        conf.set_override('heartbeat_interval', 2, group='coordination')
+        assert agent.coordination_url().endswith('membership_timeout=4')
+        conf.set_override('backend_url',
+                          'redis://h:6379?membership_timeout=9',
+                          group='coordination')
+        assert agent.coordination_url() == \
+            'redis://h:6379?membership_timeout=9'
+    finally:
+        conf.clear_override('collection_interval')
+        conf.clear_override('backend_url', group='coordination')
+        conf.clear_override('heartbeat_interval', group='coordination')
+
+
+def test_every_wakes_early_when_asked():
+    stop, wake = threading.Event(), threading.Event()
+    calls = []
+    thread = service._Every('test', lambda: 60.0, lambda: calls.append(1),
+                            stop, wake=wake)
+    thread.start()
+    try:
+        service_wait = 0
+        while len(calls) < 1 and service_wait < 500:
+            threading.Event().wait(0.01)
+            service_wait += 1
+        wake.set()
+        waited = 0
+        while len(calls) < 2 and waited < 500:
+            threading.Event().wait(0.01)
+            waited += 1
+        assert len(calls) == 2
+    finally:
+        stop.set()
+        thread.join(5)
