@@ -34,7 +34,7 @@ AGENT = pathlib.Path(sys.executable).parent / 'kcloud-analyzer-agent'
 def _config(path, pg_url, redis_url, topic, collectors='', trace=''):
     path.write_text(
         '[DEFAULT]\ntransport_url = %s\ncollection_interval = 1\n'
-        'control_exchange = %s\n'
+        '[oslo_messaging_rabbit]\namqp_durable_queues = false\n'
         '[database]\nconnection = %s\n[coordination]\nbackend_url = %s\n'
         '[agent]\ncoordination_group = %s\n'
         '[notification]\ntopics = %s\npool = %s\nbatch_timeout = 1\n'
@@ -42,8 +42,8 @@ def _config(path, pg_url, redis_url, topic, collectors='', trace=''):
         '[collector]\nenabled = %s\n'
         '[replay_collector]\nusage_file = %s\nshift_to_now = false\n'
         'speed = 3600\n'
-        % (services.RABBIT_URL, services.CONTROL_EXCHANGE, pg_url,
-           redis_url, topic, topic, topic, collectors, trace))
+        % (services.RABBIT_URL, pg_url, redis_url, topic, topic, topic,
+           collectors, trace))
 
 
 def _start(config, log):
