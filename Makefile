@@ -6,13 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+STAMP_DOCS := $(VENV)/.installed-docs
+SPHINX := $(BIN)/sphinx-build -W --keep-going -q -b html
 CONFIG ?= $(wildcard /etc/kcloud-analyzer/kcloud-analyzer.conf)
 CONFIG_ARGS := $(if $(CONFIG),--config-file $(CONFIG),)
 IMAGE ?= kcloud-analyzer:latest
 PYTEST_ARGS ?=
 
 .PHONY: help install dev run run-api test test-unit test-functional lint \
-	format genconfig genpolicy docker-build docker-run clean services
+	format genconfig genpolicy docker-build docker-run clean services \
+	docs devstack-check
 
 help:
 	@echo "make install          virtualenv in $(VENV) with the package"
@@ -21,7 +24,9 @@ help:
 	@echo "make run-api          the API alone against the configured database (CONFIG=path)"
 	@echo "make test             unit and functional tests (starts the local servers they need)"
 	@echo "make test-unit        unit tests only (no servers)"
-	@echo "make lint / format    ruff check / ruff format"
+	@echo "make lint / format    ruff check and bashate / ruff format"
+	@echo "make docs             documentation, API reference and release notes (warnings are errors)"
+	@echo "make devstack-check   the DevStack plugin's phases with DevStack's own functions, in a sandbox"
 	@echo "make genconfig        regenerate etc/kcloud-analyzer/kcloud-analyzer.conf.sample"
 	@echo "make genpolicy        regenerate etc/kcloud-analyzer/policy.yaml.sample"
 	@echo "make docker-build     build the container image (needs a Docker engine)"
@@ -38,6 +43,10 @@ $(STAMP_RUN): $(BIN)/python requirements.txt setup.cfg
 
 $(STAMP_DEV): $(STAMP_RUN) test-requirements.txt
 	$(BIN)/pip install -q -r test-requirements.txt
+	touch $@
+
+$(STAMP_DOCS): $(STAMP_RUN) doc/requirements.txt
+	$(BIN)/pip install -q -r doc/requirements.txt
 	touch $@
 
 install: $(STAMP_RUN)
@@ -70,6 +79,19 @@ test-functional: $(STAMP_DEV) services
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check kcloud_analyzer tests benchmarks tools
+	$(BIN)/bashate -i E006 devstack/plugin.sh devstack/settings devstack/lib/kcloud-analyzer \
+		tools/devstack-sandbox.sh
+
+# One virtualenv for the three books, as OpenStack's docs, api-ref and
+# releasenotes jobs build them.
+docs: $(STAMP_DOCS)
+	$(BIN)/reno lint
+	$(SPHINX) -d doc/build/doctrees doc/source doc/build/html
+	$(SPHINX) -d api-ref/build/doctrees api-ref/source api-ref/build/html
+	$(SPHINX) -d releasenotes/build/doctrees releasenotes/source releasenotes/build/html
+
+devstack-check: $(STAMP_DEV)
+	bash tools/devstack-sandbox.sh
 
 format: $(STAMP_DEV)
 	$(BIN)/ruff format kcloud_analyzer tests benchmarks tools
@@ -97,4 +119,5 @@ docker-run:
 	docker run --rm -p 8080:8080 $(IMAGE)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .coverage cover state
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .coverage cover state \
+		doc/build api-ref/build releasenotes/build

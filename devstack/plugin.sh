@@ -1,5 +1,11 @@
 #!/bin/bash
 # DevStack plugin entry point for kcloud-analyzer.
+#
+#   [[local|localrc]]
+#   enable_plugin ceilometer https://opendev.org/openstack/ceilometer
+#   enable_plugin kcloud-analyzer https://opendev.org/openstack/kcloud-analyzer
+#
+# See devstack/README.rst for the settings.
 
 source $KCLOUD_ANALYZER_DIR/devstack/lib/kcloud-analyzer
 KCLOUD_ANALYZER_BIN_DIR=$(get_python_exec_prefix)
@@ -14,6 +20,9 @@ if is_service_enabled kcloud-analyzer-api kcloud-analyzer-agent; then
         if is_service_enabled keystone; then
             create_kcloud_analyzer_accounts
         fi
+        if is_service_enabled horizon; then
+            configure_kcloud_analyzer_dashboard
+        fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Initialising and starting kcloud-analyzer"
         init_kcloud_analyzer
@@ -21,10 +30,12 @@ if is_service_enabled kcloud-analyzer-api kcloud-analyzer-agent; then
     fi
 
     if [[ "$1" == "unstack" ]]; then
+        echo_summary "Stopping kcloud-analyzer"
         stop_kcloud_analyzer
     fi
 
     if [[ "$1" == "clean" ]]; then
+        echo_summary "Cleaning kcloud-analyzer"
         cleanup_kcloud_analyzer
     fi
 fi

@@ -303,11 +303,16 @@ class AgentService(service_base.ServiceBase):
         for collector in self.collectors.values():
             collector.close()
         if self.coordinator is not None:
-            try:
-                self.coordinator.leave_partitioned_group(self.partitioner)
-            except coordination.ToozError:
-                LOG.warning('Could not leave the coordination group; the '
-                            'other agents take over when it expires')
+            # Stopped while starting: the group may not be joined yet.
+            if self.partitioner is not None:
+                try:
+                    self.coordinator.leave_partitioned_group(
+                        self.partitioner)
+                except coordination.ToozError:
+                    LOG.warning('Could not leave the coordination group; '
+                                'the other agents take over when it '
+                                'expires')
+                self.partitioner = None
             self.coordinator.stop()
             self.coordinator = None
         if self.transport is not None:
