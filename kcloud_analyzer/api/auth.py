@@ -11,33 +11,69 @@
 # under the License.
 """Who is calling: keystonemiddleware auth_token, or nobody checked.
 
-The discovery, health, documentation and metrics paths answer without a
-token so that load balancers, scrapers and browsers can reach them.
+The discovery, health and documentation paths answer without a token so
+that load balancers and browsers can reach them; ``/metrics`` does so only
+for the networks of ``[api] metrics_allowed_cidrs`` (Prometheus), and asks
+others for a token.
 """
+
+import ipaddress
 
 from keystonemiddleware import auth_token
 from oslo_log import log
 
 LOG = log.getLogger(__name__)
 
-PUBLIC_PATHS = frozenset(['', '/', '/health', '/openapi.json', '/metrics',
+PUBLIC_PATHS = frozenset(['', '/', '/health', '/openapi.json',
                           '/docs', '/api', '/api/', '/api/v1', '/api/v1/'])
 PUBLIC_PREFIXES = ('/docs/',)
+METRICS_PATH = '/metrics'
+#: set in the WSGI environment of a /metrics request from a trusted network
+METRICS_TRUSTED = 'kcloud_analyzer.metrics_trusted'
 
 
 def is_public(path):
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-class PublicRoutes:
-    """Send public paths around the authentication middleware."""
+def networks(cidrs):
+    """ip_network objects of ``cidrs``; ValueError names a bad one."""
+    found = []
+    for cidr in cidrs:
+        try:
+            found.append(ipaddress.ip_network(cidr.strip(), strict=False))
+        except ValueError as error:
+            raise ValueError('[api] metrics_allowed_cidrs: %s' % error)
+    return tuple(found)
 
-    def __init__(self, application, authenticated):
+
+def _in_networks(address, trusted):
+    try:
+        address = ipaddress.ip_address(address.split('%', 1)[0])
+    except ValueError:
+        return False
+    if getattr(address, 'ipv4_mapped', None):
+        address = address.ipv4_mapped
+    return any(address in network for network in trusted
+               if network.version == address.version)
+
+
+class PublicRoutes:
+    """Send public paths, and /metrics from trusted networks, around the
+    authentication middleware."""
+
+    def __init__(self, application, authenticated, metrics_networks=()):
         self.application = application
         self.authenticated = authenticated
+        self.metrics_networks = tuple(metrics_networks)
 
     def __call__(self, environ, start_response):
-        if is_public(environ.get('PATH_INFO', '')):
+        path = environ.get('PATH_INFO', '')
+        if is_public(path):
+            return self.application(environ, start_response)
+        if path == METRICS_PATH and _in_networks(
+                environ.get('REMOTE_ADDR', ''), self.metrics_networks):
+            environ[METRICS_TRUSTED] = True
             return self.application(environ, start_response)
         return self.authenticated(environ, start_response)
 
@@ -82,4 +118,5 @@ def wrap(application, conf, auth_middleware=None):
         authenticated = NoAuthMiddleware(application)
     else:
         authenticated = keystone(application, conf)
-    return PublicRoutes(application, authenticated)
+    return PublicRoutes(application, authenticated,
+                        networks(conf.api.metrics_allowed_cidrs))

@@ -30,6 +30,16 @@ opts = [
                                    'admin. Only for the embedded '
                                    'single-machine default.')],
                help='How API requests are authenticated.'),
+    cfg.ListOpt('metrics_allowed_cidrs',
+                default=['127.0.0.0/8', '::1/128'],
+                item_type=cfg.types.String(),
+                help='Networks (CIDR) from which GET /metrics answers '
+                     'without a token, for Prometheus. From anywhere else, '
+                     'with auth_strategy = keystone, a token that the '
+                     'kcloud-analyzer:prometheus:get policy allows is '
+                     'needed. Behind a proxy the address is the one '
+                     'oslo.middleware\'s http_proxy_to_wsgi gives '
+                     '([oslo_middleware] enable_proxy_headers_parsing).'),
 ]
 
 

@@ -28,6 +28,14 @@ rules = [
         operations=[{'path': '/api/v1/metrics?project_id={project_id}',
                      'method': 'GET'}],
         scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'prometheus:get',
+        check_str=base.ADMIN_OR_SYSTEM_READER,
+        description='Read the Prometheus exposition of the API from an '
+                    'address outside [api] metrics_allowed_cidrs (from '
+                    'those, no token is needed).',
+        operations=[{'path': '/metrics', 'method': 'GET'}],
+        scope_types=['project', 'system']),
 ]
 
 

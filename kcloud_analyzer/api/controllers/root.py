@@ -15,13 +15,17 @@ import pecan
 from oslo_log import log
 from oslo_serialization import jsonutils
 
+from kcloud_analyzer.api import auth
 from kcloud_analyzer.api.controllers import v1
 from kcloud_analyzer.api import docs
 from kcloud_analyzer.api import microversion
 from kcloud_analyzer.api import openapi
+from kcloud_analyzer.api import utils
 from kcloud_analyzer.db import api as db_api
 
 LOG = log.getLogger(__name__)
+
+PROMETHEUS_RULE = 'kcloud-analyzer:prometheus:get'
 
 
 def _json(document, status=200):
@@ -101,6 +105,8 @@ class RootController:
 
     @pecan.expose(content_type='text/plain')
     def metrics(self):
+        if not pecan.request.environ.get(auth.METRICS_TRUSTED):
+            utils.authorize(PROMETHEUS_RULE)
         services = pecan.request.services
         pecan.response.content_type = None
         pecan.response.headers['Content-Type'] = (

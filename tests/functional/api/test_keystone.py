@@ -75,7 +75,8 @@ def cloud(tmp_path_factory):
         thread.start()
         try:
             yield {'api': api_cmd.base_url(server), 'keystone': keystone_url,
-                   'admin': admin, 'alpha': alpha, 'beta': beta}
+                   'admin': admin, 'alpha': alpha, 'beta': beta,
+                   'conf': conf}
         finally:
             server.stop()
             thread.join(timeout=10)
@@ -165,3 +166,42 @@ def test_public_paths_need_no_token(cloud):
     assert _get(cloud, '/').ok
     assert _get(cloud, '/health').json()['status'] == 'ok'
     assert _get(cloud, '/openapi.json').json()['openapi'] == '3.0.3'
+
+
+def test_metrics_answer_loopback_without_a_token(cloud):
+    response = _get(cloud, '/metrics')
+    assert response.status_code == 200
+    assert 'kcloud_analyzer_api_requests_total' in response.text
+
+
+@pytest.fixture
+def restricted(cloud):
+    """The same API where no address may read /metrics without a token."""
+    conf = cloud['conf']
+    conf.set_override('metrics_allowed_cidrs', ['192.0.2.0/24'], 'api')
+    try:
+        application = app.setup_app(conf)
+    finally:
+        conf.clear_override('metrics_allowed_cidrs', 'api')
+    server = api_cmd.make_server(conf, application, port=0)
+    server.prepare()
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        yield dict(cloud, api=api_cmd.base_url(server))
+    finally:
+        server.stop()
+        thread.join(timeout=10)
+
+
+def test_metrics_need_a_token_outside_the_allowed_networks(restricted):
+    response = _get(restricted, '/metrics')
+    assert response.status_code == 401
+    member = _token(restricted, 'alice', 'alice-pw', 'alpha')
+    response = _get(restricted, '/metrics', member)
+    assert response.status_code == 403
+    assert response.json()['errors'][0]['code'] == 'kcloud-analyzer.forbidden'
+    admin = _token(restricted, 'admin', keystone.ADMIN_PASSWORD, 'admin')
+    response = _get(restricted, '/metrics', admin)
+    assert response.status_code == 200
+    assert 'kcloud_analyzer_api_requests_total' in response.text

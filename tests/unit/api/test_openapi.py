@@ -123,6 +123,8 @@ def test_every_route_answers_as_documented(application, route):
     body = EXAMPLES.get((route.method, route.path))
     request = webob.Request.blank(path, method=route.method)
     request.headers['X-Auth-Token'] = 'member-a'
+    # On the service's host, as Prometheus scrapes /metrics.
+    request.remote_addr = '127.0.0.1'
     if body is not None:
         request.body = json.dumps(body).encode()
         request.content_type = 'application/json'
