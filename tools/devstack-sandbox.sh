@@ -232,7 +232,9 @@ function openstack {
     fi
 }
 function run_process {
-    local service=$1 command=$2
+    local service command
+    service=$1
+    command=$2
     is_service_enabled $service || return 0
     _record run_process "$service" "$command"
     setsid bash -c "exec $command" > $SANDBOX/logs/$service.log 2>&1 &
@@ -246,7 +248,8 @@ function stop_process {
         local group
         group=$(cat $SANDBOX/pids/$service)
         kill -- -$group 2>/dev/null || true
-        local deadline=$((SECONDS + 30))
+        local deadline
+        deadline=$((SECONDS + 30))
         while kill -0 -- -$group 2>/dev/null && ((SECONDS < deadline)); do
             sleep 1
         done
@@ -285,7 +288,8 @@ function expect {
 }
 # Up to 120 s: the agent imports the analytics stack before it joins.
 function eventually {
-    local deadline=$((SECONDS + 120))
+    local deadline
+    deadline=$((SECONDS + 120))
     until "$@"; do
         if ((SECONDS > deadline)); then
             return 1
