@@ -62,6 +62,14 @@ ROUTES = (
     Route('GET', '/api/v1/cost', cost.CostController.get_all,
           'Summarise costs by project, workload, type or accelerator per '
           'hour, day or month.', 'cost'),
+    Route('GET', '/api/v1/cost/forecast', cost.ForecastController.get_all,
+          'Forecast the month-end spend per project or workload: cost so '
+          'far this month plus the forecast of the rest, with an 80 % '
+          'interval.', 'cost'),
+    Route('POST', '/api/v1/cost/reprocess', cost.ReprocessController.post,
+          'Recompute the cost records of a past window from the stored '
+          'usage (admin): after a rate card change or late data. '
+          'Idempotent; answers the totals before and after.', 'cost'),
     Route('GET', '/api/v1/cost/{workload_id}', cost.CostController.get_one,
           "Show a workload's cost per hour, breakdown and totals.", 'cost'),
     Route('POST', '/api/v1/predict-cost',

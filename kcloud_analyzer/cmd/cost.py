@@ -18,12 +18,18 @@
         [--format table|json]
     kcloud-analyzer-manage forecast --usage usage.csv --metric M \\
         --horizon 48h [--format table|json]
+    kcloud-analyzer-manage cost reprocess --start T --end T \\
+        [--project P]
 
 ``cost`` prices every workload-hour of the files with the rate card and
 prints the totals per workload and per project (breakdown, idle cost,
 energy and carbon) over the hours in ``[--start, --end)`` (all by
 default) and the priced recommendations, which read the whole file.
-``forecast`` forecasts each workload's hourly series of one metric from
+``cost reprocess`` prices again, from the stored rollups and with the
+current rate card, every hour of ``[--start, --end)`` of one project or
+all, replacing their cost records (running it twice changes nothing more),
+and prints the totals of the window before and after. ``forecast``
+forecasts each workload's hourly series of one metric from
 everything in the file, with an 80 % interval per hour. Bad input is
 refused with the reason on stderr and exit status 2.
 """
@@ -35,12 +41,15 @@ import sys
 import pandas as pd
 import tqdm
 
+from kcloud_analyzer.common import context
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.common import offline
 from kcloud_analyzer.cost_model import forecast
+from kcloud_analyzer.cost_model import jobs
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
+from kcloud_analyzer.db import api as db_api
 
 _HORIZON = re.compile(r'^\s*(\d+)\s*([hd]?)\s*$')
 #: a forecast horizon longer than this is refused (two weeks)
@@ -52,14 +61,23 @@ def add_parser(subparsers):
         'cost',
         help='Price offline workloads.csv and usage.csv with the rate '
              'card: totals per workload and project with the breakdown, '
-             'and recommendations with their monthly saving.')
-    cost.add_argument('--workloads', required=True,
+             'and recommendations with their monthly saving. "cost '
+             'reprocess --start T --end T [--project P]" prices the '
+             'stored usage of a past window again instead (after a rate '
+             'card change or late data) and prints the totals before and '
+             'after.')
+    cost.add_argument('action', nargs='?', choices=('reprocess',),
+                      help='reprocess: recompute the stored cost records '
+                           'of [--start, --end) from the stored usage.')
+    cost.add_argument('--workloads',
                       help='workloads.csv: workload_id,type,cpu_cores,'
                            'memory_gb,gpu_count,npu_count,accelerator,'
                            'project_id (.csv.gz accepted).')
-    cost.add_argument('--usage', required=True,
+    cost.add_argument('--usage',
                       help='usage.csv in long form: workload_id,timestamp,'
                            'metric,value (.csv.gz accepted).')
+    cost.add_argument('--project', default=None,
+                      help='reprocess: only this project (default: all).')
     cost.add_argument('--rates', default=None,
                       help='Rate card (YAML or JSON) instead of '
                            '[cost_model] rate_card_file.')
@@ -177,13 +195,52 @@ def format_recommendations(found, currency):
     return '\n'.join(lines)
 
 
-def cost_command(conf):
+def _window(args):
+    start, end = parse_time(args.start), parse_time(args.end)
+    if start is not None and end is not None and start > end:
+        raise ValueError(f'--start {start.isoformat()} is after --end '
+                         f'{end.isoformat()}')
+    return start, end
+
+
+def _totals_line(label, totals, currency):
+    return (f'{label:<7} {_money(totals["total"]):>14} {currency or ""}  '
+            f'{totals["energy_kwh"]:.4f} kWh  {totals["hours"]} records')
+
+
+def reprocess_command(conf):
     args = conf.category
     try:
-        start, end = parse_time(args.start), parse_time(args.end)
-        if start is not None and end is not None and start > end:
-            raise ValueError(f'--start {start.isoformat()} is after --end '
-                             f'{end.isoformat()}')
+        start, end = _window(args)
+        if start is None or end is None:
+            raise ValueError('cost reprocess needs --start and --end')
+    except ValueError as exc:
+        return _fail(exc)
+    db_api.configure(conf)
+    try:
+        result = jobs.reprocess_costs(
+            conf, context.get_admin_context(),
+            start.tz_localize(None).to_pydatetime(),
+            end.tz_localize(None).to_pydatetime(), project_id=args.project)
+    except (ratecard.RateCardError, realtime.CostInputError) as exc:
+        return _fail(exc)
+    print(f'Reprocessed {start.isoformat()} to {end.isoformat()} '
+          f'({args.project or "all projects"}): '
+          f'{result["records_written"]} cost records written')
+    print(_totals_line('before', result['before'], result['currency']))
+    print(_totals_line('after', result['after'], result['currency']))
+    return 0
+
+
+def cost_command(conf):
+    args = conf.category
+    if args.action == 'reprocess':
+        return reprocess_command(conf)
+    if not args.workloads or not args.usage:
+        return _fail('cost needs --workloads and --usage (or the '
+                     'reprocess action)')
+    try:
+        start, end = _window(args)
         card = ratecard.load_rate_card(args.rates or
                                        conf.cost_model.rate_card_file)
         workloads = offline.load_workloads(args.workloads)

@@ -23,10 +23,12 @@ history and records a new version.
 import datetime
 
 from oslo_log import log
+import pandas as pd
 
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
+from kcloud_analyzer.cost_model import spend
 from kcloud_analyzer.cost_model import train
 from kcloud_analyzer.db import api as db_api
 
@@ -109,3 +111,90 @@ def retrain(conf, context):
     LOG.info('Trained cost model version %d (%s)', record['version'],
              record['file'])
     return record
+
+
+def _window_totals(context, start, end, project_id):
+    """Total cost, kWh and record count of both bases in a window."""
+    totals = {'total': 0.0, 'energy_kwh': 0.0, 'hours': 0}
+    currency = None
+    for basis in ('allocation', 'usage'):
+        for row in db_api.cost_summary(context, 'project', 'month',
+                                       start=start, end=end,
+                                       project_id=project_id, basis=basis):
+            if basis == 'allocation':
+                totals['total'] += float(row['total'] or 0)
+                totals['energy_kwh'] += float(row['energy_kwh'] or 0)
+                currency = row['currency']
+            totals['hours'] += int(row['hours'])
+    return totals, currency
+
+
+def reprocess_costs(conf, context, start, end, project_id=None):
+    """Price again the hours of ``[start, end)`` from the stored rollups.
+
+    For a rate card change or rollups that arrived late: every hour of
+    the window that has rollups is priced with the current card and its
+    records (both bases) replaced, so running it twice changes nothing
+    more. Hours without rollups keep their records: rollups older than the
+    retention are gone, their bills are not.
+
+    :param start: naive UTC datetime, first hour of the window.
+    :param end: naive UTC datetime, end of the window (exclusive).
+    :param project_id: only this project's workloads; None for all.
+    :returns: dict with ``records_written``, ``currency`` and the window's
+        totals ``before`` and ``after`` (allocation basis cost and kWh;
+        records of both bases).
+    """
+    before, currency = _window_totals(context, start, end, project_id)
+    card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
+    workloads, usage = train.frames_from_store(context, start=start)
+    if project_id is not None:
+        workloads = workloads.loc[workloads['project_id'] == project_id]
+    stop = pd.Timestamp(end, tz='UTC')
+    usage = usage.loc[usage['workload_id'].isin(workloads['workload_id'])
+                      & (usage['timestamp'] < stop)]
+    written = 0
+    if not usage.empty:
+        costs = realtime.compute_costs(workloads, usage, card)
+        inside = costs.loc[(costs['hour'] >= pd.Timestamp(start, tz='UTC'))
+                           & (costs['hour'] < stop)].copy()
+        inside.attrs = costs.attrs
+        written = db_api.cost_records_upsert(
+            context, realtime.cost_record_rows(inside))
+    after, currency_after = _window_totals(context, start, end, project_id)
+    LOG.info('Reprocessed costs from %s to %s (%s): %d records, total '
+             '%.6f -> %.6f', start.isoformat(), end.isoformat(),
+             project_id or 'all projects', written, before['total'],
+             after['total'])
+    return {'records_written': written,
+            'currency': currency_after or currency,
+            'before': before, 'after': after}
+
+
+def month_end_forecast(context, group_by, now, project_id=None,
+                       basis='allocation'):
+    """Spend so far this month and forecast to its end, per group.
+
+    :param group_by: ``project`` or ``workload``.
+    :param now: aware UTC datetime.
+    :returns: list of dicts ``group, currency, so_far, rest, forecast,
+        lower, upper, hours_left, method`` (80 % interval).
+    """
+    rows = db_api.cost_summary(
+        context, group_by, 'hour',
+        start=spend.history_start(now).tz_localize(None).to_pydatetime(),
+        project_id=project_id, basis=basis)
+    frame = pd.DataFrame(rows, columns=['group', 'period_start', 'total',
+                                        'currency'])
+    currency = frame.groupby('group')['currency'].last().to_dict()
+    table = spend.month_end(pd.DataFrame({
+        'key': frame['group'],
+        'hour': pd.to_datetime(frame['period_start'], utc=True),
+        'cost': frame['total'].astype(float)}), now)
+    return [{'group': key, 'currency': currency.get(key),
+             'so_far': float(row['so_far']), 'rest': float(row['rest']),
+             'forecast': float(row['month_end']),
+             'lower': float(row['lower']), 'upper': float(row['upper']),
+             'hours_left': int(row['hours_left']),
+             'method': row['method']}
+            for key, row in table.iterrows()]

@@ -72,6 +72,9 @@ class Client:
     def cost_summary(self, **params):
         return self._request('GET', '/api/v1/cost', params=params)
 
+    def cost_forecast(self, **params):
+        return self._request('GET', '/api/v1/cost/forecast', params=params)
+
     def predict_cost(self, body):
         return self._request('POST', '/api/v1/predict-cost', json=body)
 

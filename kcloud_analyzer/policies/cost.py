@@ -33,7 +33,24 @@ rules = [
         description='Summarise the costs of every project, or of a '
                     'project other than the one of the token.',
         operations=[{'path': '/api/v1/cost?project_id={project_id}',
+                     'method': 'GET'},
+                    {'path': '/api/v1/cost/forecast?project_id={project_id}',
                      'method': 'GET'}],
+        scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'cost:forecast',
+        check_str=base.PROJECT_READER_OR_ADMIN,
+        description="Forecast the month-end spend of the token's project "
+                    'and of its workloads.',
+        operations=[{'path': '/api/v1/cost/forecast', 'method': 'GET'}],
+        scope_types=['project', 'system']),
+    policy.DocumentedRuleDefault(
+        name=base.PREFIX % 'cost:reprocess',
+        check_str=base.ADMIN,
+        description='Recompute the cost records of a past window, for one '
+                    'project or all, after a rate card change or late '
+                    'data.',
+        operations=[{'path': '/api/v1/cost/reprocess', 'method': 'POST'}],
         scope_types=['project', 'system']),
 ]
 

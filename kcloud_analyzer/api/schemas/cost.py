@@ -91,3 +91,82 @@ summary = {
         },
     },
 }
+
+forecast_query = {
+    'type': 'object',
+    'additionalProperties': False,
+    'properties': {
+        'group_by': {'type': 'string', 'enum': ['project', 'workload']},
+        'basis': basis,
+        'project_id': common.project_id,
+    },
+}
+
+forecast = {
+    'type': 'object',
+    'required': ['group_by', 'basis', 'month_start', 'month_end', 'now',
+                 'interval_level', 'forecasts'],
+    'properties': {
+        'group_by': {'type': 'string'},
+        'basis': basis,
+        'month_start': common.timestamp,
+        'month_end': common.timestamp,
+        'now': common.timestamp,
+        'interval_level': {'type': 'number'},
+        'forecasts': {
+            'type': 'array',
+            'items': {
+                'type': 'object',
+                'required': ['group', 'currency', 'so_far', 'forecast',
+                             'lower', 'upper', 'rest', 'hours_left'],
+                'properties': {
+                    'group': common.nullable_string,
+                    'currency': {'type': 'string'},
+                    'so_far': {'type': 'number', 'minimum': 0},
+                    'rest': {'type': 'number', 'minimum': 0},
+                    'forecast': {'type': 'number', 'minimum': 0},
+                    'lower': {'type': 'number', 'minimum': 0},
+                    'upper': {'type': 'number', 'minimum': 0},
+                    'hours_left': {'type': 'integer'},
+                    'method': common.nullable_string,
+                },
+            },
+        },
+    },
+}
+
+reprocess_request = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['start', 'end'],
+    'properties': {
+        'start': common.date_time,
+        'end': common.date_time,
+        'project_id': common.project_id,
+    },
+}
+
+_reprocess_totals = {
+    'type': 'object',
+    'required': ['total', 'hours'],
+    'properties': {
+        'total': {'type': 'number'},
+        'energy_kwh': common.nullable_number,
+        'hours': {'type': 'integer'},
+    },
+}
+
+reprocess = {
+    'type': 'object',
+    'required': ['start', 'end', 'project_id', 'records_written', 'before',
+                 'after'],
+    'properties': {
+        'start': common.timestamp,
+        'end': common.timestamp,
+        'project_id': common.nullable_string,
+        'records_written': {'type': 'integer'},
+        'currency': common.nullable_string,
+        'before': _reprocess_totals,
+        'after': _reprocess_totals,
+    },
+}

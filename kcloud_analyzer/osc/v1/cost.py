@@ -9,7 +9,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""``openstack analyzer cost show|summary|predict`` and
+"""``openstack analyzer cost show|summary|forecast|predict`` and
 ``openstack analyzer recommendation list``."""
 
 import json
@@ -24,6 +24,8 @@ from kcloud_analyzer.common import metrics
 _COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 _SUMMARY_COLUMNS = ('group', 'period_start', 'total') + _COST_LINES + (
     'idle', 'energy_kwh', 'carbon_kg', 'currency', 'hours')
+_FORECAST_COLUMNS = ('group', 'so_far', 'forecast', 'lower', 'upper',
+                     'currency', 'hours_left', 'method')
 _RECOMMENDATION_COLUMNS = ('workload_id', 'kind', 'action', 'monthly_saving',
                            'currency', 'confidence',
                            'expected_monthly_saving')
@@ -91,6 +93,34 @@ class SummaryCost(command.Lister):
         return (_SUMMARY_COLUMNS,
                 [utils.get_dict_properties(row, _SUMMARY_COLUMNS)
                  for row in summary['summary']])
+
+
+class ForecastCost(command.Lister):
+    """Forecast this month's spend per project or workload: the cost so
+    far plus the forecast of the rest of the month, with an 80 % interval
+    (lower, upper)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--group-by', default='project',
+                            choices=('project', 'workload'),
+                            help='Per project or per workload (default: '
+                                 'project).')
+        parser.add_argument('--project', metavar='<project-id>',
+                            help='Only this project (admin).')
+        parser.add_argument('--basis', choices=('allocation', 'usage'),
+                            default='allocation',
+                            help='Price what was allocated, or what was '
+                                 'used (default: allocation).')
+        return parser
+
+    def take_action(self, parsed_args):
+        result = self.app.client_manager.analyzer.cost_forecast(
+            group_by=parsed_args.group_by, basis=parsed_args.basis,
+            project_id=parsed_args.project)
+        return (_FORECAST_COLUMNS,
+                [utils.get_dict_properties(row, _FORECAST_COLUMNS)
+                 for row in result['forecasts']])
 
 
 class PredictCost(command.ShowOne):

@@ -164,3 +164,34 @@ def test_predict_cost_of_a_planned_workload(app):
     assert shown['total'] == pytest.approx(shown['cost_per_hour'] * 10,
                                            rel=1e-3)
     assert shown['cost_per_hour'] > 0
+
+
+def test_cost_forecast_per_workload(app):
+    # Records of the last ten days, relative to the clock (the forecast
+    # reads this month and the four weeks before now). Written last in
+    # this module: the summaries above count the fixture's records only.
+    ctx = kcontext.get_admin_context()
+    now = datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None, minute=0, second=0, microsecond=0)
+    db_api.workload_upsert(ctx, {
+        'workload_id': 'serve-forecast-1', 'project_id': 'p3',
+        'declared_type': 'serving', 'resources': {'cpu_cores': 2}})
+    db_api.cost_records_upsert(ctx, [{
+        'workload_id': 'serve-forecast-1', 'project_id': 'p3',
+        'hour': now - datetime.timedelta(hours=h), 'basis': 'allocation',
+        'currency': 'USD', 'workload_type': 'serving', 'accelerator': None,
+        'compute': decimal.Decimal('2.000000'), 'gpu': 0, 'npu': 0,
+        'storage': 0, 'network': 0, 'energy': 0, 'idle': 0,
+        'total': decimal.Decimal('2.000000'), 'energy_kwh': 0,
+        'carbon_kg': 0} for h in range(240)])
+    columns, rows = _run(cost.ForecastCost, app,
+                         ['--group-by', 'workload', '--project', 'p3'])
+    rows = [dict(zip(columns, row, strict=True)) for row in rows]
+    assert [r['group'] for r in rows] == ['serve-forecast-1']
+    row = rows[0]
+    assert row['currency'] == 'USD'
+    # 2.0 an hour: so far, then flat to the end of the month
+    assert row['so_far'] > 0
+    assert row['forecast'] == pytest.approx(
+        row['so_far'] + 2.0 * row['hours_left'])
+    assert 0 <= row['lower'] <= row['forecast'] <= row['upper']

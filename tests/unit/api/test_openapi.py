@@ -39,20 +39,26 @@ EXAMPLES = {
         'usage_pattern': {'gpu_utilization': 40.0}},
     ('POST', '/api/v1/predict-cost'): {
         'workload_id': 'train-a1', 'duration_hours': 5},
+    ('POST', '/api/v1/cost/reprocess'): {
+        'start': '2026-01-05T00:00:00Z', 'end': '2026-01-06T00:00:00Z'},
 }
 
+# The routes a project member may not call.
+ADMIN_ONLY = {('POST', '/api/v1/cost/reprocess')}
 
-def _controller_routes():
+
+def _controller_routes(controller=v1.V1Controller, prefix='/api/v1'):
     """(method, path, handler) of every JSON method of the v1 tree."""
     found = []
-    for name, value in vars(v1.V1Controller).items():
+    for name, value in vars(controller).items():
         if not isinstance(value, rest.RestController):
             continue
+        path = '%s/%s' % (prefix, name)
         for method_name, (method, suffix) in _METHODS.items():
             handler = getattr(type(value), method_name, None)
             if handler is not None and hasattr(handler, 'api_schemas'):
-                found.append((method, '/api/v1/%s%s' % (name, suffix),
-                              handler))
+                found.append((method, path + suffix, handler))
+        found += _controller_routes(type(value), path)
     return found
 
 
@@ -122,7 +128,9 @@ def test_every_route_answers_as_documented(application, route):
     path = route.path.replace('{workload_id}', 'train-a1')
     body = EXAMPLES.get((route.method, route.path))
     request = webob.Request.blank(path, method=route.method)
-    request.headers['X-Auth-Token'] = 'member-a'
+    request.headers['X-Auth-Token'] = (
+        'admin-token' if (route.method, route.path) in ADMIN_ONLY
+        else 'member-a')
     # On the service's host, as Prometheus scrapes /metrics.
     request.remote_addr = '127.0.0.1'
     if body is not None:

@@ -16,10 +16,15 @@ import datetime
 import pecan
 from pecan import rest
 
+from kcloud_analyzer.api import errors
 from kcloud_analyzer.api.expose import expose
 from kcloud_analyzer.api.schemas import common
 from kcloud_analyzer.api.schemas import cost as schema
 from kcloud_analyzer.api import utils
+from kcloud_analyzer.api import validation
+from kcloud_analyzer.cost_model import forecast as forecast_lib
+from kcloud_analyzer.cost_model import jobs
+from kcloud_analyzer.cost_model import spend
 from kcloud_analyzer.db import api as db_api
 
 _TOTAL_LINES = tuple(common.COST_LINES) + ('idle', 'total')
@@ -29,7 +34,59 @@ def _lines(row, names):
     return {name: utils.money(row.get(name)) or 0.0 for name in names}
 
 
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class ForecastController(rest.RestController):
+
+    @expose('kcloud-analyzer:cost:forecast',
+            query=schema.forecast_query, response=schema.forecast)
+    def get_all(self, *, group_by='project', basis='allocation',
+                project_id=None):
+        """Month-end spend: so far this month, and the rest forecast."""
+        scope = utils.project_scope(
+            'kcloud-analyzer:cost:summary_all_projects', project_id)
+        now = _utcnow()
+        month_start, month_end = spend.month_bounds(now)
+        return {
+            'group_by': group_by,
+            'basis': basis,
+            'month_start': utils.iso(month_start),
+            'month_end': utils.iso(month_end),
+            'now': utils.iso(now),
+            'interval_level': forecast_lib.DEFAULT_COVERAGE,
+            'forecasts': jobs.month_end_forecast(
+                pecan.request.context, group_by, now, project_id=scope,
+                basis=basis),
+        }
+
+
+class ReprocessController(rest.RestController):
+
+    @expose('kcloud-analyzer:cost:reprocess',
+            body=schema.reprocess_request, response=schema.reprocess)
+    def post(self, *, body):
+        """Recompute the cost records of a past window (admin)."""
+        start = validation.parse_datetime(body['start'])
+        end = validation.parse_datetime(body['end'])
+        validation.check_range("body field 'start'", start)
+        validation.check_range("body field 'end'", end)
+        if start > end:
+            raise errors.RequestInvalid(
+                reason='Invalid body: start %sZ is after end %sZ.'
+                % (start.isoformat(), end.isoformat()))
+        result = jobs.reprocess_costs(
+            pecan.request.conf, pecan.request.context, start, end,
+            project_id=body.get('project_id'))
+        return dict(result, start=utils.iso(start), end=utils.iso(end),
+                    project_id=body.get('project_id'))
+
+
 class CostController(rest.RestController):
+
+    forecast = ForecastController()
+    reprocess = ReprocessController()
 
     @expose('kcloud-analyzer:cost:get',
             query=schema.get_query, response=schema.cost)
