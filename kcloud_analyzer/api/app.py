@@ -26,6 +26,7 @@ from kcloud_analyzer.api import errors
 from kcloud_analyzer.api import hooks
 from kcloud_analyzer.api import microversion
 from kcloud_analyzer.api import prometheus
+from kcloud_analyzer.api import validation
 from kcloud_analyzer.common import context
 from kcloud_analyzer.conf import opts as kopts
 from kcloud_analyzer.cost_model import ratecard
@@ -66,6 +67,7 @@ def setup_app(conf, auth_middleware=None):
         guess_content_type_from_ext=False,
     )
     # Listed innermost first: each line wraps everything above it.
+    application = validation.JSONBodyMiddleware(application)
     application = auth.wrap(application, conf, auth_middleware)
     application = sizelimit.RequestBodySizeLimiter(application, conf)
     application = microversion.MicroversionMiddleware(application)

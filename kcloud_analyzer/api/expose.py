@@ -13,15 +13,43 @@
 
 import functools
 import inspect
+import math
 
-import pecan
+from oslo_log import log
 from oslo_serialization import jsonutils
+import pecan
 
 from kcloud_analyzer.api import utils
 from kcloud_analyzer.api import validation
 
+LOG = log.getLogger(__name__)
+
 #: the query schema of a method that takes no query parameters
 NO_QUERY = {'type': 'object', 'additionalProperties': False}
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def dump_json(result):
+    """The JSON bytes of a response document. A float that is not finite
+    (a mean of huge stored values) becomes null: ``NaN`` and ``Infinity``
+    are not JSON, and a client's parser would refuse the whole answer."""
+    try:
+        return jsonutils.dump_as_bytes(result, allow_nan=False)
+    except ValueError:
+        LOG.warning('A response held numbers that are not finite; they '
+                    'are sent as null')
+        return jsonutils.dump_as_bytes(_finite(
+            jsonutils.to_primitive(result, convert_instances=True)),
+            allow_nan=False)
 
 
 def expose(rule, status_code=200, body=None, query=None, response=None):
@@ -61,7 +89,7 @@ def expose(rule, status_code=200, body=None, query=None, response=None):
             if result is None:
                 return pecan.response
             pecan.response.content_type = 'application/json'
-            pecan.response.body = jsonutils.dump_as_bytes(result)
+            pecan.response.body = dump_json(result)
             return pecan.response
 
         wrapper.api_rule = rule

@@ -17,12 +17,16 @@ in the OpenAPI document. Every failure is a 400 that names the field.
 """
 
 import datetime
+import json
 import math
 
 import jsonschema
-from oslo_serialization import jsonutils
+from oslo_log import log
+import webob
 
 from kcloud_analyzer.api import errors
+
+LOG = log.getLogger(__name__)
 
 
 def parse_datetime(value):
@@ -157,15 +161,76 @@ def _reject_constant(name):
     raise ValueError('%s is not a JSON number' % name)
 
 
+def _finite_float(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError('%s is too large for a JSON number' % text)
+    return number
+
+
+_BODY_KEY = 'kcloud_analyzer.json_body'
+
+
+def parse_json(raw):
+    """A JSON document from request bytes.
+
+    :raises errors.RequestInvalid: not UTF-8, not JSON, a number that is
+        not finite (NaN, Infinity, 1e400), or nested too deeply for the
+        parser (a RecursionError is a client's doing, not a server error)
+    """
+    try:
+        return json.loads(raw.decode('utf-8'),
+                          parse_constant=_reject_constant,
+                          parse_float=_finite_float)
+    except UnicodeDecodeError as error:
+        raise errors.RequestInvalid(
+            reason='The body is not UTF-8: %s' % error) from None
+    except RecursionError:
+        raise errors.RequestInvalid(
+            reason='The body is nested too deeply.') from None
+    except ValueError as error:
+        raise errors.RequestInvalid(
+            reason='The body is not valid JSON: %s' % error) from None
+
+
+class JSONBodyMiddleware:
+    """Parse a JSON request body once, before the framework reads it.
+
+    Pecan reads ``request.json`` itself and logs a decoding failure as an
+    error with its traceback; the body is checked here first, so a body
+    that is not UTF-8 or nested too deeply gets a 400 and a warning.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        if request.content_type == 'application/json' and \
+                request.method in ('POST', 'PUT', 'PATCH') and \
+                request.content_length:
+            try:
+                environ[_BODY_KEY] = parse_json(request.body)
+            except errors.RequestInvalid as error:
+                request_id = environ.get('openstack.request_id')
+                LOG.warning('Request %s: %s', request_id, error)
+                response = errors.make_response(
+                    error.code, error.error_code, str(error), request_id)
+                return response(environ, start_response)
+        return self.application(environ, start_response)
+
+
 def body(schema, request):
     """The validated JSON body of a request."""
     if request.content_type != 'application/json':
         raise errors.MediaTypeUnsupported(expected='application/json')
+    if _BODY_KEY in request.environ:
+        document = request.environ[_BODY_KEY]
+    else:
+        document = parse_json(request.body)
     try:
-        document = jsonutils.loads(request.body,
-                                   parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as error:
+        validate(schema, document, 'body field')
+    except RecursionError:
         raise errors.RequestInvalid(
-            reason='The body is not valid JSON: %s' % error) from None
-    validate(schema, document, 'body field')
+            reason='The body is nested too deeply.') from None
     return document

@@ -35,9 +35,10 @@ class AnalyzeController(rest.RestController):
             existing = None
         if existing is not None:
             # Workload ids are unique across projects: one that belongs
-            # to a project the caller cannot write to is taken.
+            # to a project the caller cannot write to is reported as
+            # missing, as GET does, so that ids cannot be probed.
             if not utils.is_allowed(RULE, existing['project_id']):
-                raise exception.WorkloadExists(
+                raise exception.WorkloadNotFound(
                     workload_id=body['workload_id'])
             project_id = existing['project_id']
         result = pecan.request.services.analysis.analyze(
