@@ -49,6 +49,8 @@ from statsmodels.tools import sm_exceptions
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+from kcloud_analyzer.common import metrics
+
 DAY = 24
 WEEK = 7 * DAY
 DEFAULT_FOLDS = 4
@@ -173,6 +175,19 @@ MEDIAN = 'median'
 INTERVAL_WIDENING = 2.25
 
 
+#: the values a percentage, and a count or an amount of money, can take
+PERCENT_BOUNDS = (0.0, 100.0)
+NON_NEGATIVE = (0.0, None)
+
+
+def metric_bounds(metric):
+    """The bounds of a canonical metric: 0-100 for percentages, at least
+    zero for everything else (counts, rates, watts, money)."""
+    if metrics.UNITS.get(metric) == '%':
+        return PERCENT_BOUNDS
+    return NON_NEGATIVE
+
+
 @dataclasses.dataclass
 class Forecast:
     method: str
@@ -240,8 +255,12 @@ def forecast(history, horizon, methods=DEFAULT_METHODS,
     short for that many methods gets its best single method.
 
     :param history: 1-D array of hourly values, oldest first, no gaps.
+    :param bounds: ``(low, high)`` the metric can take (``high`` None for
+        no upper bound), e.g. :data:`PERCENT_BOUNDS`; point and interval
+        are kept inside them. Without bounds, a history never below zero
+        gives forecasts never below zero.
     :returns: a :class:`Forecast` (point and interval arrays of length
-        ``horizon``, values never below zero when the history is not).
+        ``horizon``).
     """
     history = np.asarray(history, dtype=float)
     if history.size == 0:
@@ -332,6 +351,7 @@ def forecast_usage(usage, metric, horizon, progress=None, **kwargs):
     """Forecast each workload's hourly series of one usage metric."""
     chosen = usage.loc[usage['metric'] == metric]
     series = hourly_series(chosen, 'workload_id', 'timestamp', 'value')
+    kwargs.setdefault('bounds', metric_bounds(metric))
     table = forecast_table(series, horizon, progress=progress, **kwargs)
     return table.rename(columns={'series': 'workload_id'})
 
@@ -351,5 +371,6 @@ def forecast_spend(costs, by, horizon, progress=None, **kwargs):
         series[ident] = values.reindex(
             pd.date_range(values.index.min(), values.index.max(), freq='h'),
             fill_value=0.0)
+    kwargs.setdefault('bounds', NON_NEGATIVE)
     table = forecast_table(series, horizon, progress=progress, **kwargs)
     return table.rename(columns={'series': by})

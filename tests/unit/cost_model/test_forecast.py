@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kcloud_analyzer.common import datasets
 from kcloud_analyzer.cost_model import forecast
 from kcloud_analyzer.cost_model import realtime
 from tests.unit.cost_model import cards
@@ -135,3 +136,50 @@ def test_point_is_the_median_of_the_best_validated_methods():
     assert result.point == pytest.approx(np.maximum(expected, 0))
     assert result.validation_wape[forecast.MEDIAN] < (
         result.validation_wape['seasonal_naive'])
+
+
+def _helios_percent(cluster):
+    """A real percentage: GPUs allocated over the GPUs of a Helios virtual
+    cluster, hourly (it sits at 100 % for hours on end)."""
+    path = (datasets.data_dir() / 'helios_sensetime_derived' /
+            'earth_vc_minutely' / f'{cluster}_cluster_sequence_vc.csv.gz')
+    frame = pd.read_csv(path, usecols=['time', 'gpu_utilization'],
+                        parse_dates=['time'])
+    hourly = frame.set_index('time')['gpu_utilization'].resample('h').mean()
+    return 100.0 * hourly.interpolate().to_numpy()
+
+
+def test_a_real_percentage_is_forecast_within_0_and_100():
+    series = _helios_percent('vcMod')[:14 * 24]
+    assert series.max() == pytest.approx(100.0)
+    unbounded = forecast.forecast(series, 48, methods=QUICK)
+    # what the interval reached before the bounds (it could fail)
+    assert unbounded.upper.max() > 100.0
+    result = forecast.forecast(series, 48, methods=QUICK,
+                               bounds=forecast.PERCENT_BOUNDS)
+    assert result.lower.min() >= 0.0
+    assert result.upper.max() <= 100.0
+    assert (result.lower <= result.point).all()
+    assert (result.point <= result.upper).all()
+
+
+def test_usage_forecasts_take_the_bounds_of_their_metric():
+    series = _helios_percent('vcMod')[:10 * 24]
+    stamps = pd.date_range(cards.MONDAY, periods=series.size, freq='h')
+    usage = pd.DataFrame({'workload_id': 'vc', 'timestamp': stamps,
+                          'metric': 'gpu_utilization', 'value': series})
+    table = forecast.forecast_usage(usage, 'gpu_utilization', 48,
+                                    methods=QUICK)
+    assert table['upper'].max() <= 100.0
+    assert table['lower'].min() >= 0.0
+    assert forecast.metric_bounds('power_watts') == (0.0, None)
+    assert forecast.metric_bounds('gpu_memory_utilization') == (0.0, 100.0)
+
+
+def test_counts_and_money_never_go_below_zero():
+    # a series that falls to zero: the trend must not carry it below
+    falling = np.concatenate([np.linspace(50, 0, 24 * 6), np.zeros(24)])
+    result = forecast.forecast(falling, 48, bounds=forecast.NON_NEGATIVE,
+                               methods=QUICK + ('holt_winters',))
+    assert result.lower.min() >= 0.0
+    assert result.point.min() >= 0.0
