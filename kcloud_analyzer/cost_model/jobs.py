@@ -71,7 +71,12 @@ def update_costs(conf, context, now=None):
     fresh.attrs = costs.attrs
     written = db_api.cost_records_upsert(context,
                                          realtime.cost_record_rows(fresh))
-    found = recommendations.recommend(workloads, usage, costs, card)
+    seen, current = db_api.instance_flavors(context)
+    workloads = workloads.assign(
+        flavor=workloads['workload_id'].map(current))
+    found = recommendations.recommend(
+        workloads, usage, costs, card,
+        flavors=recommendations.learned_flavors(seen))
     by_workload = {w: [] for w in costs['workload_id'].unique()}
     for item in found:
         by_workload[item['workload_id']].append({

@@ -716,6 +716,27 @@ def committed_saving(evidence):
             ) * _MONTH
 
 
+def learned_flavors(records):
+    """:class:`ratecard.Flavor` objects from the flavors recorded from
+    Nova's notifications (``name``, ``cpu_cores``, ``memory_mb`` or
+    ``memory_gb``, ``gpu_count``, ``npu_count``, ``accelerator``)."""
+    flavors = []
+    for record in records:
+        memory_mb = record.get('memory_mb') or int(round(
+            float(record.get('memory_gb') or 0) * 1024))
+        count = int(record.get('gpu_count') or 0) + int(
+            record.get('npu_count') or 0)
+        if not record.get('name') or not record.get('cpu_cores') or (
+                not memory_mb):
+            continue
+        flavors.append(ratecard.Flavor(
+            name=record['name'], vcpus=int(record['cpu_cores']),
+            ram_mb=int(memory_mb),
+            accelerator=record.get('accelerator') if count else None,
+            accelerator_count=count))
+    return tuple(flavors)
+
+
 def merge_flavors(card, learned=()):
     """The card's flavors, then the learned ones it does not list."""
     listed = {f.name for f in card.flavors}

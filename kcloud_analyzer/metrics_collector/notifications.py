@@ -431,7 +431,8 @@ def flavor_resources(flavor, npu_aliases=()):
     request group and the PCI aliases that are not NPU aliases; NPUs from
     the aliases listed in ``npu_aliases`` (``[notification] npu_aliases``).
     ``accelerator`` is the first alias name, the device model operators
-    usually name aliases by.
+    usually name aliases by. ``name`` is the flavor's, which resize advice
+    offers among the flavors seen.
     """
     extra_specs = flavor.get('extra_specs') or {}
     aliases = parse_pci_aliases(extra_specs.get('pci_passthrough:alias'))
@@ -445,7 +446,9 @@ def flavor_resources(flavor, npu_aliases=()):
     if accelerator is None and gpu_count:
         accelerator = 'vgpu'
     return {
+        'name': flavor.get('name'),
         'cpu_cores': int(flavor['vcpus']),
+        'memory_mb': int(flavor['memory_mb']),
         'memory_gb': round(float(flavor['memory_mb']) / 1024.0, 3),
         'gpu_count': gpu_count,
         'npu_count': npu_count,

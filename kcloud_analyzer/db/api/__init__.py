@@ -56,6 +56,7 @@ from kcloud_analyzer.db.api.rollups import rollups_upsert  # noqa
 from kcloud_analyzer.db.api.status import ping  # noqa
 from kcloud_analyzer.db.api.status import store_statistics  # noqa
 from kcloud_analyzer.db.api.utils import BATCH_SIZE  # noqa
+from kcloud_analyzer.db.api.workloads import instance_flavors  # noqa
 from kcloud_analyzer.db.api.workloads import instance_list_by_workload  # noqa
 from kcloud_analyzer.db.api.workloads import instance_update  # noqa
 from kcloud_analyzer.db.api.workloads import workload_create  # noqa

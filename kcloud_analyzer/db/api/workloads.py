@@ -189,6 +189,30 @@ def instance_list_by_workload(context, workload_id):
 
 
 @main_context_manager.reader
+def instance_flavors(context):
+    """The distinct flavors recorded on instances (deleted ones
+    included), as stored from Nova's notifications, and for each workload
+    with one live instance the name of its flavor.
+
+    :returns: (list of flavor dicts, {workload_id: flavor name})
+    """
+    model = models.Instance
+    seen = {}
+    single = {}
+    live = {}
+    for workload_id, flavor, deleted_at in context.session.query(
+            model.workload_id, model.flavor, model.deleted_at):
+        if not flavor or not flavor.get('name'):
+            continue
+        seen[flavor['name']] = flavor
+        if deleted_at is None:
+            live[workload_id] = live.get(workload_id, 0) + 1
+            single[workload_id] = flavor['name']
+    return (list(seen.values()),
+            {w: name for w, name in single.items() if live[w] == 1})
+
+
+@main_context_manager.reader
 def workload_ids_by_instance(context, instance_ids):
     """``{instance_id: workload_id}`` for those of ``instance_ids`` that
     belong to a recorded workload (deleted instances included)."""

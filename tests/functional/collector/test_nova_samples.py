@@ -147,6 +147,7 @@ def test_nova_flavor_samples_parse(name):
     flavor = producers.nova_sample(name)['payload']['nova_object.data']
     resources = notifications.flavor_resources(flavor)
     assert resources == {
-        'cpu_cores': flavor['vcpus'],
+        'name': flavor['name'], 'cpu_cores': flavor['vcpus'],
+        'memory_mb': flavor['memory_mb'],
         'memory_gb': flavor['memory_mb'] / 1024.0, 'gpu_count': 0,
         'npu_count': 0, 'accelerator': None}

@@ -91,3 +91,38 @@ def test_retrain_records_a_version(store):
     assert record['metrics']['nobs'] == 6 * HOURS
     conf.set_override('type', 'rate_card', group='cost_model')
     assert jobs.retrain(conf, context) is None
+
+
+def test_resizes_offer_the_flavors_learned_from_nova(store):
+    conf, context = store
+    db_api.workload_upsert(context, {
+        'workload_id': 'vm', 'project_id': 'p4', 'declared_type': 'serving',
+        'instances': ['i-live', 'i-gone'],
+        'resources': {'cpu_cores': 16, 'memory_gb': 64, 'gpu_count': 0,
+                      'npu_count': 0}})
+    # as the Nova endpoint stores them (flavor_resources)
+    db_api.instance_update(context, 'i-live', {'flavor': {
+        'name': 'm1.xlarge', 'cpu_cores': 16, 'memory_mb': 65536,
+        'memory_gb': 64.0, 'gpu_count': 0, 'npu_count': 0,
+        'accelerator': None}})
+    db_api.instance_update(context, 'i-gone', {'flavor': {
+        'name': 'learned.small', 'cpu_cores': 2, 'memory_mb': 8192,
+        'memory_gb': 8.0, 'gpu_count': 0, 'npu_count': 0,
+        'accelerator': None}})
+    db_api.workload_delete_instance(context, 'i-gone')
+    db_api.rollups_upsert(context, [{
+        'workload_id': 'vm', 'metric': metric,
+        'window_start': START + datetime.timedelta(hours=h),
+        'mean': value, 'min': value, 'max': value, 'count': 1}
+        for h in range(24)
+        for metric, value in (('cpu_utilization', 5.0),
+                              ('memory_utilization', 10.0))])
+    jobs.update_costs(conf, context, now=START + datetime.timedelta(hours=24))
+    (resize,) = [r for r in db_api.recommendation_list(
+        context, workload_id='vm') if r['kind'] == 'oversized_compute']
+    # 16 x 5 / 70 = 1.1 vCPU and 64 x 10 / 80 = 8 GB: the flavor seen on
+    # the deleted instance (2 x 0.05 + 8 x 0.01) is cheaper than any listed
+    assert resize['evidence']['recommended_flavor'] == 'learned.small'
+    assert resize['evidence']['flavor'] == 'm1.xlarge'
+    assert resize['monthly_saving'] == pytest.approx(
+        decimal.Decimal(str(round((1.44 - 0.18) * 730, 6))))

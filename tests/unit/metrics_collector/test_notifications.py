@@ -183,11 +183,12 @@ def nova_payload(instance_id, flavor_specs=None, metadata=None, vcpus=8,
 
 def test_flavor_resources():
     assert notifications.flavor_resources(
-        {'vcpus': 16, 'memory_mb': 131072,
+        {'name': 'g1.mixed', 'vcpus': 16, 'memory_mb': 131072,
          'extra_specs': {'pci_passthrough:alias': 'a100:2,ascend910:1'}},
         npu_aliases=['Ascend910']) == {
-        'cpu_cores': 16, 'memory_gb': 128.0, 'gpu_count': 2,
-        'npu_count': 1, 'accelerator': 'a100'}
+        'name': 'g1.mixed', 'cpu_cores': 16, 'memory_mb': 131072,
+        'memory_gb': 128.0, 'gpu_count': 2, 'npu_count': 1,
+        'accelerator': 'a100'}
     assert notifications.flavor_resources(
         {'vcpus': 4, 'memory_mb': 8192,
          'extra_specs': {'resources:VGPU': '1'}})['gpu_count'] == 1
