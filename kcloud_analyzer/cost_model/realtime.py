@@ -504,6 +504,7 @@ def cost_record_rows(costs):
         'network': costs['network'],
         'energy': costs['energy'],
         'energy_kwh': costs['energy_kwh'],
+        'estimated_kwh': costs['estimated_kwh'],
         'carbon_kg': costs['carbon_kg_co2e'],
     })
     allocation = common.assign(

@@ -133,6 +133,8 @@ class CostRecord(BASE):
     idle = sa.Column(Money, nullable=False, default=0)
     total = sa.Column(Money, nullable=False, default=0)
     energy_kwh = sa.Column(sa.Float, nullable=True)
+    #: the part of energy_kwh that was estimated, not measured
+    estimated_kwh = sa.Column(sa.Float, nullable=True)
     carbon_kg = sa.Column(sa.Float, nullable=True)
 
 
@@ -175,6 +177,8 @@ class CostTotal(BASE):
     idle = sa.Column(Money, nullable=False, default=0)
     total = sa.Column(Money, nullable=False, default=0)
     energy_kwh = sa.Column(sa.Float, nullable=True)
+    #: the part of energy_kwh that was estimated, not measured
+    estimated_kwh = sa.Column(sa.Float, nullable=True)
     carbon_kg = sa.Column(sa.Float, nullable=True)
     hours = sa.Column(sa.Integer, nullable=False)
     first_hour = sa.Column(sa.DateTime, nullable=False)

@@ -25,6 +25,13 @@ get_query = {
 
 _totals_lines = common.COST_LINES + ['idle', 'total']
 
+#: the part of energy_kwh that was estimated (gaps between power samples,
+#: or power estimated from utilisation), null for records written before
+#: it was kept
+_estimated_kwh = dict(common.nullable_number,
+                      description='Estimated part of energy_kwh (not '
+                                  'measured).')
+
 cost = {
     'type': 'object',
     'required': ['workload_id', 'timestamp', 'cost_per_hour',
@@ -45,6 +52,7 @@ cost = {
                 start=common.timestamp, end=common.timestamp,
                 hours={'type': 'integer'},
                 energy_kwh=common.nullable_number,
+                estimated_kwh=_estimated_kwh,
                 carbon_kg=common.nullable_number),
         },
     },
@@ -86,6 +94,7 @@ summary = {
                     currency={'type': 'string'},
                     hours={'type': 'integer'},
                     energy_kwh=common.nullable_number,
+                    estimated_kwh=_estimated_kwh,
                     carbon_kg=common.nullable_number),
             },
         },

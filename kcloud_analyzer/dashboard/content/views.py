@@ -42,6 +42,7 @@ PROFILE_FIGURES = (
      _('Memory utilisation, mean (%)')),
     ('resource', 'burstiness', _('Burstiness')),
     ('energy', 'energy_kwh', _('Energy (kWh)')),
+    ('energy', 'estimated_kwh', _('Energy estimated, not measured (kWh)')),
     ('energy', 'average_power_w', _('Average power (W)')),
     ('energy', 'power_pattern', _('Power pattern')),
 )

@@ -39,7 +39,7 @@ from kcloud_analyzer.db import models
 
 COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy',
               'idle', 'total')
-_SUMMED = COST_LINES + ('energy_kwh', 'carbon_kg')
+_SUMMED = COST_LINES + ('energy_kwh', 'estimated_kwh', 'carbon_kg')
 #: ids per IN list when refreshing totals
 _IDS_PER_STATEMENT = 500
 _DAY = datetime.timedelta(days=1)
@@ -354,8 +354,8 @@ def workload_cost(context, workload_id, start=None, end=None,
         raise exception.WorkloadNotFound(workload_id=workload_id)
     values = dict(row._mapping)
     result = {key: values[key] for key in (
-        'project_id', 'energy_kwh', 'carbon_kg', 'hours', 'first_hour',
-        'last_hour', 'currency') + COST_LINES}
+        'project_id', 'energy_kwh', 'estimated_kwh', 'carbon_kg', 'hours',
+        'first_hour', 'last_hour', 'currency') + COST_LINES}
     result['hours'] = int(result['hours'] or 0)
     result['latest'] = None
     if values['latest_hour'] is not None:

@@ -23,7 +23,7 @@ from kcloud_analyzer.common import metrics
 
 _COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 _SUMMARY_COLUMNS = ('group', 'period_start', 'total') + _COST_LINES + (
-    'idle', 'energy_kwh', 'carbon_kg', 'currency', 'hours')
+    'idle', 'energy_kwh', 'estimated_kwh', 'carbon_kg', 'currency', 'hours')
 _FORECAST_COLUMNS = ('group', 'so_far', 'forecast', 'lower', 'upper',
                      'currency', 'hours_left', 'method')
 _RECOMMENDATION_COLUMNS = ('workload_id', 'kind', 'action', 'monthly_saving',

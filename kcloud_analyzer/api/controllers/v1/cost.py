@@ -115,6 +115,7 @@ class CostController(rest.RestController):
                     totals['last_hour'] + datetime.timedelta(hours=1))),
                 hours=totals['hours'],
                 energy_kwh=totals['energy_kwh'],
+                estimated_kwh=totals['estimated_kwh'],
                 carbon_kg=totals['carbon_kg']),
         }
         if latest is not None:
@@ -150,6 +151,7 @@ class CostController(rest.RestController):
                     currency=row['currency'],
                     hours=row['hours'],
                     energy_kwh=row['energy_kwh'],
+                    estimated_kwh=row['estimated_kwh'],
                     carbon_kg=row['carbon_kg']) for row in rows],
             }
 
