@@ -35,6 +35,8 @@ from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
 
+GROUP = 'gnocchi_collector'
+
 #: Gnocchi metric of an instance resource -> aggregation read
 METRICS = {
     'cpu': 'rate:mean',
@@ -74,9 +76,10 @@ class GnocchiCollector(base.Collector):
                 user=group.basic_user, endpoint=group.endpoint)}
             return gnocchi_client.Client('1', session_options=session_options,
                                          adapter_options=adapter)
-        auth = ks_loading.load_auth_from_conf_options(conf, group.name)
+        # the group's name, not group.name: that would look up an option
+        auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
         session = ks_loading.load_session_from_conf_options(
-            conf, group.name, auth=auth)
+            conf, GROUP, auth=auth)
         return gnocchi_client.Client('1', session=session,
                                      adapter_options=adapter)
 
