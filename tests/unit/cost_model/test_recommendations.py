@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from kcloud_analyzer.common import datasets
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
@@ -299,3 +300,37 @@ def test_no_commitment_for_idle_hardware_and_no_nan_in_evidence():
     assert oversized['needed_memory_gb'] == 64.0
     assert oversized['recommended_flavor'] == 'g1.a100.highmem'
     assert oversized['recommended_memory_gb'] == 64.0
+
+
+def test_a_real_serving_pod_moves_to_a_cheaper_accelerator():
+    """A Stable Diffusion serving pod of the Alibaba GenAI trace (22.8 h of
+    per-minute GPU duty cycle), priced as one H100."""
+    frame = pd.read_csv(datasets.data_dir() / 'alibaba_genai_serving_2026_dev'
+                        / 'pod_gpu_duty_cycle_anon.csv.gz')
+    pod = frame[frame['container_ip'] ==
+                '23b8eba99c14e73d454503a55ae96989']
+    stamps = pd.to_datetime(pod['timestamp_anon'], unit='s', utc=True)
+    usage = pd.DataFrame({'workload_id': 'pod', 'timestamp': stamps,
+                          'metric': 'gpu_utilization',
+                          'value': pod['value'].astype(float)})
+    fleet = cards.workloads(('pod', 'serving', 8, 64, 1, 0, 'H100', 'p1'))
+    fleet['type_confidence'] = 0.9
+    card = cards.card()
+    costs = realtime.compute_costs(fleet, usage, card)
+    found = _by(recommendations.recommend(fleet, usage, costs, card))
+    move = found[('pod', 'cheaper_accelerator')]
+    e = move['evidence']
+    # p95 of the hourly means 23.9 % of an H100 (performance 2): 0.68
+    # A100-equivalents at 70 % fit on 2 NPU-X (0.4 each), 1.00/h for 4.00
+    assert e['utilization_p95'] == pytest.approx(23.9, abs=0.1)
+    assert (e['candidate'], e['candidate_count']) == ('NPU-X', 2)
+    assert move['monthly_saving'] == decimal.Decimal('2190.000000')
+    # the two NPUs carry 2 x 0.4 / 2 = 40 % of the H100; margins per
+    # 6-hour block, redone from the hourly means
+    hourly = usage.set_index('timestamp')['value'].resample('h').mean()
+    blocks = np.arange(hourly.size) // e['block_hours']
+    margins = 40.0 - hourly.groupby(blocks).quantile(0.95).to_numpy()
+    assert e['evidence_blocks'] == 4
+    assert move['confidence'] == pytest.approx(_t_probability(margins),
+                                               abs=1e-4)
+    assert 0.9 < move['confidence'] < 0.99
