@@ -307,6 +307,23 @@ expect "API answers $URL/ with its versions" \
 expect "API answers $URL/health" curl -sf -o /dev/null $URL/health
 expect "API refuses an unauthenticated request (Keystone on)" \
     bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' $URL/api/v1/workloads) == 401 ]]"
+function api_requests_counted {
+    curl -sf "$URL/metrics" | awk '
+        /^kcloud_analyzer_api_requests_total\{.*route="\/health"/ {n += $NF}
+        END {print n + 0}'
+}
+# One /health request was made above; six more now, answered by either
+# worker. Every scrape must count all seven.
+function every_scrape_counts_seven {
+    local scrape
+    for scrape in 1 2 3 4; do
+        [[ $(api_requests_counted) == 7 ]] || return 1
+    done
+}
+for _ in 1 2 3 4 5 6; do
+    curl -sf -o /dev/null $URL/health
+done
+expect "/metrics sums the requests of both uWSGI workers" every_scrape_counts_seven
 expect "database migrated" \
     bash -c "psql -h $DATABASE_HOST -U $DATABASE_USER -d $KCLOUD_ANALYZER_DB_NAME -tAc 'select version_num from alembic_version' | grep -q ."
 expect "agent listens on this run's queues" eventually \

@@ -121,7 +121,8 @@ class _Every(threading.Thread):
         while not self._stopping.is_set():
             started = time.monotonic()
             try:
-                self._task()
+                with prometheus.timed_task(self.name):
+                    self._task()
             except Exception:
                 LOG.exception('Task %s failed; it runs again in %ss',
                               self.name, self._interval())
@@ -153,6 +154,7 @@ class AgentService(service_base.ServiceBase):
         self.transport = None
         self.coordinator = None
         self.partitioner = None
+        self.metrics_server = None
         self.influx = None
         self._exported_until = None
         self._retrain_attempts = {}
@@ -178,6 +180,8 @@ class AgentService(service_base.ServiceBase):
         self.context = kcontext.get_admin_context()
         self.ingestor = ingest.Ingestor(self.context, conf.rollup_window,
                                         db=self.db)
+        prometheus.watch_ingest(self.ingestor.stats)
+        self._serve_metrics()
         self.influx = influxdb.writer(conf)
         if self.influx is not None:
             self._exported_until = _utcnow()
@@ -203,6 +207,23 @@ class AgentService(service_base.ServiceBase):
         self._warn_missing_tasks()
         LOG.info('Agent %s started (collectors: %s)', self.member_id,
                  ', '.join(self.collectors) or 'none')
+
+    def _serve_metrics(self):
+        port = self.conf.agent.metrics_port
+        if not port or self.metrics_server is not None:
+            return
+        try:
+            self.metrics_server = prometheus.serve(
+                port, self.conf.agent.metrics_host)
+        except OSError as error:
+            # Another agent on this host has the port: the work goes on,
+            # unmeasured here.
+            LOG.warning('Cannot serve metrics on [%s]:%d (%s); set [agent] '
+                        'metrics_port to a free port, or 0',
+                        self.conf.agent.metrics_host, port, error)
+            return
+        LOG.info('Prometheus metrics on [%s]:%d/metrics',
+                 self.conf.agent.metrics_host, port)
 
     def _spawn(self, name, interval, task, initial_delay=0.0, wake=None):
         thread = _Every(name, interval, task, self._stop, initial_delay,
@@ -272,6 +293,7 @@ class AgentService(service_base.ServiceBase):
         waiting for the next interval."""
         self.coordinator.run_watchers()
         members = frozenset(self.partitioner.ring.nodes)
+        prometheus.RING_MEMBERS.set(len(members))
         if members != self._members:
             LOG.info('Coordination group changed: %d agents',
                      len(members))
@@ -287,6 +309,10 @@ class AgentService(service_base.ServiceBase):
     def stop(self, graceful=True):
         """Drain the listener, stop the tasks and leave the group."""
         self._stop.set()
+        if self.metrics_server is not None:
+            self.metrics_server.shutdown()
+            self.metrics_server.server_close()
+            self.metrics_server = None
         # stop() stops fetching; wait() returns once the batches that were
         # being handled are stored or requeued.
         for listener in self.listeners:
@@ -363,6 +389,7 @@ class AgentService(service_base.ServiceBase):
             except Exception:
                 LOG.exception('Polling %s failed', name)
                 continue
+            self.ingestor.stats.add(received=len(samples))
             # Samples a failed store left behind go first; their message
             # ids keep a second attempt from counting anything twice.
             pending = self._unstored.pop(name, None)

@@ -15,18 +15,32 @@ Request counts and latencies are measured in this process; the figures
 about the store (samples ingested, workloads, the current cost rate) are
 read from the database when scraped, so every API copy reports the same
 totals whichever process ingested the samples.
+
+Under a server with several worker processes (uWSGI, or
+``kcloud-analyzer-api`` with ``[api] workers`` above 1) each process
+counts its own requests. With ``PROMETHEUS_MULTIPROC_DIR`` naming an empty
+folder in the environment before the processes start, prometheus_client
+keeps the counts in files there and every scrape sums all the processes.
 """
 
+import os
 import threading
 import time
 
 from oslo_log import log
 import prometheus_client
 from prometheus_client import core
+from prometheus_client import multiprocess
 
 LOG = log.getLogger(__name__)
 
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
+MULTIPROCESS_ENV = 'PROMETHEUS_MULTIPROC_DIR'
+
+
+def multiprocess_folder():
+    """The folder the worker processes share their counts in, or None."""
+    return os.environ.get(MULTIPROCESS_ENV) or None
 
 _KNOWN_ROUTES = frozenset(['/', '/health', '/docs', '/openapi.json',
                            '/metrics'])
@@ -117,11 +131,20 @@ class Metrics:
             ['method', 'route'], registry=self.registry,
             buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1,
                      2.5, 5))
+        self.store = None
         if snapshot is not None:
-            self.registry.register(StoreCollector(snapshot))
+            self.store = StoreCollector(snapshot)
+            self.registry.register(self.store)
 
     def exposition(self):
-        return prometheus_client.generate_latest(self.registry)
+        if multiprocess_folder() is None:
+            return prometheus_client.generate_latest(self.registry)
+        # Every worker's counts, from the files they write.
+        registry = prometheus_client.CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        if self.store is not None:
+            registry.register(self.store)
+        return prometheus_client.generate_latest(registry)
 
     def middleware(self, application):
         def measured(environ, start_response):

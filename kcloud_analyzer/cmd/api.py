@@ -16,13 +16,17 @@ For production, run ``kcloud_analyzer.wsgi.api:application`` under uWSGI
 """
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
 from cheroot import wsgi
 from oslo_log import log
+from prometheus_client import values
 
 from kcloud_analyzer.api import app
+from kcloud_analyzer.api import prometheus
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer import service
 
@@ -90,6 +94,20 @@ def _announce(url, conf):
           % url, flush=True)
 
 
+def _share_metrics():
+    """Have the workers keep their Prometheus counts in a folder of files
+    that every scrape sums, unless the environment names one already.
+    Returns the folder made here (to remove at exit), or None."""
+    if prometheus.multiprocess_folder() is not None:
+        return None
+    folder = tempfile.mkdtemp(prefix='kcloud-analyzer-api-metrics-')
+    os.environ[prometheus.MULTIPROCESS_ENV] = folder
+    # prometheus_client picks its value storage from the environment when
+    # imported; the workers create their metrics after this.
+    values.ValueClass = values.get_value_class()
+    return folder
+
+
 def main(argv=None):
     conf = service.prepare_command(argv, log_json=True)
     # SIGTERM (a service manager) stops as Ctrl-C does: requests in
@@ -102,6 +120,7 @@ def main(argv=None):
         return 0
     # Each worker builds its own application and database engine after
     # the fork: nothing with a connection is shared between processes.
+    metrics_folder = _share_metrics()
     children = []
     for _ in range(conf.api.workers):
         pid = os.fork()
@@ -124,6 +143,9 @@ def main(argv=None):
                 pass
         for pid in children:
             os.waitpid(pid, 0)
+    finally:
+        if metrics_folder is not None:
+            shutil.rmtree(metrics_folder, ignore_errors=True)
     return status
 
 

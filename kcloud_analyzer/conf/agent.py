@@ -42,6 +42,16 @@ opts = [
             default='1h',
             help='How often rollups older than [DEFAULT] '
                  'metrics_retention_days are deleted.'),
+    cfg.PortOpt('metrics_port',
+                default=9666,
+                help='Port on which the agent serves its Prometheus metrics '
+                     '(samples received, stored, malformed and '
+                     'dead-lettered, lag behind the broker, task durations, '
+                     'ring members) at /metrics. 0 serves none.'),
+    cfg.HostAddressOpt('metrics_host',
+                       default='::',
+                       help='Address the agent\'s metrics server binds to '
+                            '(:: is every IPv6 and IPv4 address).'),
 ]
 
 

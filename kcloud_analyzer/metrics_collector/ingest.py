@@ -23,6 +23,7 @@ import collections
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 from oslo_log import log as logging
 
@@ -34,12 +35,14 @@ LOG = logging.getLogger(__name__)
 class IngestStats:
     """Counters of what happened to incoming messages (thread-safe)."""
 
-    FIELDS = ('messages', 'samples', 'duplicates', 'malformed',
+    FIELDS = ('received', 'messages', 'samples', 'duplicates', 'malformed',
               'bad_signature', 'requeued', 'dropped')
 
     def __init__(self):
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(self.FIELDS, 0)
+        self._lag = None
+        self._last_stored = None
 
     def add(self, **counts):
         with self._lock:
@@ -49,6 +52,24 @@ class IngestStats:
     def snapshot(self):
         with self._lock:
             return dict(self._counts)
+
+    def published(self, epoch_seconds):
+        """Note when the broker took the messages of a batch handled now
+        (epoch seconds, NaN where unknown)."""
+        known = epoch_seconds[np.isfinite(epoch_seconds)]
+        if len(known):
+            with self._lock:
+                self._lag = max(0.0, time.time() - float(known.min()))
+
+    def stored(self):
+        with self._lock:
+            self._last_stored = time.time()
+
+    def lag(self):
+        """(seconds the oldest message of the latest batch waited on the
+        broker, Unix time of the latest store); None until known."""
+        with self._lock:
+            return self._lag, self._last_stored
 
     def __getattr__(self, name):
         if name in IngestStats.FIELDS:
@@ -189,6 +210,7 @@ class Ingestor:
             self._claims.release(claimed)
             raise
         self.stats.add(samples=len(fresh))
+        self.stats.stored()
         self._write_sinks(rows)
         return len(fresh)
 

@@ -194,6 +194,9 @@ class _SampleEndpoint:
         return True
 
     def process(self, messages):
+        self.stats.published(_epoch_seconds(
+            [(message.get('metadata') or {}).get('timestamp')
+             for message in messages]).to_numpy())
         rows, by_id, problems, refusals = [], {}, {}, []
         for message in messages:
             try:
@@ -211,6 +214,7 @@ class _SampleEndpoint:
                 problems.setdefault(message_id, []).extend(skipped)
             rows.extend(row + (message_id,) for row in parsed)
             by_id[message_id] = message
+        self.stats.add(received=len(rows))
         raw = pd.DataFrame.from_records(
             rows, columns=list(self.COLUMNS) + ['message_id'])
         if not raw.empty:

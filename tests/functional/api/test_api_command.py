@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+from prometheus_client import parser
 import pytest
 import requests
 
@@ -30,6 +31,16 @@ def _free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def _requests_counted(url):
+    text = requests.get(url + '/metrics', timeout=10).text
+    return sum(
+        sample.value
+        for family in parser.text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == 'kcloud_analyzer_api_requests_total' and
+        sample.labels['route'] == '/api/v1/workloads')
 
 
 @pytest.mark.parametrize('workers', [1, 2])
@@ -67,6 +78,9 @@ def test_serves_and_stops(tmp_path, workers):
             assert response.status_code == 200
             answered.add(response.headers['x-openstack-request-id'])
         assert len(answered) == 20
+        # Every scrape counts the requests of all the workers.
+        for _ in range(4):
+            assert _requests_counted(url) == 20
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)

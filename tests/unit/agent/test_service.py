@@ -9,11 +9,18 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import socket
 import threading
+import time
+import urllib.request
 
+import numpy as np
+from prometheus_client import parser
+import pytest
 from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.agent import service
+from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.metrics_collector.collectors import replay
 from kcloud_analyzer.metrics_collector import ingest
 
@@ -152,3 +159,63 @@ def test_every_wakes_early_when_asked():
     finally:
         stop.set()
         thread.join(5)
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_the_agent_serves_its_metrics(conf, tmp_path):
+    port = _free_port()
+    conf.set_override('metrics_port', port, group='agent')
+    conf.set_override('metrics_host', '127.0.0.1', group='agent')
+    conf.set_override('backend_url', 'file://%s' % tmp_path,
+                      group='coordination')
+    agent = service.AgentService(conf, listen=False)
+    stats = ingest.IngestStats()
+    try:
+        agent._start_coordination()
+        agent.watch_ring()
+        stats.add(received=5, samples=4, duplicates=1)
+        stats.published(np.array([time.time() - 30.0, np.nan]))
+        stats.stored()
+        prometheus.watch_ingest(stats)
+        with prometheus.timed_task('analysis'):
+            pass
+        agent._serve_metrics()
+        url = 'http://127.0.0.1:%d/metrics' % port
+        text = urllib.request.urlopen(url, timeout=10).read().decode()
+    finally:
+        agent.stop()
+        prometheus.watch_ingest(None)
+        for name in ('metrics_port', 'metrics_host'):
+            conf.clear_override(name, group='agent')
+        conf.clear_override('backend_url', group='coordination')
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in parser.text_string_to_metric_families(text)
+               for s in family.samples}
+    assert samples[('kcloud_analyzer_samples_received_total', ())] == 5
+    assert samples[('kcloud_analyzer_samples_stored_total', ())] == 4
+    assert samples[('kcloud_analyzer_messages_duplicate_total', ())] == 1
+    assert samples[('kcloud_analyzer_ring_members', ())] == 1
+    assert 29 <= samples[('kcloud_analyzer_ingest_lag_seconds', ())] < 60
+    assert time.time() - samples[
+        ('kcloud_analyzer_last_ingest_timestamp_seconds', ())] < 60
+    assert samples[('kcloud_analyzer_task_last_success_timestamp_seconds',
+                    (('task', 'analysis'),))] > 0
+    assert samples[('kcloud_analyzer_task_duration_seconds_count',
+                    (('task', 'analysis'),))] >= 1
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=5)
+
+
+def test_a_failing_task_is_counted():
+    before = prometheus.value('kcloud_analyzer_task_failures_total',
+                              {'task': 'purge'})
+    with pytest.raises(RuntimeError):
+        with prometheus.timed_task('purge'):
+            raise RuntimeError('the purge failed')
+    assert prometheus.value('kcloud_analyzer_task_failures_total',
+                            {'task': 'purge'}) == before + 1
