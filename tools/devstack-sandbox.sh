@@ -57,6 +57,7 @@ if [[ -n "${_DEVSTACK_SANDBOX_NS:-}" ]]; then
     mount -t tmpfs devstack-sandbox /etc/tmpfiles.d
 fi
 SUFFIX=$(basename $SANDBOX | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
+VHOST=$SUFFIX
 
 function _sandbox_fail {
     echo "devstack-sandbox: FAILED: $*" >&2
@@ -90,9 +91,9 @@ function _cleanup {
         [[ -f $pidfile ]] || continue
         kill -- -$(cat $pidfile) 2>/dev/null || true
     done
-    for queue in $(rabbitmqctl -q list_queues name 2>/dev/null | grep "$SUFFIX" || true); do
-        rabbitmqctl -q delete_queue "$queue" >/dev/null 2>&1 || true
-    done
+    if rabbitmqctl -q list_vhosts 2>/dev/null | grep -qx "$VHOST"; then
+        rabbitmqctl -q delete_vhost "$VHOST" >/dev/null 2>&1 || true
+    fi
     redis-cli --scan --pattern "*$SUFFIX*" 2>/dev/null | while read -r key; do
         redis-cli del "$key" >/dev/null 2>&1 || true
     done
@@ -270,7 +271,12 @@ for phase in pre-install install post-config test-config; do
     run_phase stack $phase
 done
 # What local.conf's [[post-config|$KCLOUD_ANALYZER_CONF]] would add: this
-# run's agent keeps to a listener pool of its own.
+# run keeps to a RabbitMQ virtual host, a listener pool and a coordination
+# group of its own, on the broker and Redis that other tests share.
+DEVSTACK_TRANSPORT_URL=$(iniget $KCLOUD_ANALYZER_CONF DEFAULT transport_url)
+rabbitmqctl -q add_vhost $VHOST
+rabbitmqctl -q set_permissions -p $VHOST $RABBIT_USERID '.*' '.*' '.*'
+iniset $KCLOUD_ANALYZER_CONF DEFAULT transport_url "$DEVSTACK_TRANSPORT_URL$VHOST"
 iniset $KCLOUD_ANALYZER_CONF notification pool kcloud-analyzer-$SUFFIX
 iniset $KCLOUD_ANALYZER_CONF agent coordination_group kcloud-analyzer-agents-$SUFFIX
 echo "== stack extra"
@@ -327,7 +333,7 @@ expect "/metrics sums the requests of both uWSGI workers" every_scrape_counts_se
 expect "database migrated" \
     bash -c "psql -h $DATABASE_HOST -U $DATABASE_USER -d $KCLOUD_ANALYZER_DB_NAME -tAc 'select version_num from alembic_version' | grep -q ."
 expect "agent listens on this run's queues" eventually \
-    bash -c "rabbitmqctl -q list_queues name | grep -q '$SUFFIX'"
+    bash -c "rabbitmqctl -q list_queues -p $VHOST name | grep -q '$SUFFIX'"
 expect "agent joined the coordination group on Redis" eventually \
     bash -c "redis-cli --scan --pattern '*kcloud-analyzer-agents-$SUFFIX*' | grep -q ."
 expect "agent still running" kill -0 $(cat $SANDBOX/pids/kcloud-analyzer-agent)
@@ -338,12 +344,15 @@ expect "service credentials log in as kcloud-analyzer" conf_is $C service_creden
 expect "auth_token middleware configured" conf_is $C keystone_authtoken username kcloud-analyzer
 expect "API behind Keystone" conf_is $C api auth_strategy keystone
 expect "transport_url on this machine's RabbitMQ" \
-    conf_is $C DEFAULT transport_url "rabbit://guest:guest@127.0.0.1:5672/"
+    test "$DEVSTACK_TRANSPORT_URL" == "rabbit://guest:guest@127.0.0.1:5672/"
 expect "coordination on Redis" conf_is $C coordination backend_url redis://localhost:6379
 expect "DevStack's logging format set" \
     bash -c "grep -q '^logging_context_format_string' $C"
 expect "uWSGI reads the sandbox configuration" \
-    conf_is $KCLOUD_ANALYZER_UWSGI_CONF uwsgi env "OS_KCLOUD_ANALYZER_CONFIG_FILES=$C"
+    grep -qx "env = OS_KCLOUD_ANALYZER_CONFIG_FILES=$C" $KCLOUD_ANALYZER_UWSGI_CONF
+expect "uWSGI workers share their Prometheus counts" \
+    grep -q "^env = PROMETHEUS_MULTIPROC_DIR=$KCLOUD_ANALYZER_API_METRICS_DIR" \
+    $KCLOUD_ANALYZER_UWSGI_CONF
 expect "telemetry secret shared with Ceilometer" \
     bash -c "[[ -n '$(iniget $C notification telemetry_secret)' && '$(iniget $C notification telemetry_secret)' == '$(iniget $CEILOMETER_CONF publisher telemetry_secret)' ]]"
 expect "Ceilometer publishes to the analyzer's topic" \
