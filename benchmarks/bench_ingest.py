@@ -167,7 +167,11 @@ def peak_rss_mb():
     return float('nan')
 
 
-def make_transport(rabbit_url):
+def make_transport(rabbit_url, exchange):
+    """A transport with the service's defaults (durable queues) on an
+    exchange of the run's own: the broker refuses to declare an existing
+    exchange again with another durability."""
+    oslo_messaging.set_transport_defaults(control_exchange=exchange)
     conf = cfg.ConfigOpts()
     service.register_all(conf)
     conf([], project='kcloud-analyzer', default_config_files=[])
@@ -177,7 +181,7 @@ def make_transport(rabbit_url):
 def bare_phase(args, topic, pool, results):
     """One bare drain, in a process of its own so its peak memory is its
     own."""
-    conf, transport = make_transport(args.rabbit_url)
+    conf, transport = make_transport(args.rabbit_url, pool)
     payloads = build_payloads(args.samples, args.per_message)
     declare(transport, topic, pool)
     publish(transport, topic, payloads)
@@ -192,7 +196,7 @@ def bare_phase(args, topic, pool, results):
 def ingest_phase(args, topic, pool, results):
     """One ingest into a scratch PostgreSQL database, in a process of its
     own."""
-    conf, transport = make_transport(args.rabbit_url)
+    conf, transport = make_transport(args.rabbit_url, pool)
     payloads = build_payloads(args.samples, args.per_message)
     with scratch_database(args.pg_url) as url:
         conf.set_override('connection', url, group='database')
@@ -227,17 +231,21 @@ def run_phase(target, args, topic, pool):
     return result
 
 
-def delete_queues(rabbit_url, names):
-    """Remove the benchmark's queues: the notifier declares
+def delete_queues(rabbit_url, names, exchanges=()):
+    """Remove the benchmark's queues and exchanges: the notifier declares
     ``<topic>.sample`` and would keep a copy of every message."""
     url = rabbit_url.replace('rabbit://', 'amqp://', 1)
     with kombu.Connection(url) as connection:
         channel = connection.channel()
-        for name in names:
+        for kind, name in ([('queue', n) for n in names] +
+                           [('exchange', n) for n in exchanges]):
             try:
-                channel.queue_delete(name)
+                if kind == 'queue':
+                    channel.queue_delete(name)
+                else:
+                    channel.exchange_delete(name)
             except Exception as error:  # noqa: BLE001 - report and go on
-                print('could not delete queue %s: %s' % (name, error))
+                print('could not delete %s %s: %s' % (kind, name, error))
                 channel = connection.channel()
 
 
@@ -283,7 +291,7 @@ def main(argv=None):
                       ingested[-1]['rss_mb'], ingested[-1]['stored']),
                   flush=True)
     finally:
-        delete_queues(args.rabbit_url, queues)
+        delete_queues(args.rabbit_url, queues, [pool])
     lost = [r['stored'] for r in ingested if r['stored'] != args.samples]
     if lost:
         print('ERROR: %s samples stored, %d sent' % (lost, args.samples))
