@@ -289,6 +289,12 @@ class Analysis:
         series = series_mod.from_usage(usage, [workload_id])
         resource_profile, energy_profile, feature_frame = features.analyze(
             series, workloads)
+        coarse = series_mod.coarsen(usage)
+        if len(coarse) < len(usage):
+            # Classes are judged on samples at least FEATURE_STEP_S apart,
+            # as the model was trained; the profiles keep every sample.
+            feature_frame = features.analyze(
+                series_mod.from_usage(coarse, [workload_id]), workloads)[2]
         classifier = self.classifier()
         records = pd.DataFrame({'type': [body.get('type')]},
                                index=feature_frame.index)

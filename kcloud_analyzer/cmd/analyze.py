@@ -202,13 +202,21 @@ def analyze(conf):
         sys.stderr.write(f'{exc}\n')
         return 2
 
+    coarse = series_lib.coarsen(usage)
     series = series_lib.from_usage(usage, workloads['workload_id'])
+    # Classes are judged on samples at least FEATURE_STEP_S apart, as the
+    # model was trained; profiles and energy keep every sample.
+    coarse = (None if len(coarse) == len(usage) else
+              series_lib.from_usage(coarse, workloads['workload_id']))
     del usage
     chunks = math.ceil(len(series) / CHUNK_ROWS)
     with tqdm.tqdm(total=len(series), unit='workload', file=sys.stderr,
                    disable=chunks <= 1, desc='Analysing') as bar:
         resources, energies, feature_frame = features_lib.analyze_in_chunks(
             series, workloads, chunk_rows=CHUNK_ROWS, on_chunk=bar.update)
+    if coarse is not None:
+        feature_frame = features_lib.analyze_in_chunks(
+            coarse, workloads, chunk_rows=CHUNK_ROWS)[2]
     classifier = classifiers.get_classifier(conf, args.classifier)
     records = workloads.set_index('workload_id').loc[
         feature_frame.index, ['type']]

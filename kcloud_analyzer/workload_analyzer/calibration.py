@@ -15,10 +15,12 @@ A classifier's raw probabilities are turned into an answer in four steps,
 all vectorised over workloads:
 
 1. **Temperature** (:func:`fit_temperature`): the telemetry model's
-   probabilities are sharpened or flattened, ``p ** (1 / T)`` renormalised,
-   with the one ``T`` that minimises the log loss of its predictions on
-   sources it was not trained on (leave-one-source-out). A forest is
-   over-confident on a source it never saw; ``T > 1`` says so.
+   probabilities are flattened, ``p ** (1 / T)`` renormalised, with the
+   one ``T`` that minimises the log loss of its predictions on sources it
+   was not trained on (leave-one-source-out). A forest is over-confident
+   on a source it never saw; ``T > 1`` says so. ``T`` is never below 1:
+   held-out sources that happen to be easy must not make the model surer
+   than the forest itself on a harder one.
 2. **Little seen** (:func:`shrink`): the telemetry counts in proportion
    ``n / (n + HALF_EVIDENCE_SAMPLES)`` of the samples seen; the rest of
    the mass is spread evenly, so that a workload seen for a few samples
@@ -71,7 +73,7 @@ def log_loss(probabilities, truth_index):
         probabilities[rows, truth_index], _EPSILON, 1.0))))
 
 
-def fit_temperature(probabilities, truth_index, bounds=(0.25, 20.0)):
+def fit_temperature(probabilities, truth_index, bounds=(1.0, 20.0)):
     """The temperature that minimises the log loss of held-out rows.
 
     :param probabilities: ``(rows, classes)`` out-of-source probabilities.

@@ -74,7 +74,8 @@ def labelled(workloads, usage, source):
     Columns of :data:`~.evidence.RECORD_COLUMNS` other than ``type`` are
     kept as the workloads' cloud records; the true class never is.
     """
-    series = series_lib.from_usage(usage, workloads['workload_id'])
+    series = series_lib.from_usage(series_lib.coarsen(usage),
+                                   workloads['workload_id'])
     frame = features_lib.analyze(series, workloads)[2]
     indexed = workloads.set_index('workload_id').loc[frame.index]
     records = pd.DataFrame(
@@ -121,17 +122,44 @@ def temperatures(real, probabilities):
     return per_source, calibration.fit_temperature(probabilities, truth)
 
 
+#: Thresholds tried by :func:`choose_threshold`.
+THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+
+#: The most jobs that may get a wrong class with a confidence of 0.8 or
+#: more.
+MAX_CONFIDENT_WRONG = 0.02
+
+
+def choose_threshold(real, probabilities, deciding, per_source_temperature):
+    """The abstention threshold with the best held-out macro-F1 among
+    those that keep confident wrong answers under
+    :data:`MAX_CONFIDENT_WRONG` (the highest tried when none does)."""
+    best = (None, THRESHOLDS[-1])
+    for threshold in THRESHOLDS:
+        scores = score(real.labels, answers(
+            real, probabilities, deciding, per_source_temperature,
+            abstain_below=threshold))
+        if scores['confident_wrong_share'] > MAX_CONFIDENT_WRONG:
+            continue
+        if best[0] is None or scores['macro_f1'] > best[0]:
+            best = (scores['macro_f1'], threshold)
+    return best[1]
+
+
 def answers(real, probabilities, deciding, per_source_temperature,
             use_records=False, abstain_below=calibration.ABSTAIN_BELOW):
     """The final answers for the rows of ``real`` (see :func:`base.finish`)."""
-    frames = []
+    frames, positions = [], []
     for source in np.unique(real.sources):
         held = real.sources == source
         frames.append(base.finish(
             real.features[held], probabilities[held], deciding[held],
             real.records[held] if use_records else None,
             per_source_temperature[source], abstain_below))
-    return pd.concat(frames).loc[real.features.index]
+        positions.append(np.flatnonzero(held))
+    # Back to the rows' order by position: ids may repeat across sources.
+    order = np.argsort(np.concatenate(positions), kind='stable')
+    return pd.concat(frames).iloc[order]
 
 
 def score(truth, answer):

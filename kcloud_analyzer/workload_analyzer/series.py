@@ -69,6 +69,28 @@ class SeriesSet:
             blocks={m: b.rows(index) for m, b in self.blocks.items()})
 
 
+#: Samples closer than this are averaged before any figure is computed
+#: (:func:`coarsen`): a 100 ms nvidia-smi log swings between 0 and 100 %
+#: within one training step, which says how it was sampled, not what runs.
+FEATURE_STEP_S = 10.0
+
+
+def coarsen(usage, step_s=FEATURE_STEP_S):
+    """Average long-form usage into windows of ``step_s`` seconds.
+
+    Windows start at multiples of ``step_s`` since the epoch, like the
+    rollups; usage sampled at ``step_s`` or slower keeps its samples (at
+    most one falls in each window).
+    """
+    if usage.empty:
+        return usage
+    window = usage['timestamp'].dt.floor(f'{int(step_s * 1000)}ms')
+    grouped = usage.assign(timestamp=window).groupby(
+        ['workload_id', 'metric', 'timestamp'], sort=False)['value'].mean()
+    return grouped.reset_index()[['workload_id', 'timestamp', 'metric',
+                                  'value']]
+
+
 def from_usage(usage, workload_ids=None):
     """Build a :class:`SeriesSet` from long-form usage.
 

@@ -42,6 +42,7 @@ from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer.classifiers import rules
 from kcloud_analyzer.workload_analyzer import datasets
+from kcloud_analyzer.workload_analyzer import evaluation
 from kcloud_analyzer.workload_analyzer import features as features_lib
 from kcloud_analyzer.workload_analyzer import series as series_lib
 from kcloud_analyzer.workload_analyzer import synthetic
@@ -95,7 +96,8 @@ class TrainingSet:
 
 
 def _analyze_usage(workloads, usage):
-    series = series_lib.from_usage(usage, workloads['workload_id'])
+    series = series_lib.from_usage(series_lib.coarsen(usage),
+                                   workloads['workload_id'])
     return features_lib.analyze(series, workloads)[2]
 
 
@@ -232,8 +234,15 @@ def evaluate(training_set, folds, seed, trees):
     temperature = calibration.fit_temperature(
         held_probabilities,
         [synthetic.CLASSES.index(label) for label in truth[real]])
+    held = evaluation.LabelledSet(features[real], truth[real],
+                                  training_set.sources[real])
+    abstain_below = evaluation.choose_threshold(
+        held, held_probabilities,
+        np.full((len(held), 1), None, dtype=object),
+        dict.fromkeys(set(held.sources), temperature))
     return {
         'temperature': temperature,
+        'abstain_below': abstain_below,
         'random_forest': _scores(truth, predicted.astype(str),
                                  training_set.sources),
         'rules': _scores(truth, rules_predicted.astype(str),
@@ -289,7 +298,8 @@ def train_and_store(conf, context, training_set, report, seed, trees):
     bundle = random_forest.fit(training_set.features,
                                training_set.labels.astype(str), seed=seed,
                                n_estimators=trees,
-                               temperature=report.get('temperature', 1.0))
+                               temperature=report.get('temperature', 1.0),
+                               abstain_below=report.get('abstain_below'))
     folder = pathlib.Path(conf.models_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / random_forest.model_file_name(version)

@@ -72,15 +72,15 @@ def fit(features, labels, seed=0, n_estimators=200, temperature=1.0,
     """Train a forest and return the bundle that :func:`save` stores.
 
     :param features: DataFrame with the columns of
-        :data:`~kcloud_analyzer.workload_analyzer.features.FEATURES` (NaN
-        allowed); other columns are ignored.
+        :data:`~kcloud_analyzer.workload_analyzer.features.MODEL_FEATURES`
+        (NaN allowed); other columns are ignored.
     :param labels: array of class names, one per row.
     :param temperature: fitted on held-out sources, see
         :func:`~kcloud_analyzer.workload_analyzer.calibration.
         fit_temperature`.
     """
     names = [name for name in features.columns
-             if name in features_lib.FEATURES]
+             if name in features_lib.MODEL_FEATURES]
     features = features[names]
     values = features.to_numpy(dtype=float)
     labels = np.asarray(labels, dtype=object).astype(str)
