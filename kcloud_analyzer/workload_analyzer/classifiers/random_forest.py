@@ -143,6 +143,11 @@ def load(path):
                                            for k in required):
         raise base.ModelUnavailable(
             f'model file {path} is not a workload classifier model')
+    stale = sorted(set(bundle['feature_names']) - set(features_lib.FEATURES))
+    if stale:
+        raise base.ModelUnavailable(
+            f'model file {path} was trained on features no longer computed '
+            f'({", ".join(stale)}); retrain it')
     return bundle
 
 

@@ -159,6 +159,19 @@ def test_untrusted_type_is_refused(conf, tmp_path, caplog):
     assert classifier.name == 'rules'
 
 
+def test_model_on_dropped_features_is_refused(labelled, conf, tmp_path,
+                                              caplog):
+    frame, labels = labelled
+    bundle = random_forest.fit(frame, labels, n_estimators=5)
+    bundle['feature_names'] = bundle['feature_names'] + [
+        'observed_hours_log10']
+    random_forest.save(bundle, tmp_path / random_forest.model_file_name(4))
+    with caplog.at_level(logging.WARNING):
+        classifier = classifiers.get_classifier(conf)
+    assert classifier.name == 'rules'
+    assert 'observed_hours_log10' in caplog.text
+
+
 def test_rules_is_loadable_by_name(conf):
     assert isinstance(classifiers.get_classifier(conf, 'rules'),
                       rules.RulesClassifier)
