@@ -93,9 +93,36 @@ def prepare_service(argv=None, *, cli_opts=(), default_config_files=None,
     return conf
 
 
+#: Where the embedded default (``kcloud-analyzer-all``, ``make run``) keeps
+#: its configuration, database and models: this folder, else ``state`` in
+#: the current folder.
+EMBEDDED_STATE_ENV = 'KCLOUD_ANALYZER_STATE'
+
+
+def embedded_state_folder():
+    return pathlib.Path(os.environ.get(EMBEDDED_STATE_ENV, 'state')).resolve()
+
+
+def _command_config_files():
+    """The usual configuration files, else the embedded default's, so that
+    an offline command run beside ``make run`` uses its database and the
+    models it trained."""
+    found = cfg.find_config_files(project=PROJECT,
+                                  prog=os.path.basename(sys.argv[0]))
+    if found:
+        return found
+    embedded = embedded_state_folder() / 'kcloud-analyzer.conf'
+    return [str(embedded)] if embedded.is_file() else []
+
+
 def prepare_command(argv=None, **kwargs):
     """:func:`prepare_service` for commands: exits with status 2 and a
-    one-line message on a bad configuration instead of a traceback."""
+    one-line message on a bad configuration instead of a traceback.
+
+    Without a configuration file in the usual places, the one the embedded
+    default wrote (:func:`embedded_state_folder`) is read.
+    """
+    kwargs.setdefault('default_config_files', _command_config_files())
     try:
         return prepare_service(argv, **kwargs)
     except (exception.ConfigInvalid, cfg.Error) as exc:

@@ -37,6 +37,7 @@ from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer import classifiers
 from kcloud_analyzer.workload_analyzer.classifiers import base as \
     classifier_base
+from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import features
 from kcloud_analyzer.workload_analyzer import series as series_mod
 
@@ -175,16 +176,26 @@ class Analysis:
         self._lock = threading.Lock()
         self._classifier = None
         self._classifier_loaded_at = None
+        self._classifier_file = None
         self._cost_model = None
         self._cost_model_record = None
 
     def classifier(self):
+        """The configured classifier with the newest model file.
+
+        A model the agent has just trained is used from the next request
+        on (one directory listing a request), not only after
+        :data:`CLASSIFIER_RELOAD_S`.
+        """
+        newest = random_forest.latest_model_file(self.conf.models_dir)
         with self._lock:
             now = time.monotonic()
             if (self._classifier is None or
+                    newest != self._classifier_file or
                     now - self._classifier_loaded_at > CLASSIFIER_RELOAD_S):
                 self._classifier = classifiers.get_classifier(self.conf)
                 self._classifier_loaded_at = now
+                self._classifier_file = newest
             return self._classifier
 
     def cost_model(self, context):

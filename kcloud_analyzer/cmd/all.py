@@ -19,8 +19,6 @@ start and may be edited, or overridden by files given with
 ``--config-file``.
 """
 
-import os
-import pathlib
 import signal
 import sys
 import threading
@@ -32,7 +30,7 @@ from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
 from kcloud_analyzer import service
 
-STATE_ENV = 'KCLOUD_ANALYZER_STATE'
+STATE_ENV = service.EMBEDDED_STATE_ENV
 
 EMBEDDED_CONFIG = """\
 # The embedded default of kcloud-analyzer-all. Nothing here is fit for a
@@ -68,7 +66,7 @@ analysis_interval = 30s
 
 def state_folder():
     """``$KCLOUD_ANALYZER_STATE``, or ``state`` in the current folder."""
-    return pathlib.Path(os.environ.get(STATE_ENV, 'state')).resolve()
+    return service.embedded_state_folder()
 
 
 def write_default_config(state):

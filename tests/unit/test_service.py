@@ -204,3 +204,19 @@ def test_preparing_a_service_leaves_the_messaging_library_unloaded():
             'import kcloud_analyzer.cmd.agent; '
             'assert "oslo_messaging" not in sys.modules')
     subprocess.run([sys.executable, '-c', code], check=True, timeout=60)
+
+
+def test_command_reads_the_embedded_default_config(in_tmp, monkeypatch):
+    # An offline command run beside `make run` finds the models it trained.
+    monkeypatch.delenv(service.EMBEDDED_STATE_ENV, raising=False)
+    monkeypatch.setattr(service.cfg, 'find_config_files',
+                        lambda **kwargs: [])
+    state = in_tmp / 'state'
+    state.mkdir()
+    (state / 'kcloud-analyzer.conf').write_text(
+        '[DEFAULT]\nstate_path = %s\n' % state)
+    conf = service.prepare_command([])
+    assert conf.models_dir == str(state / 'models')
+    monkeypatch.setenv(service.EMBEDDED_STATE_ENV, str(in_tmp / 'elsewhere'))
+    assert service.prepare_command([]).models_dir == (
+        '/var/lib/kcloud-analyzer/models')
