@@ -31,7 +31,6 @@ to be stored or requeued, then leaves the group.
 """
 
 import datetime
-import importlib
 import socket
 import threading
 import time
@@ -47,6 +46,11 @@ from kcloud_analyzer.agent import influxdb
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.common import rpc
+from kcloud_analyzer.common import utils
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs
+from kcloud_analyzer.jobs import profiles
+from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector import collectors as collector_plugins
 from kcloud_analyzer.metrics_collector import deadletter
 from kcloud_analyzer.metrics_collector import ingest
@@ -55,39 +59,23 @@ from kcloud_analyzer.metrics_collector import notifications
 
 LOG = logging.getLogger(__name__)
 
-#: (module, function) called by the analysis task, each as
-#: ``function(conf, context)``; a function that does not exist (yet) is
-#: skipped with a warning at start.
+#: the analysis task's steps, each called as ``step(conf, context)``
 ANALYSIS_TASKS = (
-    ('kcloud_analyzer.workload_analyzer.jobs', 'update_profiles'),
-    ('kcloud_analyzer.cost_model.jobs', 'update_costs'),
+    profiles.update_profiles,
+    costs.update_costs,
 )
 
-#: model name -> (option group with retrain_interval, module, function);
+#: model name -> (option group with retrain_interval, retraining function);
 #: the function is called as ``function(conf, context)``.
 RETRAIN_TASKS = {
     'workload_classifier': ('workload_classifier',
-                            'kcloud_analyzer.workload_analyzer.jobs',
-                            'retrain'),
-    'cost_model': ('cost_model', 'kcloud_analyzer.cost_model.jobs',
-                   'retrain'),
+                            training.retrain_classifier),
+    'cost_model': ('cost_model', training.retrain_cost_model),
 }
 
 
 #: polled samples kept per collector while the database refuses them
 MAX_UNSTORED_SAMPLES = 1000000
-
-
-def _find(module_name, function_name):
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, function_name, None)
-
-
-def _utcnow():
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 class _Every(threading.Thread):
@@ -137,7 +125,7 @@ class AgentService(service_base.ServiceBase):
     def __init__(self, conf, db=None, member_id=None, listen=True):
         super().__init__()
         self.conf = conf
-        self._db = db
+        self.db = db or db_api
         self._member_prefix = (member_id or conf.agent.member_id or
                                socket.gethostname())
         self.member_id = None
@@ -165,13 +153,6 @@ class AgentService(service_base.ServiceBase):
         self._ring_changed = threading.Event()
         self._members = frozenset()
 
-    @property
-    def db(self):
-        if self._db is None:
-            from kcloud_analyzer.db import api
-            self._db = api
-        return self._db
-
     # -------------------------------------------------------- lifecycle
 
     def start(self):
@@ -184,7 +165,7 @@ class AgentService(service_base.ServiceBase):
         self._serve_metrics()
         self.influx = influxdb.writer(conf)
         if self.influx is not None:
-            self._exported_until = _utcnow()
+            self._exported_until = utils.utcnow()
         self.collectors = collector_plugins.load(conf)
         self._start_coordination()
         if self.listen:
@@ -204,7 +185,6 @@ class AgentService(service_base.ServiceBase):
             self._spawn('influxdb', lambda: self.conf.collection_interval,
                         self.export_once,
                         initial_delay=conf.collection_interval / 2.0)
-        self._warn_missing_tasks()
         LOG.info('Agent %s started (collectors: %s)', self.member_id,
                  ', '.join(self.collectors) or 'none')
 
@@ -299,12 +279,6 @@ class AgentService(service_base.ServiceBase):
                      len(members))
             self._members = members
             self._ring_changed.set()
-
-    def _warn_missing_tasks(self):
-        for module, function in ANALYSIS_TASKS:
-            if _find(module, function) is None:
-                LOG.warning('%s.%s is not available: the analysis task '
-                            'skips it', module, function)
 
     def stop(self, graceful=True):
         """Drain the listener, stop the tasks and leave the group."""
@@ -429,20 +403,15 @@ class AgentService(service_base.ServiceBase):
         LOG.info('Notifications and polls since start: %s',
                  ', '.join('%s %d' % item
                            for item in self.ingestor.stats.snapshot().items()))
-        for module, function in ANALYSIS_TASKS:
-            task = _find(module, function)
-            if task is not None:
-                task(self.conf, self.context)
+        for task in ANALYSIS_TASKS:
+            task(self.conf, self.context)
 
     def retrain_once(self):
-        for name, (group, module, function) in RETRAIN_TASKS.items():
-            task = _find(module, function)
-            if task is None:
-                continue
+        for name, (group, task) in RETRAIN_TASKS.items():
             interval = getattr(self.conf, group).retrain_interval
             latest = self.db.model_version_get_latest(self.context, name)
             if latest is not None and (
-                    _utcnow() - latest['trained_at']).total_seconds() < \
+                    utils.utcnow() - latest['trained_at']).total_seconds() < \
                     interval:
                 continue
             # A training that found nothing to learn from (or failed) is
@@ -463,7 +432,7 @@ class AgentService(service_base.ServiceBase):
                 lock.release()
 
     def purge_once(self):
-        before = _utcnow() - datetime.timedelta(
+        before = utils.utcnow() - datetime.timedelta(
             days=self.conf.metrics_retention_days)
         deleted = self.db.rollups_purge(self.context, before)
         if deleted:
@@ -471,7 +440,7 @@ class AgentService(service_base.ServiceBase):
                      before)
 
     def export_once(self):
-        started = _utcnow()
+        started = utils.utcnow()
         rows = self.db.rollups_updated_since(self.context,
                                              self._exported_until)
         if rows:

@@ -17,7 +17,6 @@ store. No analysis happens here.
 """
 
 import datetime
-import decimal
 import threading
 import time
 
@@ -27,19 +26,17 @@ import pandas as pd
 from kcloud_analyzer.api import validation
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import models as cost_models
 from kcloud_analyzer.cost_model.models import base as cost_base
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
-from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.workload_analyzer import calibration
+from kcloud_analyzer.jobs import costs as cost_jobs
+from kcloud_analyzer.jobs import frames
+from kcloud_analyzer.jobs import profiles
 from kcloud_analyzer.workload_analyzer import classifiers
-from kcloud_analyzer.workload_analyzer.classifiers import base as \
-    classifier_base
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
-from kcloud_analyzer.workload_analyzer import features
-from kcloud_analyzer.workload_analyzer import series as series_mod
 
 #: seconds a loaded classifier is used before it is loaded again, so that
 #: a model retrained by the agent reaches the API
@@ -74,22 +71,6 @@ def assume_accelerator(resources, card):
             if model is not None:
                 return dict(resources, accelerator=model), model
     return resources, None
-
-
-def workload_frame(body, project_id):
-    resources = body.get('resources') or {}
-    return pd.DataFrame({
-        'workload_id': [body['workload_id']],
-        'type': [body.get('type')],
-        'cpu_cores': [float(resources.get('cpu_cores', 0))],
-        'memory_gb': [float(resources.get('memory_gb', 0))],
-        'gpu_count': np.array([resources.get('gpu_count', 0)],
-                              dtype=np.int64),
-        'npu_count': np.array([resources.get('npu_count', 0)],
-                              dtype=np.int64),
-        'accelerator': [resources.get('accelerator')],
-        'project_id': [project_id],
-    })
 
 
 def usage_frame(body, now=None):
@@ -137,34 +118,9 @@ def usage_frame(body, now=None):
     })
 
 
-def _json_ready(value):
-    """Plain Python numbers, None for NaN, for a JSON document."""
-    if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (pd.Timestamp, datetime.datetime)):
-        return value.isoformat()
-    return value
-
-
 def _money(value):
     """An amount rounded as the store keeps money, as a JSON number."""
     return float(ratecard.to_money(value))
-
-
-def _row(frame, workload_id):
-    if frame is None or workload_id not in frame.index:
-        return {}
-    return _json_ready(frame.loc[workload_id].to_dict())
 
 
 class Analysis:
@@ -262,7 +218,7 @@ class Analysis:
                            else context.project_id),
             'model_name': predicted['model'],
             'model_version': predicted['version'],
-            'inputs': _json_ready(request),
+            'inputs': utils.json_ready(request),
             'currency': predicted['currency'],
             'duration_hours': predicted['duration_hours'],
             'cost_per_hour': predicted['cost_per_hour'],
@@ -295,38 +251,26 @@ class Analysis:
         workload_id = body['workload_id']
         resources, assumed = assume_accelerator(body['resources'], self.card)
         body = dict(body, resources=resources)
-        workloads = workload_frame(body, project_id)
+        stored = {
+            'workload_id': workload_id, 'name': body.get('name'),
+            'project_id': project_id, 'declared_type': body.get('type'),
+            'resources': resources,
+            'accelerator': resources.get('accelerator')}
+        workloads = frames.workload_frame([stored])
         usage = usage_frame(body)
-        series = series_mod.from_usage(usage, [workload_id])
-        resource_profile, energy_profile, feature_frame = features.analyze(
-            series, workloads)
-        coarse = series_mod.coarsen(usage)
-        if len(coarse) < len(usage):
-            # Classes are judged on samples at least FEATURE_STEP_S apart,
-            # as the model was trained; the profiles keep every sample.
-            feature_frame = features.analyze(
-                series_mod.from_usage(coarse, [workload_id]), workloads)[2]
         classifier = self.classifier()
-        records = pd.DataFrame({'type': [body.get('type')]},
-                               index=feature_frame.index)
-        decision = classifier.predict(feature_frame, records=records).loc[
-            workload_id]
-        classified = decision['workload_class']
-        classification = classifier_base.summary(classifier.name, decision)
-        # Costs and recommendations follow what the tenant said it runs
-        # and fall back to what the classifier saw; an unknown class gets
-        # no class-specific advice.
-        workloads['type'] = body.get('type') or (
-            None if classified == calibration.UNKNOWN else classified)
-        workloads['type_confidence'] = (
-            1.0 if body.get('type') else float(decision['confidence']))
+        stored.update(profiles.profile(classifier, workloads, usage)[
+            workload_id])
+        classification = stored['classification']
+        # Costs and recommendations follow the type that counts, as the
+        # agent's do.
+        workloads['type'] = frames.workload_type(stored)
+        workloads['type_confidence'] = frames.type_confidence(stored)
         try:
-            costs = realtime.compute_costs(workloads, usage, self.card)
+            costs, found = cost_jobs.price(workloads, usage, self.card)
         except realtime.CostInputError as error:
             raise exception.Invalid(reason=str(error)) from None
-        found = recommendations.recommend(workloads, usage, costs, self.card)
-        profile = _row(resource_profile, workload_id)
-        energy = _row(energy_profile, workload_id)
+        energy = stored['profile']['energy']
         # What the energy line was billed from: the measured series, with
         # its gaps estimated, or an estimate of the power itself.
         billed_kwh = float(costs['energy_kwh'].sum())
@@ -337,40 +281,23 @@ class Analysis:
         source = costs['power_estimate'].iloc[0]
         energy['power_estimate'] = source if isinstance(source, str) else None
 
-        db_api.workload_upsert(context, {
-            'workload_id': workload_id,
-            'name': body.get('name'),
-            'project_id': project_id,
-            'declared_type': body.get('type'),
-            'classified_type': classified,
-            'confidence': float(decision['confidence']),
-            'classification': classification,
-            'resources': resources,
-            'accelerator': resources.get('accelerator'),
-            'profile': {'resource': profile, 'energy': energy},
-        })
-        stored = [dict(_json_ready(item), workload_id=workload_id,
-                       project_id=project_id) for item in found]
-        db_api.recommendations_replace(context, workload_id, [
-            {key: item[key] for key in (
-                'project_id', 'kind', 'action', 'monthly_saving',
-                'currency', 'confidence', 'evidence')} for item in stored])
+        db_api.workload_upsert(context, stored)
+        cost_jobs.store_recommendations(context, [workload_id], found)
         if body.get('usage'):
-            db_api.cost_records_upsert(context,
-                                       realtime.cost_record_rows(costs))
+            cost_jobs.store_costs(context, costs)
 
         return {
             'workload_id': workload_id,
             'declared_type': body.get('type'),
-            'type': classified,
-            'confidence': float(decision['confidence']),
+            'type': stored['classified_type'],
+            'confidence': stored['confidence'],
             'classifier': classifier.name,
             'assumed_accelerator': assumed,
             'reason': classification['reason'],
             'deciding_features': classification['deciding_features'],
             'probabilities': classification['probabilities'],
             'evidence': classification['evidence'],
-            'profile': profile,
+            'profile': stored['profile']['resource'],
             'energy': energy,
             'cost': {
                 'cost_per_hour': _money(costs['cost_per_hour'].mean()),
@@ -380,8 +307,8 @@ class Analysis:
                 'currency': self.card.currency,
             },
             'recommendations': [
-                {key: item[key] for key in (
+                utils.json_ready({key: item[key] for key in (
                     'kind', 'action', 'monthly_saving', 'currency',
-                    'confidence', 'expected_monthly_saving', 'evidence')}
-                for item in stored],
+                    'confidence', 'expected_monthly_saving', 'evidence')})
+                for item in found],
         }

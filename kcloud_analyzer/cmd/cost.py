@@ -45,11 +45,11 @@ from kcloud_analyzer.common import context
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.common import offline
 from kcloud_analyzer.cost_model import forecast
-from kcloud_analyzer.cost_model import jobs
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs as cost_jobs
 
 _HORIZON = re.compile(r'^\s*(\d+)\s*([hd]?)\s*$')
 #: a forecast horizon longer than this is refused (two weeks)
@@ -218,7 +218,7 @@ def reprocess_command(conf):
         return _fail(exc)
     db_api.configure(conf)
     try:
-        result = jobs.reprocess_costs(
+        result = cost_jobs.reprocess_costs(
             conf, context.get_admin_context(),
             start.tz_localize(None).to_pydatetime(),
             end.tz_localize(None).to_pydatetime(), project_id=args.project)

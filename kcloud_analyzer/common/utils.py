@@ -12,7 +12,11 @@
 """Small utilities shared across the service."""
 
 import datetime
+import decimal
 import functools
+
+import numpy as np
+import pandas as pd
 
 
 def utcnow():
@@ -51,3 +55,28 @@ def run_once(message, logger, cleanup=None):
         wrapper.reset = reset
         return wrapper
     return outer
+
+
+def json_ready(value):
+    """``value`` with plain Python scalars only, for a JSON document.
+
+    Containers are walked (keys become strings); numpy and Decimal
+    numbers become ints and floats, NaN, infinities and missing values
+    None, dates and times ISO 8601 strings.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating, decimal.Decimal)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return value

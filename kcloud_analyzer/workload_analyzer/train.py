@@ -11,33 +11,22 @@
 # under the License.
 """Train and evaluate the random-forest workload classifier.
 
-``kcloud-analyzer-train-classifier`` (or ``python -m
-kcloud_analyzer.workload_analyzer.train``) builds the training set from the
-real series of the shared data folder (labelled by source, see
-:mod:`.datasets`) and the synthetic generator (:mod:`.synthetic`),
-evaluates with grouped cross-validation (a pod, a Zeus job or a synthetic
-workload is never in both the training and the test folds), prints the
-accuracy per source and per class, then trains on everything and writes
-``workload_classifier-v<N>.skops`` to ``models_dir`` with its metadata in
-the database.
+:func:`build_training_set` assembles the training set from the real
+series of the shared data folder (labelled by source, see
+:mod:`.datasets`) and the synthetic generator (:mod:`.synthetic`);
+:func:`evaluate` scores the forest with grouped cross-validation (a pod, a
+Zeus job or a synthetic workload is never in both the training and the
+test folds) and :func:`format_report` prints it. The command
+``kcloud-analyzer-train-classifier``
+(:mod:`kcloud_analyzer.cmd.train_classifier`) and the agent's retraining
+(:mod:`kcloud_analyzer.jobs.training`) store the model.
 """
 
-import datetime
-import json
-import pathlib
-import sys
-
 import numpy as np
-from oslo_config import cfg
-from oslo_log import log
 import pandas as pd
 from sklearn import metrics as sk_metrics
 from sklearn import model_selection
 
-from kcloud_analyzer.common import context as k_context
-from kcloud_analyzer.common import datasets as data_locator
-from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer import service
 from kcloud_analyzer.workload_analyzer import calibration
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer.classifiers import rules
@@ -46,28 +35,6 @@ from kcloud_analyzer.workload_analyzer import evaluation
 from kcloud_analyzer.workload_analyzer import features as features_lib
 from kcloud_analyzer.workload_analyzer import series as series_lib
 from kcloud_analyzer.workload_analyzer import synthetic
-
-LOG = log.getLogger(__name__)
-
-CLI_OPTS = [
-    cfg.IntOpt('synthetic-per-class', default=600, min=10,
-               help='Synthetic workloads generated per class.'),
-    cfg.IntOpt('zeus-runs', default=500, min=1,
-               help='Zeus training runs sampled into the training set (of '
-                    '1,609); they would otherwise outnumber the rest.'),
-    cfg.IntOpt('alibaba-pods', min=1,
-               help='Use only this many Alibaba serving pods (default: '
-                    'all of them).'),
-    cfg.IntOpt('folds', default=5, min=2,
-               help='Folds of the grouped cross-validation.'),
-    cfg.IntOpt('trees', default=200, min=10,
-               help='Trees in the random forest.'),
-    cfg.IntOpt('seed', default=0,
-               help='Seed of the generator and of the forest, for a '
-                    'reproducible model.'),
-    cfg.BoolOpt('evaluate-only', default=False,
-                help='Print the evaluation without writing a model.'),
-]
 
 #: Synthetic workloads are made in batches sharing one time axis.
 SYNTHETIC_BATCH = 100
@@ -289,73 +256,3 @@ def format_report(report, training_set, folds):
                           strict=True):
         lines.append(f'  {label:<12}' + ''.join(f'{n:>8}' for n in row))
     return '\n'.join(lines)
-
-
-def train_and_store(conf, context, training_set, report, seed, trees):
-    """Fit on everything, write the versioned file, record it in the DB."""
-    version = db_api.model_version_next(context,
-                                        random_forest.MODEL_NAME)
-    bundle = random_forest.fit(training_set.features,
-                               training_set.labels.astype(str), seed=seed,
-                               n_estimators=trees,
-                               temperature=report.get('temperature', 1.0),
-                               abstain_below=report.get('abstain_below'))
-    folder = pathlib.Path(conf.models_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / random_forest.model_file_name(version)
-    random_forest.save(bundle, path)
-    record = db_api.model_version_create(context, {
-        'name': random_forest.MODEL_NAME,
-        'version': version,
-        'trained_at': datetime.datetime.now(datetime.timezone.utc).replace(
-            tzinfo=None),
-        'metrics': report,
-        'file': str(path),
-        'data': {'workloads': training_set.summary(),
-                 'features': list(training_set.features.columns),
-                 'seed': seed, 'trees': trees},
-    })
-    return path, record
-
-
-def main(argv=None):
-    conf = service.prepare_command(argv, cli_opts=CLI_OPTS)
-    rng = np.random.default_rng(conf.seed)
-    try:
-        data_dir = data_locator.data_dir()
-    except data_locator.DataDirNotFound as exc:
-        sys.stderr.write(f'{exc}\n')
-        return 2
-    training_set = build_training_set(data_dir, rng,
-                                      conf.synthetic_per_class,
-                                      max_alibaba_pods=conf.alibaba_pods,
-                                      max_zeus_runs=conf.zeus_runs,
-                                      rollup_window_s=conf.rollup_window)
-    print('Training set (workloads per source and class): '
-          + json.dumps(training_set.summary(), sort_keys=True))
-    report = evaluate(training_set, conf.folds, conf.seed, conf.trees)
-    print(format_report(report, training_set, conf.folds))
-    if conf.evaluate_only:
-        return 0
-    db_api.configure(conf)
-    try:
-        path, record = train_and_store(conf, k_context.get_admin_context(),
-                                       training_set, report, conf.seed,
-                                       conf.trees)
-    except OSError as exc:
-        sys.stderr.write(f'Cannot write the model file: {exc}\n')
-        return 1
-    except Exception as exc:
-        # Any store error means the same to the user: the schema is not
-        # there or the connection is wrong.
-        sys.stderr.write(f'Cannot record the model in the database '
-                         f'({exc}); check [database] connection and run '
-                         'kcloud-analyzer-dbsync.\n')
-        return 1
-    print(f'\nWrote {path} (model {record["name"]} version '
-          f'{record["version"]}).')
-    return 0
-
-
-if __name__ == '__main__':
-    sys.exit(main())

@@ -21,6 +21,9 @@ from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.agent import service
 from kcloud_analyzer.common import prometheus
+from kcloud_analyzer.jobs import costs
+from kcloud_analyzer.jobs import profiles
+from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector.collectors import replay
 from kcloud_analyzer.metrics_collector import ingest
 
@@ -43,11 +46,13 @@ def test_every_runs_until_stopped_and_survives_failures():
     assert len(calls) == 3
 
 
-def test_missing_task_functions_are_skipped():
-    assert service._find('kcloud_analyzer.no_such_module', 'f') is None
-    assert service._find('kcloud_analyzer.agent.service', 'nothing') is None
-    assert service._find('kcloud_analyzer.agent.service',
-                         '_find') is service._find
+def test_the_tasks_are_the_jobs_functions():
+    assert service.ANALYSIS_TASKS == (profiles.update_profiles,
+                                      costs.update_costs)
+    assert service.RETRAIN_TASKS == {
+        'workload_classifier': ('workload_classifier',
+                                training.retrain_classifier),
+        'cost_model': ('cost_model', training.retrain_cost_model)}
 
 
 class _FlakyDatabase:

@@ -26,9 +26,10 @@ from kcloud_analyzer.common import context as k_context
 from kcloud_analyzer.common import offline
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from kcloud_analyzer.jobs import profiles
+from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector.collectors import replay
 from kcloud_analyzer import service
-from kcloud_analyzer.workload_analyzer import jobs
 
 from tests import fixtures
 
@@ -80,8 +81,8 @@ def classified(tmp_path_factory):
         if step == 'random_forest':
             # The agent's first retraining, with its default training set;
             # two folds only shorten the evaluation stored beside it.
-            jobs.retrain(conf, context, folds=2, now=NOW)
-        jobs.update_profiles(conf, context, now=NOW)
+            training.retrain_classifier(conf, context, folds=2, now=NOW)
+        profiles.update_profiles(conf, context, now=NOW)
         for row in workloads.to_dict('records'):
             stored = db_api.workload_get(context, row['workload_id'])
             assert stored['classification']['classifier'] == step

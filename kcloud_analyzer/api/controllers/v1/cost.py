@@ -23,9 +23,9 @@ from kcloud_analyzer.api.schemas import cost as schema
 from kcloud_analyzer.api import utils
 from kcloud_analyzer.api import validation
 from kcloud_analyzer.cost_model import forecast as forecast_lib
-from kcloud_analyzer.cost_model import jobs
 from kcloud_analyzer.cost_model import spend
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs as cost_jobs
 
 _TOTAL_LINES = tuple(common.COST_LINES) + ('idle', 'total')
 
@@ -56,7 +56,7 @@ class ForecastController(rest.RestController):
             'month_end': utils.iso(month_end),
             'now': utils.iso(now),
             'interval_level': forecast_lib.DEFAULT_COVERAGE,
-            'forecasts': jobs.month_end_forecast(
+            'forecasts': cost_jobs.month_end_forecast(
                 pecan.request.context, group_by, now, project_id=scope,
                 basis=basis),
         }
@@ -76,7 +76,7 @@ class ReprocessController(rest.RestController):
             raise errors.RequestInvalid(
                 reason='Invalid body: start %sZ is after end %sZ.'
                 % (start.isoformat(), end.isoformat()))
-        result = jobs.reprocess_costs(
+        result = cost_jobs.reprocess_costs(
             pecan.request.conf, pecan.request.context, start, end,
             project_id=body.get('project_id'))
         return dict(result, start=utils.iso(start), end=utils.iso(end),

@@ -9,7 +9,8 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Fit the cost prediction model and keep a new version of it.
+"""kcloud-analyzer-train-cost-model: fit the cost prediction model and keep
+a new version of it.
 
 ::
 
@@ -26,24 +27,17 @@ Exit status 2 means bad input.
 """
 
 import argparse
-import datetime
 import json
-import os
 import sys
-
-from oslo_log import log
-import pandas as pd
 
 from kcloud_analyzer.common import context as context_lib
 from kcloud_analyzer.common import offline
-from kcloud_analyzer.cost_model import models
+from kcloud_analyzer.cost_model import models as cost_models
 from kcloud_analyzer.cost_model import ratecard
-from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import frames
+from kcloud_analyzer.jobs import training
 from kcloud_analyzer import service
-
-LOG = log.getLogger(__name__)
-
 
 
 def _argument_parser():
@@ -66,75 +60,6 @@ def _argument_parser():
     return parser
 
 
-def frames_from_store(context, start=None):
-    """Workloads and usage frames, in the offline shapes, from the store.
-
-    :param start: naive UTC datetime; only rollups of windows from it on.
-    """
-    rows = []
-    for workload in db_api.workload_list(context):
-        resources = workload.get('resources') or {}
-        rows.append({
-            'workload_id': workload['workload_id'],
-            'type': (workload.get('declared_type') or
-                     workload.get('classified_type')),
-            'cpu_cores': float(resources.get('cpu_cores') or 0),
-            'memory_gb': float(resources.get('memory_gb') or 0),
-            'gpu_count': int(resources.get('gpu_count') or 0),
-            'npu_count': int(resources.get('npu_count') or 0),
-            'accelerator': (workload.get('accelerator') or
-                            resources.get('accelerator')),
-            'project_id': workload['project_id'],
-            # a declared type is known for sure
-            'type_confidence': (1.0 if workload.get('declared_type') else
-                                workload.get('confidence')),
-        })
-    workloads = pd.DataFrame(
-        rows, columns=offline.WORKLOAD_COLUMNS + ('type_confidence',))
-    rollups = pd.DataFrame(db_api.rollup_list(context, start=start),
-                           columns=['workload_id', 'window_start', 'metric',
-                                    'mean'])
-    usage = pd.DataFrame({
-        'workload_id': rollups['workload_id'],
-        'timestamp': pd.to_datetime(rollups['window_start'], utc=True),
-        'metric': rollups['metric'],
-        'value': rollups['mean'].astype(float),
-    })
-    return workloads, usage
-
-
-def train(conf, context, workloads, usage, card, plugin_name=None):
-    """Fit, save and record one new version; return its record."""
-    model = models.get_cost_model(conf, plugin_name, card=card)
-    if not model.trainable:
-        raise ValueError(f'the {model.name} cost model needs no training')
-    costs = realtime.compute_costs(workloads, usage, card)
-    statistics = model.fit(workloads, usage, costs)
-    name = models.RECORD_NAME
-    version = db_api.model_version_next(context, name)
-    model.version = version
-    path = os.path.join(conf.models_dir,
-                        f'cost_model-{model.name}-v{version}.json')
-    model.save(path)
-    return db_api.model_version_create(context, {
-        'name': name,
-        'version': version,
-        'trained_at': datetime.datetime.now(datetime.timezone.utc).replace(
-            tzinfo=None),
-        'metrics': statistics,
-        'file': path,
-        'data': {
-            'plugin': model.name,
-            'workloads': int(workloads['workload_id'].nunique()),
-            'workload_hours': int(len(costs)),
-            'first_hour': costs['hour'].min().isoformat(),
-            'last_hour': costs['hour'].max().isoformat(),
-            'rate_card_version': card.version,
-            'currency': card.currency,
-        },
-    })
-
-
 def main(argv=None):
     parser = _argument_parser()
     args, rest = parser.parse_known_args(
@@ -154,16 +79,16 @@ def main(argv=None):
             usage = offline.load_usage(args.usage_csv)
             source = f'{args.workloads_csv} and {args.usage_csv}'
         else:
-            workloads, usage = frames_from_store(context)
+            workloads, usage = frames.from_store(context)
             source = 'the database'
         if usage.empty:
             raise ValueError(f'no usage history in {source}')
         print(f'Training on {source}: {workloads.shape[0]} workloads, '
               f'{usage.shape[0]} usage rows', file=sys.stderr)
-        record = train(conf, context, workloads, usage, card,
-                       args.model_name)
+        record = training.train_cost_model(conf, context, workloads, usage,
+                                           card, args.model_name)
     except (ValueError, ratecard.RateCardError,
-            models.UnknownCostModel) as exc:
+            cost_models.UnknownCostModel) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     print(json.dumps({k: record[k] for k in ('name', 'version', 'file',

@@ -12,57 +12,22 @@
 
 import datetime
 import decimal
-import json
 
 import pytest
 
-from kcloud_analyzer.common import context as kcontext
-from kcloud_analyzer.cost_model import jobs
-from kcloud_analyzer.cost_model import models
 from kcloud_analyzer.db import api as db_api
-from tests import fixtures
-from tests.unit.cost_model import cards
-from tests.unit.cost_model.models import test_linear_regression as history
+from kcloud_analyzer.jobs import costs
+from tests.unit.jobs import conftest
 
-HOURS = 48
-START = datetime.datetime(2026, 3, 2)
-
-
-@pytest.fixture
-def store():
-    conf_fixture = fixtures.ConfFixture()
-    conf_fixture.setUp()
-    database = fixtures.Database(conf_fixture.conf)
-    database.setUp()
-    conf = conf_fixture.conf
-    card = f'{conf.state_path}/card.json'
-    with open(card, 'w') as stream:
-        json.dump(cards.BASE, stream)
-    conf.set_override('rate_card_file', card, group='cost_model')
-    context = kcontext.get_admin_context()
-    usage, _ = history._history(hours=HOURS)
-    for row in history.FLEET.itertuples():
-        db_api.workload_create(context, {
-            'workload_id': row.workload_id, 'project_id': row.project_id,
-            'declared_type': row.type, 'accelerator': row.accelerator,
-            'resources': {'cpu_cores': row.cpu_cores,
-                          'memory_gb': row.memory_gb,
-                          'gpu_count': row.gpu_count,
-                          'npu_count': row.npu_count}})
-    db_api.rollups_upsert(context, [{
-        'workload_id': r.workload_id, 'metric': r.metric,
-        'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
-        'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
-        for r in usage.itertuples()])
-    yield conf, context
-    database.cleanUp()
-    conf_fixture.cleanUp()
+HOURS = conftest.HOURS
+START = conftest.START
 
 
-def test_update_costs_prices_new_hours_and_stores_recommendations(store):
-    conf, context = store
+def test_update_costs_prices_new_hours_and_stores_recommendations(
+        cost_store):
+    conf, context = cost_store
     now = START + datetime.timedelta(hours=24)
-    written, found = jobs.update_costs(conf, context, now=now)
+    written, found = costs.update_costs(conf, context, now=now)
     # 6 workloads x 24 hours, allocation and usage basis
     assert written == 6 * 24 * 2
     records = db_api.cost_record_list(context, 't1', basis='allocation')
@@ -77,24 +42,14 @@ def test_update_costs_prices_new_hours_and_stores_recommendations(store):
 
     # The next run prices from the newest hour on, again included.
     later = START + datetime.timedelta(hours=HOURS)
-    written, _ = jobs.update_costs(conf, context, now=later)
+    written, _ = costs.update_costs(conf, context, now=later)
     assert written == 6 * 25 * 2
     assert len(db_api.cost_record_list(context, 't1',
                                        basis='usage')) == HOURS
 
 
-def test_retrain_records_a_version(store):
-    conf, context = store
-    record = jobs.retrain(conf, context)
-    assert record['name'] == models.RECORD_NAME
-    assert record['version'] == 1
-    assert record['metrics']['nobs'] == 6 * HOURS
-    conf.set_override('type', 'rate_card', group='cost_model')
-    assert jobs.retrain(conf, context) is None
-
-
-def test_resizes_offer_the_flavors_learned_from_nova(store):
-    conf, context = store
+def test_resizes_offer_the_flavors_learned_from_nova(cost_store):
+    conf, context = cost_store
     db_api.workload_upsert(context, {
         'workload_id': 'vm', 'project_id': 'p4', 'declared_type': 'serving',
         'instances': ['i-live', 'i-gone'],
@@ -117,7 +72,8 @@ def test_resizes_offer_the_flavors_learned_from_nova(store):
         for h in range(24)
         for metric, value in (('cpu_utilization', 5.0),
                               ('memory_utilization', 10.0))])
-    jobs.update_costs(conf, context, now=START + datetime.timedelta(hours=24))
+    costs.update_costs(conf, context,
+                       now=START + datetime.timedelta(hours=24))
     (resize,) = [r for r in db_api.recommendation_list(
         context, workload_id='vm') if r['kind'] == 'oversized_compute']
     # 16 x 5 / 70 = 1.1 vCPU and 64 x 10 / 80 = 8 GB: the flavor seen on

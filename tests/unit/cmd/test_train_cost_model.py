@@ -15,9 +15,9 @@ import os
 
 import pytest
 
+from kcloud_analyzer.cmd import train_cost_model
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.cost_model import models
-from kcloud_analyzer.cost_model import train
 from kcloud_analyzer.db import api as db_api
 from tests import fixtures
 from tests.unit.cost_model import cards
@@ -54,7 +54,7 @@ def _main(conf, *args):
     with open(config, 'w') as stream:
         stream.write(f'[DEFAULT]\nstate_path = {conf.state_path}\n'
                      f'[database]\nconnection = {conf.database.connection}\n')
-    return train.main(['--config-file', config, *args])
+    return train_cost_model.main(['--config-file', config, *args])
 
 
 def test_train_from_csv_saves_versions_with_metadata(store, csv_files,
@@ -81,29 +81,6 @@ def test_train_from_csv_saves_versions_with_metadata(store, csv_files,
         models.get_cost_model(store, card=cards.card()), record)
     assert model.version == 2
     assert model.predict(history.FLEET.head(1), 2)[0]['version'] == 2
-
-
-def test_train_from_the_store(store):
-    context = kcontext.get_admin_context()
-    usage, _ = history._history(hours=48)
-    for row in history.FLEET.itertuples():
-        db_api.workload_create(context, {
-            'workload_id': row.workload_id, 'project_id': row.project_id,
-            'declared_type': row.type, 'accelerator': row.accelerator,
-            'resources': {'cpu_cores': row.cpu_cores,
-                          'memory_gb': row.memory_gb,
-                          'gpu_count': row.gpu_count,
-                          'npu_count': row.npu_count}})
-    db_api.rollups_upsert(context, [{
-        'workload_id': r.workload_id, 'metric': r.metric,
-        'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
-        'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
-        for r in usage.itertuples()])
-    workloads, loaded = train.frames_from_store(context)
-    assert len(workloads) == 6 and len(loaded) == len(usage)
-    record = train.train(store, context, workloads, loaded, cards.card())
-    assert record['version'] == 1
-    assert record['metrics']['nobs'] == 6 * 48
 
 
 def test_bad_input_exits_with_status_2(store, csv_files, capsys):

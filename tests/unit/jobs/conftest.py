@@ -9,26 +9,29 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+"""Stores for the jobs' tests: real series, rolled up as the agent does."""
 
 import datetime
+import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import context as k_context
 from kcloud_analyzer.common import datasets as data_locator
-from kcloud_analyzer.common import metrics
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
 from kcloud_analyzer import service
-from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import datasets
-from kcloud_analyzer.workload_analyzer import jobs
-
 from tests import fixtures
+from tests.unit.cost_model import cards
+from tests.unit.cost_model.models import test_linear_regression as history
 
+#: Alibaba serving pods in the serving store
 PODS = 4
+#: hours of cost history in the cost store, from START
+HOURS = 48
+START = datetime.datetime(2026, 3, 2)
 
 
 def _rollup_rows(usage, now):
@@ -46,7 +49,7 @@ def _rollup_rows(usage, now):
 
 
 @pytest.fixture
-def store(tmp_path):
+def serving_store(tmp_path):
     config = tmp_path / 'jobs.conf'
     config.write_text(
         '[DEFAULT]\nstate_path = %s\n'
@@ -72,47 +75,32 @@ def store(tmp_path):
     return conf, context, now, list(workloads['workload_id'])
 
 
-def test_update_profiles_classifies_and_stores(store):
-    conf, context, now, pods = store
-    assert jobs.update_profiles(conf, context, now=now) == PODS
-    for pod in pods:
-        stored = db_api.workload_get(context, pod)
-        # No model trained in this store: the rules classifier answers.
-        assert stored['classification']['classifier'] == 'rules'
-        assert stored['classified_type'] == 'serving'
-        assert 0 < stored['confidence'] <= 1
-        assert stored['classification']['deciding_features']
-        resource = stored['profile']['resource']
-        assert 0 <= resource['gpu_utilization.mean'] <= 100
-        assert resource['gpus_allocated'] == 1
-        assert resource['sampling_interval_s'] == 300
-        assert stored['profile']['energy']['energy_kwh'] is None
-    untouched = db_api.workload_get(context, 'no-telemetry')
-    assert untouched['classified_type'] is None
-
-
-def test_retrain_adds_declared_workloads_and_stores_a_version(store):
-    conf, context, now, pods = store
-    declared = jobs.declared_training_set(context, now=now)
-    assert sorted(declared.features.index) == sorted(pods)
-    assert set(declared.labels) == {'serving'}
-    record = jobs.retrain(conf, context, synthetic_per_class=15,
-                          zeus_runs=10, folds=2, trees=10, now=now)
-    assert record['version'] == 1
-    assert record['data']['workloads']['declared'] == {'serving': PODS}
-    bundle = random_forest.load(record['file'])
-    assert set(bundle['classes']) == {'training', 'inference', 'serving'}
-    assert np.isfinite(record['metrics']['random_forest']['accuracy'])
-
-
-def test_usage_from_rollups_shape():
-    rows = [{'workload_id': 'w', 'metric': metrics.GPU_UTILIZATION,
-             'window_start': datetime.datetime(2026, 1, 1, 0, 5),
-             'mean': 40.0, 'min': 1.0, 'max': 90.0, 'count': 10}]
-    usage = jobs.usage_from_rollups(rows)
-    assert list(usage.columns) == ['workload_id', 'timestamp', 'metric',
-                                   'value']
-    assert usage['timestamp'].iloc[0] == pd.Timestamp(
-        '2026-01-01T00:05:00Z')
-    assert usage['value'].tolist() == [40.0]
-    assert jobs.usage_from_rollups([]).empty
+@pytest.fixture
+def cost_store():
+    conf_fixture = fixtures.ConfFixture()
+    conf_fixture.setUp()
+    database = fixtures.Database(conf_fixture.conf)
+    database.setUp()
+    conf = conf_fixture.conf
+    card = f'{conf.state_path}/card.json'
+    with open(card, 'w') as stream:
+        json.dump(cards.BASE, stream)
+    conf.set_override('rate_card_file', card, group='cost_model')
+    context = k_context.get_admin_context()
+    usage, _ = history._history(hours=HOURS)
+    for row in history.FLEET.itertuples():
+        db_api.workload_create(context, {
+            'workload_id': row.workload_id, 'project_id': row.project_id,
+            'declared_type': row.type, 'accelerator': row.accelerator,
+            'resources': {'cpu_cores': row.cpu_cores,
+                          'memory_gb': row.memory_gb,
+                          'gpu_count': row.gpu_count,
+                          'npu_count': row.npu_count}})
+    db_api.rollups_upsert(context, [{
+        'workload_id': r.workload_id, 'metric': r.metric,
+        'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
+        'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
+        for r in usage.itertuples()])
+    yield conf, context
+    database.cleanUp()
+    conf_fixture.cleanUp()

@@ -9,15 +9,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""The cost work the agent runs on schedule, each as ``task(conf, context)``.
+"""Price hours of usage, find recommendations, store both.
 
-``update_costs`` (every ``[agent] analysis_interval``) prices, from the
-usage rollups, every hour from the newest hour already priced (priced again:
-it may have been partial) up to now, writes the cost records of both bases,
-and replaces each workload's recommendations with those computed over the
-last :data:`RECOMMENDATION_DAYS` days. ``retrain`` (every ``[cost_model]
-retrain_interval``) fits the configured prediction plugin on the stored
-history and records a new version.
+:func:`price` is the pricing itself (the API's ``/analyze`` and the agent
+call it alike). :func:`update_costs` is the agent's periodic task (every
+``[agent] analysis_interval``): it prices, from the usage rollups, every
+hour from the newest hour already priced (priced again: it may have been
+partial) up to now, writes the cost records of both bases, and replaces
+each workload's recommendations with those computed over the last
+:data:`RECOMMENDATION_DAYS` days. :func:`reprocess_costs` prices a past
+window again and :func:`month_end_forecast` forecasts the month's spend.
 """
 
 import datetime
@@ -25,12 +26,13 @@ import datetime
 from oslo_log import log
 import pandas as pd
 
+from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.cost_model import spend
-from kcloud_analyzer.cost_model import train
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import frames
 
 LOG = log.getLogger(__name__)
 
@@ -38,9 +40,40 @@ LOG = log.getLogger(__name__)
 #: daily and weekly cycles that sizing advice must not miss)
 RECOMMENDATION_DAYS = 7
 
+#: what the store keeps of a recommendation (besides its workload)
+RECOMMENDATION_FIELDS = ('project_id', 'kind', 'action', 'monthly_saving',
+                         'currency', 'confidence', 'evidence')
 
-def _utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+def price(workloads, usage, card, flavors=()):
+    """The hourly costs of ``usage`` and the recommendations they lead to.
+
+    :param flavors: flavors to offer to resizes besides the rate card's
+        (see :func:`recommendations.learned_flavors`)
+    :raises realtime.CostInputError: usage the rate card cannot price
+    :returns: ``(costs, recommendations)``
+    """
+    costs = realtime.compute_costs(workloads, usage, card)
+    found = recommendations.recommend(workloads, usage, costs, card,
+                                      flavors=flavors)
+    return costs, found
+
+
+def store_recommendations(context, workload_ids, found):
+    """Replace the recommendations of each of ``workload_ids`` with those
+    of ``found`` (none for a workload that has none any more)."""
+    by_workload = {w: [] for w in workload_ids}
+    for item in found:
+        by_workload[item['workload_id']].append(
+            {key: item[key] for key in RECOMMENDATION_FIELDS})
+    for workload_id, rows in by_workload.items():
+        db_api.recommendations_replace(context, workload_id, rows)
+
+
+def store_costs(context, costs):
+    """Write the cost records of ``costs``; return how many."""
+    return db_api.cost_records_upsert(context,
+                                      realtime.cost_record_rows(costs))
 
 
 def update_costs(conf, context, now=None):
@@ -49,73 +82,29 @@ def update_costs(conf, context, now=None):
     :param now: naive UTC datetime (tests); defaults to the current time.
     :returns: (cost records written, recommendations stored)
     """
-    now = now or _utcnow()
+    now = now or utils.utcnow()
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
     window_start = now - datetime.timedelta(days=RECOMMENDATION_DAYS)
     latest = db_api.cost_records_latest_hour(context)
     price_from = window_start if latest is None else max(
         min(latest, now), window_start)
-    workloads, usage = train.frames_from_store(context, start=window_start)
-    known = usage['workload_id'].isin(workloads['workload_id'])
-    if not known.all():
-        LOG.warning('Skipping rollups of %d unknown workload(s)',
-                    usage.loc[~known, 'workload_id'].nunique())
-        usage = usage.loc[known]
-    usage = usage.loc[usage['timestamp'] < now.replace(
-        tzinfo=datetime.timezone.utc)]
+    workloads, usage = frames.from_store(context, start=window_start,
+                                         end=now)
     if usage.empty:
         return 0, 0
-    costs = realtime.compute_costs(workloads, usage, card)
-    fresh = costs.loc[costs['hour'] >= price_from.replace(
-        tzinfo=datetime.timezone.utc)].copy()
-    fresh.attrs = costs.attrs
-    written = db_api.cost_records_upsert(context,
-                                         realtime.cost_record_rows(fresh))
     seen, current = db_api.instance_flavors(context)
     workloads = workloads.assign(
         flavor=workloads['workload_id'].map(current))
-    found = recommendations.recommend(
-        workloads, usage, costs, card,
-        flavors=recommendations.learned_flavors(seen))
-    by_workload = {w: [] for w in costs['workload_id'].unique()}
-    for item in found:
-        by_workload[item['workload_id']].append({
-            'project_id': item['project_id'],
-            'kind': item['kind'],
-            'action': item['action'],
-            'monthly_saving': item['monthly_saving'],
-            'currency': item['currency'],
-            'confidence': item['confidence'],
-            'evidence': item['evidence'],
-        })
-    for workload_id, rows in by_workload.items():
-        db_api.recommendations_replace(context, workload_id, rows)
+    costs, found = price(workloads, usage, card,
+                         flavors=recommendations.learned_flavors(seen))
+    fresh = costs.loc[costs['hour'] >= price_from.replace(
+        tzinfo=datetime.UTC)].copy()
+    fresh.attrs = costs.attrs
+    written = store_costs(context, fresh)
+    store_recommendations(context, costs['workload_id'].unique(), found)
     LOG.info('Priced %d workload-hours from %s; %d recommendations',
              len(fresh), price_from.isoformat(), len(found))
     return written, len(found)
-
-
-def retrain(conf, context):
-    """Fit the configured cost prediction plugin on the stored history.
-
-    :returns: the new model_versions record, or None when there is nothing
-        to train (a plugin that needs no training, or no history yet).
-    """
-    card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
-    workloads, usage = train.frames_from_store(context)
-    known = usage['workload_id'].isin(workloads['workload_id'])
-    usage = usage.loc[known]
-    if usage.empty:
-        LOG.info('No usage history yet: the cost model is not trained')
-        return None
-    try:
-        record = train.train(conf, context, workloads, usage, card)
-    except ValueError as exc:
-        LOG.info('Cost model not retrained: %s', exc)
-        return None
-    LOG.info('Trained cost model version %d (%s)', record['version'],
-             record['file'])
-    return record
 
 
 def _window_totals(context, start, end, project_id):
@@ -152,12 +141,11 @@ def reprocess_costs(conf, context, start, end, project_id=None):
     """
     before, currency = _window_totals(context, start, end, project_id)
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
-    workloads, usage = train.frames_from_store(context, start=start)
+    workloads, usage = frames.from_store(context, start=start, end=end)
     if project_id is not None:
         workloads = workloads.loc[workloads['project_id'] == project_id]
     stop = pd.Timestamp(end, tz='UTC')
-    usage = usage.loc[usage['workload_id'].isin(workloads['workload_id'])
-                      & (usage['timestamp'] < stop)]
+    usage = usage.loc[usage['workload_id'].isin(workloads['workload_id'])]
     written = 0
     if not usage.empty:
         costs = realtime.compute_costs(workloads, usage, card)

@@ -1,0 +1,184 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The one adapter from the store to the analysis frames.
+
+The analysis packages take two frames (see
+:mod:`kcloud_analyzer.common.offline`): workloads, one row each in
+:data:`~kcloud_analyzer.common.offline.WORKLOAD_COLUMNS`, and long-form
+usage (``workload_id, timestamp, metric, value``). From the store, a
+rollup stands for one sample at its window start with its mean.
+
+Which type counts: **the type the tenant declared, else the one the
+classifier found** (None while neither is known, and for ``unknown``).
+Costs, recommendations and the cost model follow it (column ``type``,
+with ``type_confidence``: 1 for a declared type, else the classifier's
+confidence). The classifier never reads it: its evidence from the
+cloud's records is the declared type alone (:func:`records`).
+"""
+
+import datetime
+
+import numpy as np
+from oslo_log import log
+import pandas as pd
+
+from kcloud_analyzer.common import offline
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.workload_analyzer import calibration
+
+LOG = log.getLogger(__name__)
+
+#: rows read from the store per query
+WORKLOAD_PAGE = 1000
+ROLLUP_PAGE = 100000
+
+
+def stored_workloads(context, status=None):
+    """Every stored workload (of ``status``, when given), page by page."""
+    workloads, marker = [], None
+    while True:
+        page = db_api.workload_list(context, status=status,
+                                    limit=WORKLOAD_PAGE, marker=marker)
+        workloads += page
+        if len(page) < WORKLOAD_PAGE:
+            return workloads
+        marker = page[-1]['workload_id']
+
+
+def stored_rollups(context, start=None):
+    """Every rollup of a window from ``start`` on, page by page."""
+    rows, marker = [], None
+    while True:
+        page = db_api.rollup_list(context, start=start, limit=ROLLUP_PAGE,
+                                  marker=marker)
+        rows += page
+        if len(page) < ROLLUP_PAGE:
+            return rows
+        marker = page[-1]['id']
+
+
+#: the workloads frame: the offline columns, then what the store adds
+COLUMNS = offline.WORKLOAD_COLUMNS + ('type_confidence', 'declared_type',
+                                      'lifecycle')
+
+
+def workload_type(workload):
+    """The type that counts: declared, else classified (not unknown)."""
+    if workload.get('declared_type'):
+        return workload['declared_type']
+    classified = workload.get('classified_type')
+    return None if classified == calibration.UNKNOWN else classified
+
+
+def type_confidence(workload):
+    """How sure :func:`workload_type` is: a declared type is sure."""
+    if workload.get('declared_type'):
+        return 1.0
+    return workload.get('confidence')
+
+
+def lifecycle(workload):
+    """``ended`` for a workload whose run ended, else None."""
+    if workload.get('status') == 'ended' or workload.get('ended_at'):
+        return 'ended'
+    return None
+
+
+def workload_frame(workloads):
+    """The workloads frame (:data:`COLUMNS`) from stored workload dicts."""
+    resources = [w.get('resources') or {} for w in workloads]
+
+    def number(key, kind):
+        return np.array([kind(r.get(key) or 0) for r in resources],
+                        dtype=kind)
+
+    frame = pd.DataFrame({
+        'workload_id': pd.Series([w['workload_id'] for w in workloads],
+                                 dtype=object),
+        'type': pd.Series([workload_type(w) for w in workloads],
+                          dtype=object),
+        'cpu_cores': number('cpu_cores', float),
+        'memory_gb': number('memory_gb', float),
+        'gpu_count': number('gpu_count', int),
+        'npu_count': number('npu_count', int),
+        'accelerator': pd.Series(
+            [w.get('accelerator') or r.get('accelerator')
+             for w, r in zip(workloads, resources, strict=True)],
+            dtype=object),
+        'project_id': pd.Series([w['project_id'] for w in workloads],
+                                dtype=object),
+        'type_confidence': pd.Series(
+            [type_confidence(w) for w in workloads], dtype=float),
+        'declared_type': pd.Series(
+            [w.get('declared_type') for w in workloads], dtype=object),
+        'lifecycle': pd.Series([lifecycle(w) for w in workloads],
+                               dtype=object),
+    })
+    return frame[list(COLUMNS)]
+
+
+def records(workloads):
+    """The cloud's records of the rows of ``workloads`` as the classifier
+    takes them (:mod:`kcloud_analyzer.workload_analyzer.evidence`): the
+    declared type and the lifecycle."""
+    return pd.DataFrame({
+        'type': workloads['declared_type'].to_numpy(),
+        'lifecycle': workloads['lifecycle'].to_numpy(),
+    }, index=workloads['workload_id'].to_numpy())
+
+
+def usage_from_rollups(rollups):
+    """Long-form usage, one sample per rollup window (its mean)."""
+    if not rollups:
+        return pd.DataFrame({
+            'workload_id': pd.Series([], dtype=object),
+            'timestamp': pd.to_datetime([], utc=True),
+            'metric': pd.Series([], dtype=object),
+            'value': pd.Series([], dtype=float)})
+    frame = pd.DataFrame(rollups)
+    return pd.DataFrame({
+        'workload_id': frame['workload_id'].astype(object),
+        'timestamp': pd.to_datetime(frame['window_start'], utc=True),
+        'metric': frame['metric'].astype(object),
+        'value': frame['mean'].astype(float),
+    })
+
+
+def from_store(context, start=None, end=None, status=None):
+    """The workloads and their usage from the store.
+
+    :param start: naive UTC datetime: only rollups of windows from it on.
+    :param end: naive UTC datetime: only rollups of windows before it.
+    :param status: only workloads of this status (``active``).
+    :returns: ``(workloads, usage)``; usage of workloads that are not in
+        ``workloads`` (unknown, or of another status) is left out.
+    """
+    workloads = workload_frame(stored_workloads(context, status=status))
+    usage = usage_from_rollups(stored_rollups(context, start=start))
+    if end is not None:
+        usage = usage.loc[usage['timestamp'] < pd.Timestamp(
+            end.replace(tzinfo=datetime.UTC))]
+    known = usage['workload_id'].isin(workloads['workload_id'])
+    if not known.all():
+        # Rollups of a workload not stored at all are an anomaly; those of
+        # a workload of another status are simply not asked for.
+        report = LOG.warning if status is None else LOG.debug
+        report('Leaving out the rollups of %d workload(s) not selected',
+               usage.loc[~known, 'workload_id'].nunique())
+        usage = usage.loc[known].reset_index(drop=True)
+    return workloads, usage
+
+
+def measured(workloads, usage):
+    """The rows of ``workloads`` that have usage, in workload id order."""
+    ids = sorted(set(usage['workload_id']))
+    return workloads.set_index('workload_id').loc[ids].reset_index()
