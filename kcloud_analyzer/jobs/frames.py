@@ -133,7 +133,7 @@ def records(workloads):
     return pd.DataFrame({
         'type': workloads['declared_type'].to_numpy(),
         'lifecycle': workloads['lifecycle'].to_numpy(),
-    }, index=workloads['workload_id'].to_numpy())
+    }, index=workloads['workload_id'].to_numpy(), dtype=object)
 
 
 def usage_from_rollups(rollups):

@@ -41,13 +41,22 @@ def test_the_type_that_counts_is_declared_else_classified():
          'accelerator': 'A100'},
         {'workload_id': 'c', 'project_id': 'p', 'resources': {
             'cpu_cores': 4, 'accelerator': 'L4'}},
+        {'workload_id': 'd', 'project_id': 'p', 'classified_type': 'unknown',
+         'confidence': 0.4, 'resources': {}, 'status': 'ended'},
     ]
+    stored[1]['confidence'] = 0.7
     frame = frames.workload_frame(stored)
-    assert list(frame.columns) == list(offline.WORKLOAD_COLUMNS)
-    assert frame['type'].tolist() == ['serving', 'inference', None]
-    assert frame['gpu_count'].tolist() == [2, 0, 0]
-    assert frame['cpu_cores'].tolist() == [0.0, 0.0, 4.0]
-    assert frame['accelerator'].tolist() == [None, 'A100', 'L4']
+    assert list(frame.columns[:len(offline.WORKLOAD_COLUMNS)]) == list(
+        offline.WORKLOAD_COLUMNS)
+    assert frame['type'].tolist() == ['serving', 'inference', None, None]
+    assert frame['type_confidence'].tolist()[:2] == [1.0, 0.7]
+    assert frame['gpu_count'].tolist() == [2, 0, 0, 0]
+    assert frame['cpu_cores'].tolist() == [0.0, 0.0, 4.0, 0.0]
+    assert frame['accelerator'].tolist() == [None, 'A100', 'L4', None]
+    # The classifier sees the declared type only, never its own answer.
+    records = frames.records(frame)
+    assert records['type'].tolist() == ['serving', None, None, None]
+    assert records['lifecycle'].tolist() == [None, None, None, 'ended']
 
 
 def test_from_store_keeps_the_usage_of_selected_workloads(monkeypatch):
