@@ -36,13 +36,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 
-$(STAMP_RUN): $(BIN)/python requirements.txt setup.cfg
+# The client (the `openstack analyzer` commands, with python-openstackclient)
+# comes with the service; the Horizon panels come with the test tools, for
+# their unit tests (Horizon itself lives in .ci-venvs/horizon).
+$(STAMP_RUN): $(BIN)/python requirements.txt setup.cfg client/pyproject.toml
 	$(BIN)/pip install -q -r requirements.txt
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e . -e ./client
 	touch $@
 
-$(STAMP_DEV): $(STAMP_RUN) test-requirements.txt
+$(STAMP_DEV): $(STAMP_RUN) test-requirements.txt dashboard/pyproject.toml
 	$(BIN)/pip install -q -r test-requirements.txt
+	$(BIN)/pip install -q -e ./dashboard
 	touch $@
 
 $(STAMP_DOCS): $(STAMP_RUN) doc/requirements.txt
@@ -78,7 +82,7 @@ test-functional: $(STAMP_DEV) services
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/functional
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check kcloud_analyzer tests benchmarks tools
+	$(BIN)/ruff check kcloud_analyzer client dashboard tests benchmarks tools
 	$(BIN)/bashate -i E006 devstack/plugin.sh devstack/settings devstack/lib/kcloud-analyzer \
 		tools/devstack-sandbox.sh
 
@@ -94,7 +98,7 @@ devstack-check: $(STAMP_DEV)
 	bash tools/devstack-sandbox.sh
 
 format: $(STAMP_DEV)
-	$(BIN)/ruff format kcloud_analyzer tests benchmarks tools
+	$(BIN)/ruff format kcloud_analyzer client dashboard tests benchmarks tools
 
 genconfig: $(STAMP_RUN)
 	$(BIN)/oslo-config-generator --config-file etc/kcloud-analyzer/kcloud-analyzer-config-generator.conf

@@ -24,39 +24,18 @@ made here.
 import contextlib
 import datetime
 import json
-import os
-import pathlib
 import socket
 import subprocess
-import threading
 
 import pytest
-import requests
 
-from kcloud_analyzer.api import app
 from kcloud_analyzer.cmd import api as api_cmd
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.db import migration
-from tests import fixtures as test_fixtures
-from tests.functional.api import fixtures
 from tests.functional.api import keystone
+from tests.functional.dashboard import stack
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-HORIZON_PYTHON = pathlib.Path(os.environ.get(
-    'HORIZON_VENV', ROOT / '.ci-venvs' / 'horizon')) / 'bin' / 'python'
-CHECKS = pathlib.Path(__file__).with_name('run_horizon_checks.py')
-
-AUTHTOKEN_CONFIG = """[keystone_authtoken]
-www_authenticate_uri = {url}/v3
-auth_url = {url}/v3
-auth_type = password
-username = admin
-password = {password}
-project_name = admin
-user_domain_id = default
-project_domain_id = default
-"""
+CHECKS = 'run_horizon_checks.py'
 
 START = datetime.datetime(2026, 3, 30, 20, 0)
 HOURS = 8
@@ -125,21 +104,6 @@ def _seed(projects):
             'confidence': 0.8, 'evidence': {}}])
 
 
-def _register_endpoint(keystone_url, admin, api_url):
-    """Put the API in the catalog as Horizon's users will find it."""
-    headers = {'X-Auth-Token': admin.token}
-    service = requests.post(keystone_url + '/v3/services', headers=headers,
-                            timeout=30, json={'service': {
-                                'type': 'workload-analyzer',
-                                'name': 'kcloud-analyzer'}})
-    service.raise_for_status()
-    requests.post(keystone_url + '/v3/endpoints', headers=headers,
-                  timeout=30, json={'endpoint': {
-                      'service_id': service.json()['service']['id'],
-                      'interface': 'public', 'region_id': 'RegionOne',
-                      'url': api_url}}).raise_for_status()
-
-
 def _closed_port_url():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -147,25 +111,6 @@ def _closed_port_url():
 
 
 CLOSED_URL = _closed_port_url()
-
-
-def _require_horizon():
-    """Fail (never skip) at once when Horizon's virtualenv is missing."""
-    if not HORIZON_PYTHON.exists():
-        raise RuntimeError('Horizon is not installed in %s; run '
-                           'tools/ci/setup-horizon.sh'
-                           % HORIZON_PYTHON.parents[1])
-
-
-def _start_horizon():
-    """Start Horizon's interpreter; it waits for the pages to render."""
-    _require_horizon()
-    env = dict(os.environ)
-    env.pop('PYTHONPATH', None)
-    env.pop('DJANGO_SETTINGS_MODULE', None)
-    return subprocess.Popen(
-        [str(HORIZON_PYTHON), str(CHECKS)], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _horizon_results(process, request):
@@ -179,29 +124,6 @@ def _horizon_results(process, request):
     if process.returncode:
         raise RuntimeError('Horizon checks failed:\n%s' % stderr)
     return json.loads(stdout)
-
-
-def _stop(process):
-    if process.poll() is None:
-        process.kill()
-        process.communicate()
-
-
-def _serve_api(folder, keystone_url):
-    """The API behind auth_token on a free loopback port; returns the
-    running server."""
-    config = folder / 'kcloud-analyzer.conf'
-    config.write_text(AUTHTOKEN_CONFIG.format(
-        url=keystone_url, password=keystone.ADMIN_PASSWORD))
-    conf = fixtures.make_conf('sqlite:///%s' % (folder / 'store.sqlite'),
-                              config_files=[str(config)])
-    application = app.setup_app(conf)
-    test_fixtures.use_store(conf)
-    migration.upgrade()
-    server = api_cmd.make_server(conf, application, port=0)
-    server.prepare()
-    threading.Thread(target=server.serve, daemon=True).start()
-    return server
 
 
 PAGES = {
@@ -225,20 +147,22 @@ def horizon(tmp_path_factory):
     """Keystone, the API behind auth_token, and the pages Horizon rendered
     for each user."""
     # Django starts in Horizon's interpreter while Keystone starts here.
-    process = _start_horizon()
-    with contextlib.ExitStack() as stack:
-        stack.callback(_stop, process)
-        keystone_url = stack.enter_context(keystone.running_keystone())
+    process = stack.start_horizon(CHECKS)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(stack.stop, process)
+        keystone_url = cleanup.enter_context(keystone.running_keystone())
         admin = keystone.Admin(keystone_url)
         projects = {}
         for user, (password, project, role) in USERS.items():
             projects[project] = admin.project(project)
             admin.user(user, password, projects[project], role)
 
-        server = _serve_api(tmp_path_factory.mktemp('store'), keystone_url)
-        stack.callback(server.stop)
+        _conf, server = stack.serve_api(tmp_path_factory.mktemp('store'),
+                                        keystone_url)
+        cleanup.callback(server.stop)
         _seed(projects)
-        _register_endpoint(keystone_url, admin, api_cmd.base_url(server))
+        stack.register_endpoint(keystone_url, admin,
+                                api_cmd.base_url(server))
 
         passwords = dict({user: spec[0] for user, spec in USERS.items()},
                          admin=keystone.ADMIN_PASSWORD)

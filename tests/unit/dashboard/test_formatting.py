@@ -11,7 +11,9 @@
 # under the License.
 """The panels' formatting of the API's values (no Django needed)."""
 
-from kcloud_analyzer.dashboard import formatting
+import pytest
+
+from kcloud_analyzer_dashboard import formatting
 
 
 def test_money_two_decimals_with_currency():
@@ -65,3 +67,25 @@ def test_savings_sums_per_currency():
     ]
     assert formatting.savings(recommendations) == '20.00 EUR, 100.75 USD'
     assert formatting.savings([]) == ''
+
+
+@pytest.mark.parametrize('recommendation, kind, target', [
+    ({'kind': 'cheaper_accelerator',
+      'evidence': {'candidate': 'L40S', 'candidate_count': 2}},
+     'Move to a cheaper accelerator', '2 × L40S'),
+    ({'kind': 'gpu_partition', 'evidence': {'partition': 'A100 3g.40gb'}},
+     'Use a GPU partition (MIG / vGPU)', 'A100 3g.40gb'),
+    ({'kind': 'fewer_gpus',
+      'evidence': {'accelerator': 'A100', 'recommended_count': 4}},
+     'Use fewer GPUs', '4 × A100'),
+    ({'kind': 'oversized_compute',
+      'evidence': {'recommended_cpu_cores': 8.0,
+                   'recommended_memory_gb': 32.0}},
+     'Resize vCPUs and RAM', '8 vCPU, 32 GB RAM'),
+    ({'kind': 'oversized_compute', 'evidence': {'flavor': 'g1.large'}},
+     'Resize vCPUs and RAM', 'flavor g1.large'),
+    ({'kind': 'brand_new_kind', 'evidence': {}}, 'Brand new kind', '-'),
+])
+def test_recommendation_kind_and_target(recommendation, kind, target):
+    assert formatting.recommendation_kind(recommendation) == kind
+    assert formatting.recommendation_target(recommendation) == target
