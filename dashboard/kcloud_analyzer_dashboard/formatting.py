@@ -101,8 +101,9 @@ def recommendation_target(recommendation):
     it names one, else the accelerator model, partition, count or size
     from its evidence; ``-`` when it names no target."""
     evidence = recommendation.get('evidence') or {}
-    if evidence.get('flavor'):
-        return 'flavor %s' % evidence['flavor']
+    if evidence.get('recommended_flavor'):
+        # (``flavor`` in the evidence is the one the workload runs on.)
+        return 'flavor %s' % evidence['recommended_flavor']
     kind = recommendation.get('kind')
     if kind == 'cheaper_accelerator' and evidence.get('candidate'):
         return _count(evidence.get('candidate_count'),

@@ -280,7 +280,8 @@ def test_the_openstack_command_without_keystone(endpoint):
     done = _openstack(endpoint, 'cost', 'summary', '--group-by',
                       'workload')
     assert done.returncode == 0, done.stderr
-    assert '| train-1 |' in done.stdout and '28.50' in done.stdout
+    assert [line for line in done.stdout.splitlines()
+            if '| train-1 ' in line and '| 28.50 ' in line]
     done = _openstack(endpoint, 'cost', 'predict', '--hours', '3')
     assert done.returncode == 2
     assert '--duration-hours' in done.stderr

@@ -162,12 +162,20 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture
-def browser():
+def browser(request):
     profile = tempfile.mkdtemp(prefix='chromium-profile-')
     driver = _chromium(profile)
     try:
         yield driver
     finally:
+        # The last page each test saw, to read when it failed.
+        folder = SCREENSHOTS / 'last-page'
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(Exception):
+            (folder / ('%s.html' % request.node.name)).write_text(
+                '<!-- %s -->\n%s' % (driver.current_url, driver.page_source))
+            driver.save_screenshot(str(folder / ('%s.png'
+                                                  % request.node.name)))
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -209,6 +217,9 @@ def test_project_panel_charts_the_cost_by_line(site, browser):
     user, password, _project = TENANT
     _login(browser, site['url'], user, password)
     browser.get(site['url'] + '/project/workload_analyzer/')
+    ui.WebDriverWait(browser, PAGE_SECONDS).until(
+        expected_conditions.presence_of_element_located(
+            (By.ID, 'kcloud-start')))
     # Narrow the range to the trace's day, by hour, through the form.
     day = (site['end'] - datetime.timedelta(hours=1)).date().isoformat()
     for field in ('kcloud-start', 'kcloud-end'):

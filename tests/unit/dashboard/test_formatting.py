@@ -82,7 +82,9 @@ def test_savings_sums_per_currency():
       'evidence': {'recommended_cpu_cores': 8.0,
                    'recommended_memory_gb': 32.0}},
      'Resize vCPUs and RAM', '8 vCPU, 32 GB RAM'),
-    ({'kind': 'oversized_compute', 'evidence': {'flavor': 'g1.large'}},
+    ({'kind': 'oversized_compute',
+      'evidence': {'flavor': 'g1.xlarge', 'recommended_flavor': 'g1.large',
+                   'recommended_cpu_cores': 8.0}},
      'Resize vCPUs and RAM', 'flavor g1.large'),
     ({'kind': 'brand_new_kind', 'evidence': {}}, 'Brand new kind', '-'),
 ])
