@@ -79,7 +79,7 @@ class _HorizonSession:
 
 
 def client(request):
-    """A :class:`kcloud_analyzer.osc.client.Client` acting as the user."""
+    """A :class:`kcloud_analyzerclient.client.Client` acting as the user."""
     url = endpoint(request)
     verify = (False if settings.OPENSTACK_SSL_NO_VERIFY
               else settings.OPENSTACK_SSL_CACERT or True)

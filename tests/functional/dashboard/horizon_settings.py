@@ -27,7 +27,7 @@ import os
 
 from openstack_dashboard.local import enabled as local_enabled
 
-from kcloud_analyzer.dashboard import enabled as plugin_enabled
+from kcloud_analyzer_dashboard import enabled as plugin_enabled
 
 local_enabled.__path__.append(plugin_enabled.__path__[0])
 

@@ -181,10 +181,10 @@ def _page(horizon, user, index):
 
 def test_panels_are_registered(horizon):
     assert horizon['panels']['project']['workload_analyzer'] == (
-        'kcloud_analyzer.dashboard.content.workloads.panel.'
+        'kcloud_analyzer_dashboard.content.workloads.panel.'
         'WorkloadAnalyzer')
     assert horizon['panels']['admin']['workload_analyzer'] == (
-        'kcloud_analyzer.dashboard.content.admin_workloads.panel.'
+        'kcloud_analyzer_dashboard.content.admin_workloads.panel.'
         'AdminWorkloadAnalyzer')
 
 
