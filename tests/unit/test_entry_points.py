@@ -17,6 +17,8 @@ from importlib import metadata
 import pytest
 
 _ENTRY_POINTS = list(metadata.distribution('kcloud-analyzer').entry_points)
+_CLIENT_ENTRY_POINTS = list(
+    metadata.distribution('python-kcloud-analyzerclient').entry_points)
 
 
 def test_the_declared_namespaces_exist():
@@ -29,4 +31,21 @@ def test_the_declared_namespaces_exist():
 @pytest.mark.parametrize('entry_point', _ENTRY_POINTS,
                          ids=lambda ep: '%s:%s' % (ep.group, ep.name))
 def test_entry_point_loads(entry_point):
+    assert entry_point.load() is not None
+
+
+def test_the_client_declares_every_command():
+    names = {ep.name for ep in _CLIENT_ENTRY_POINTS
+             if ep.group == 'openstack.analyzer.v1'}
+    assert names == {
+        'analyzer_workload_list', 'analyzer_workload_show',
+        'analyzer_workload_analyze', 'analyzer_cost_show',
+        'analyzer_cost_summary', 'analyzer_cost_predict',
+        'analyzer_cost_forecast', 'analyzer_metric_list',
+        'analyzer_recommendation_list', 'analyzer_rate_list'}
+
+
+@pytest.mark.parametrize('entry_point', _CLIENT_ENTRY_POINTS,
+                         ids=lambda ep: '%s:%s' % (ep.group, ep.name))
+def test_client_entry_point_loads(entry_point):
     assert entry_point.load() is not None
