@@ -121,6 +121,9 @@ def recommendation_target(recommendation):
                 '0').rstrip('.'),
             figure(float(evidence.get('recommended_memory_gb') or 0))
             .rstrip('0').rstrip('.'))
+    if kind == 'power_cap' and evidence.get('power_limit_w'):
+        return '%s W per %s' % (evidence['power_limit_w'],
+                                evidence.get('accelerator') or 'device')
     if kind == 'off_peak_training' and evidence.get('off_peak_tariff'):
         return 'tariff %s / kWh' % figure(float(
             evidence['off_peak_tariff']))

@@ -28,6 +28,13 @@ UTILISATION_METRICS = ('gpu_utilization', 'gpu_memory_utilization',
                        'npu_utilization', 'npu_memory_utilization',
                        'cpu_utilization', 'memory_utilization')
 POWER_METRICS = ('power_watts', 'accelerator_power_watts')
+#: chart legends of the metrics
+METRIC_LABELS = {
+    'gpu_utilization': 'GPU', 'gpu_memory_utilization': 'GPU memory',
+    'npu_utilization': 'NPU', 'npu_memory_utilization': 'NPU memory',
+    'cpu_utilization': 'CPU', 'memory_utilization': 'Memory',
+    'power_watts': 'Host', 'accelerator_power_watts': 'Accelerators',
+}
 
 
 class RangeError(ValueError):
@@ -152,7 +159,8 @@ def forecast_figures(document):
 
 def metric_series(rollups, names):
     """Labels (window starts) and one series of means per metric in
-    ``names`` that has data; windows a metric lacks are ``None``."""
+    ``names`` that has data, named by :data:`METRIC_LABELS`; windows a
+    metric lacks are ``None``."""
     moments = sorted({parse_time(r['window_start']) for r in rollups
                       if r['metric'] in names})
     index = {moment: i for i, moment in enumerate(moments)}
@@ -162,7 +170,8 @@ def metric_series(rollups, names):
             continue
         values = series.setdefault(rollup['metric'], [None] * len(moments))
         values[index[parse_time(rollup['window_start'])]] = rollup['mean']
-    ordered = {name: series[name] for name in names if name in series}
+    ordered = {METRIC_LABELS.get(name, name): series[name]
+               for name in names if name in series}
     labels = [m.strftime('%m-%d %H:%M') for m in moments]
     return labels, ordered
 

@@ -279,7 +279,7 @@ class AdminIndexView(IndexView):
             ),
             by_accelerator=safestring.mark_safe(  # noqa: S308
                 charts.horizontal_bars(
-                    by_accelerator, reports.COST_LINES + ('idle',),
+                    by_accelerator, reports.COST_LINES,
                     currency, str(_('Cost by accelerator model')),
                     empty=str(_('No cost recorded in this range.')))),
             savings_by_kind=safestring.mark_safe(  # noqa: S308
@@ -299,9 +299,15 @@ class AdminIndexView(IndexView):
                  'saving': formatting.money(item['monthly_saving'],
                                             item['currency'])}
                 for item in idle],
+            # Idle cost is the part of the lines above paid for unused
+            # capacity: told apart, never stacked on them.
             idle_cost=formatting.money(
                 sum(values['idle'] for _label, values in by_accelerator),
-                currency) if by_accelerator else '-')
+                currency) if by_accelerator else '-',
+            idle_by_accelerator=[
+                {'accelerator': label,
+                 'cost': formatting.money(values['idle'], currency)}
+                for label, values in by_accelerator if values['idle']])
         return context
 
 

@@ -252,13 +252,12 @@ def test_workload_page_charts_utilisation_and_power(site, browser):
     browser.get(site['url'] + '/project/workload_analyzer/%s/' % WORKLOAD)
     utilisation = _chart(browser, '.kcloud-utilisation-chart')
     names = {t.text for t in utilisation.iter(SVG + 'title')}
-    assert {'gpu_utilization', 'cpu_utilization'} <= names
+    assert {'GPU', 'CPU'} <= names
     points = [p.get('points').split()
               for p in utilisation.iter(SVG + 'polyline')]
     assert max(len(p) for p in points) >= 60  # 6 h of 5-minute windows
     power = _chart(browser, '.kcloud-power-chart')
-    assert 'accelerator_power_watts' in {
-        t.text for t in power.iter(SVG + 'title')}
+    assert 'Accelerators' in {t.text for t in power.iter(SVG + 'title')}
     _screenshot(browser, 'project-workload')
 
 

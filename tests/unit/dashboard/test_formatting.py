@@ -86,6 +86,9 @@ def test_savings_sums_per_currency():
       'evidence': {'flavor': 'g1.xlarge', 'recommended_flavor': 'g1.large',
                    'recommended_cpu_cores': 8.0}},
      'Resize vCPUs and RAM', 'flavor g1.large'),
+    ({'kind': 'power_cap',
+      'evidence': {'accelerator': 'A100', 'power_limit_w': 240}},
+     'Cap accelerator power', '240 W per A100'),
     ({'kind': 'brand_new_kind', 'evidence': {}}, 'Brand new kind', '-'),
 ])
 def test_recommendation_kind_and_target(recommendation, kind, target):

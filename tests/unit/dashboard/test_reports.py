@@ -77,8 +77,7 @@ def test_metric_series_leaves_gaps():
     labels, series = reports.metric_series(rollups,
                                            reports.UTILISATION_METRICS)
     assert labels == ['11-30 00:00', '11-30 00:05']
-    assert series == {'gpu_utilization': [50.0, None],
-                      'cpu_utilization': [None, 20.0]}
+    assert series == {'GPU': [50.0, None], 'CPU': [None, 20.0]}
 
 
 def test_forecast_figures():
