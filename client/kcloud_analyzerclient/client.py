@@ -84,9 +84,6 @@ class Client:
     def predict_cost(self, body):
         return self._request('POST', '/api/v1/predict-cost', json=body)
 
-    def cost_forecast(self, **params):
-        return self._request('GET', '/api/v1/cost/forecast', params=params)
-
     def recommendation_list(self, **params):
         return self._request('GET', '/api/v1/recommendations',
                              params=params)['recommendations']
