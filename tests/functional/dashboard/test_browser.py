@@ -45,10 +45,10 @@ from selenium.webdriver.support import ui
 from kcloud_analyzer.cmd import api as api_cmd
 from kcloud_analyzer.common import context
 from kcloud_analyzer.common import offline
-from kcloud_analyzer.cost_model import jobs as cost_jobs
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs as cost_jobs
+from kcloud_analyzer.jobs import profiles as profile_jobs
 from kcloud_analyzer.metrics_collector.collectors import replay
-from kcloud_analyzer.workload_analyzer import jobs as profile_jobs
 from tests.functional.api import keystone
 from tests.functional.dashboard import stack
 
