@@ -25,38 +25,38 @@ import json
 import math
 import sys
 
-import numpy as np
-import tqdm
-
+from kcloud_analyzer.common import lazy
 from kcloud_analyzer.common import metrics
-from kcloud_analyzer.common import offline
-from kcloud_analyzer.workload_analyzer import classifiers
-from kcloud_analyzer.workload_analyzer import features as features_lib
-from kcloud_analyzer.workload_analyzer import profile
-from kcloud_analyzer.workload_analyzer import series as series_lib
+
+# Loaded when a command runs, not for --help.
+np = lazy.load('numpy')
+tqdm = lazy.load('tqdm')
+offline = lazy.load('kcloud_analyzer.common.offline')
+classifiers = lazy.load('kcloud_analyzer.workload_analyzer.classifiers')
+features_lib = lazy.load('kcloud_analyzer.workload_analyzer.features')
+profile = lazy.load('kcloud_analyzer.workload_analyzer.profile')
+series_lib = lazy.load('kcloud_analyzer.workload_analyzer.series')
 
 #: Workloads analysed per block; more than one block shows a progress bar.
 CHUNK_ROWS = 2000
 
-_PROFILE_SUMMARY = (
-    ('gpu_utilization_mean', profile.column(metrics.GPU_UTILIZATION,
-                                            'mean')),
-    ('gpu_utilization_p95', profile.column(metrics.GPU_UTILIZATION, 'p95')),
-    ('npu_utilization_mean', profile.column(metrics.NPU_UTILIZATION,
-                                            'mean')),
-    ('cpu_utilization_mean', profile.column(metrics.CPU_UTILIZATION,
-                                            'mean')),
-    ('memory_utilization_mean', profile.column(metrics.MEMORY_UTILIZATION,
-                                               'mean')),
-    ('gpus_allocated', 'gpus_allocated'),
-    ('gpus_used', 'gpus_used'),
-    ('npus_allocated', 'npus_allocated'),
-    ('npus_used', 'npus_used'),
-    ('burstiness', 'burstiness'),
-    ('dominant_period_s', 'dominant_period_s'),
-    ('diurnal_strength', 'diurnal_strength'),
-    ('observed_hours', 'observed_hours'),
-)
+def _profile_summary():
+    """(output name, profile column) of the summary."""
+    figures = (
+        ('gpu_utilization_mean', metrics.GPU_UTILIZATION, 'mean'),
+        ('gpu_utilization_p95', metrics.GPU_UTILIZATION, 'p95'),
+        ('npu_utilization_mean', metrics.NPU_UTILIZATION, 'mean'),
+        ('cpu_utilization_mean', metrics.CPU_UTILIZATION, 'mean'),
+        ('memory_utilization_mean', metrics.MEMORY_UTILIZATION, 'mean'),
+    )
+    plain = ('gpus_allocated', 'gpus_used', 'npus_allocated', 'npus_used',
+             'burstiness', 'dominant_period_s', 'diurnal_strength',
+             'observed_hours')
+    return tuple((name, profile.column(metric, figure))
+                 for name, metric, figure in figures) + tuple(
+        (name, name) for name in plain)
+
+
 _ENERGY_SUMMARY = ('power_source', 'energy_kwh', 'estimated_energy_kwh',
                    'coverage', 'average_power_w', 'peak_power_w',
                    'idle_energy_share', 'power_pattern', 'power_cov',
@@ -143,7 +143,7 @@ def build_records(workloads, series, resources, energies, predictions):
                          else []),
             'missing_metrics': names[~reported[position]].tolist(),
             'profile': {name: _plain(resources[column].iloc[position])
-                        for name, column in _PROFILE_SUMMARY},
+                        for name, column in _profile_summary()},
             'energy': {name: _plain(energies[name].iloc[position])
                        for name in _ENERGY_SUMMARY},
         })

@@ -38,18 +38,20 @@ import json
 import re
 import sys
 
-import pandas as pd
-import tqdm
-
-from kcloud_analyzer.common import context
+from kcloud_analyzer.common import lazy
 from kcloud_analyzer.common import metrics
-from kcloud_analyzer.common import offline
-from kcloud_analyzer.cost_model import forecast
-from kcloud_analyzer.cost_model import ratecard
-from kcloud_analyzer.cost_model import realtime
-from kcloud_analyzer.cost_model import recommendations
-from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.jobs import costs as cost_jobs
+
+# Loaded when a command runs, not for --help.
+context = lazy.load('kcloud_analyzer.common.context')
+pd = lazy.load('pandas')
+tqdm = lazy.load('tqdm')
+offline = lazy.load('kcloud_analyzer.common.offline')
+forecast = lazy.load('kcloud_analyzer.cost_model.forecast')
+ratecard = lazy.load('kcloud_analyzer.cost_model.ratecard')
+realtime = lazy.load('kcloud_analyzer.cost_model.realtime')
+recommendations = lazy.load('kcloud_analyzer.cost_model.recommendations')
+db_api = lazy.load('kcloud_analyzer.db.api')
+cost_jobs = lazy.load('kcloud_analyzer.jobs.costs')
 
 _HORIZON = re.compile(r'^\s*(\d+)\s*([hd]?)\s*$')
 #: a forecast horizon longer than this is refused (two weeks)

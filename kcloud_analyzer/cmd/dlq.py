@@ -30,8 +30,11 @@ the broker is not RabbitMQ.
 import json
 import sys
 
-from kcloud_analyzer.common import rpc
-from kcloud_analyzer.metrics_collector import deadletter
+from kcloud_analyzer.common import lazy
+
+# Loaded when a command runs, not for --help.
+rpc = lazy.load('kcloud_analyzer.common.rpc')
+deadletter = lazy.load('kcloud_analyzer.metrics_collector.deadletter')
 
 
 def add_parser(subparsers):

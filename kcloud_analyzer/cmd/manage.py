@@ -22,9 +22,12 @@ import sys
 from oslo_config import cfg
 from oslo_log import log
 
-from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.db import migration
+from kcloud_analyzer.common import lazy
 from kcloud_analyzer import service
+
+# Loaded when a command runs, not for --help.
+db_api = lazy.load('kcloud_analyzer.db.api')
+migration = lazy.load('kcloud_analyzer.db.migration')
 
 LOG = log.getLogger(__name__)
 

@@ -34,11 +34,14 @@ The seed's environment variables override both.
 import urllib.parse
 
 from oslo_config import cfg
-import sqlalchemy.engine
 import yaml
 
 from kcloud_analyzer.common import exception
+from kcloud_analyzer.common import lazy
 from kcloud_analyzer.conf import keystone
+
+# Only DB_HOST needs it; every command's start does not.
+sqlalchemy = lazy.load('sqlalchemy')
 
 _MODEL_GROUPS = ('cost_model', 'workload_classifier')
 
@@ -134,7 +137,7 @@ def apply_environment(conf, environ):
     """Apply DB_HOST, REDIS_HOST, INFLUX_HOST and OPENSTACK_AUTH_URL."""
     db_host = environ.get('DB_HOST')
     if db_host:
-        url = sqlalchemy.engine.make_url(conf.database.connection)
+        url = sqlalchemy.make_url(conf.database.connection)
         if url.get_backend_name() == 'sqlite':
             raise _invalid(
                 'DB_HOST is set to %s but [database] connection is a SQLite '
