@@ -1,0 +1,420 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Fleet simulation: the real kcloud-analyzer-agent and API on PostgreSQL
+under a synthetic fleet of ``--workloads`` workloads.
+
+Each workload follows a real utilisation shape: the per-minute GPU duty
+cycle of one of the Alibaba GenAI serving pods, or the per-second GPU
+activity of one of the MIGProfiler training and batch-inference runs
+(``shared/data``), at a random phase. Every ``collection_interval`` (30 s)
+it reports four Ceilometer meters (``cpu_util``, ``memory.usage``,
+``power``, ``network.incoming.bytes.rate``) derived from that shape.
+
+For each fleet size the script
+
+1. creates a scratch PostgreSQL database and the workloads in it;
+2. publishes ``--minutes`` minutes of the fleet's samples to a fresh topic
+   on RabbitMQ (a backlog), then starts one ``kcloud-analyzer-agent``
+   process and times how long it takes to store them all (from its first
+   stored rollup to the last);
+3. measures the store: rollup rows and bytes per rollup row, hence rows
+   and bytes per day of the whole fleet;
+4. runs the agent's analysis jobs once (profiles and classes, then
+   costs) in a process of its own, timing them and reading its peak RSS;
+5. starts ``kcloud-analyzer-api`` and times ``GET /api/v1/cost/{id}``;
+6. drops the database and deletes the queues (also on Ctrl-C/SIGTERM).
+
+The last line per size is::
+
+    BENCH fleet workloads=<n> ingest_samples_per_s=<x> agents_needed=<a>
+    rollup_rows_per_day=<r> db_mb_per_day=<m> analysis_s=<t>
+    analysis_peak_rss_mb=<m> api_p50_ms=<a> api_p99_ms=<b>
+"""
+
+import argparse
+import datetime
+import http.client
+import os
+import pathlib
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+import bench_ingest
+from kcloud_analyzer.common import datasets
+from kcloud_analyzer.common import rpc
+
+METERS = 4
+INTERVAL_S = 30
+WINDOWS_PER_DAY = 24 * 12
+
+AGENT_CONFIG = """[DEFAULT]
+state_path = {state}
+transport_url = {rabbit}
+control_exchange = {exchange}
+collection_interval = {interval}
+[database]
+connection = {url}
+[collector]
+enabled =
+[notification]
+topics = {topic}
+exchanges = {exchange}
+pool = {pool}
+batch_size = 500
+[coordination]
+backend_url = {redis}
+[agent]
+member_id = fleet-{run}
+coordination_group = fleet-{run}
+analysis_interval = 7d
+[api]
+host = 127.0.0.1
+port = {port}
+auth_strategy = noauth
+workers = 1
+"""
+
+
+def real_shapes():
+    """Utilisation shapes (percent, one value per 30 s) of real jobs."""
+    root = datasets.data_dir()
+    shapes = []
+    duty = pd.read_csv(root / 'alibaba_genai_serving_2026_dev' /
+                       'pod_gpu_duty_cycle_anon.csv.gz')
+    for _, pod in duty.groupby('container_ip'):
+        values = pod.sort_values('timestamp_anon')['value'].to_numpy()
+        if len(values) >= 30:
+            shapes.append(np.repeat(np.clip(values, 0, 100), 2))
+    usage = pd.read_csv(root / 'migprofiler_a100_mig_runs' /
+                        'usage.csv.gz')
+    usage = usage[usage['metric'] == 'gpu_utilization']
+    for _, run in usage.groupby('workload_id'):
+        values = run['value'].to_numpy()
+        if len(values) >= 60:
+            shapes.append(values[:len(values) // 30 * 30].reshape(
+                -1, 30).mean(axis=1))
+    return shapes
+
+
+def fleet_payloads(workloads, minutes, shapes, seed=7, per_message=100):
+    """The Ceilometer sample payloads of the whole fleet, vectorised."""
+    rng = np.random.default_rng(seed)
+    steps = minutes * 60 // INTERVAL_S
+    ids = np.array(['fleet-%06d' % i for i in range(workloads)])
+    picks = rng.integers(0, len(shapes), workloads)
+    phases = rng.integers(0, 10000, workloads)
+    util = np.empty((workloads, steps))
+    for i, (pick, phase) in enumerate(zip(picks, phases, strict=True)):
+        shape = shapes[pick]
+        util[i] = shape[(phase + np.arange(steps)) % len(shape)]
+    base = datetime.datetime(2026, 1, 1)
+    times = [(base + datetime.timedelta(seconds=INTERVAL_S * s)).isoformat()
+             for s in range(steps)]
+    values = {
+        'cpu_util': 5 + util * 0.6,
+        'memory.usage': 8192 + util * 200,
+        'power': 250 + util * 6.5,
+        'network.incoming.bytes.rate': util * 1e5,
+    }
+    units = {'cpu_util': '%', 'memory.usage': 'MB', 'power': 'W',
+             'network.incoming.bytes.rate': 'B/s'}
+    payloads, payload = [], []
+    for step in range(steps):
+        for i in range(workloads):
+            for name, series in values.items():
+                payload.append({
+                    'source': 'openstack', 'counter_name': name,
+                    'counter_type': 'gauge', 'counter_unit': units[name],
+                    'counter_volume': float(series[i, step]),
+                    'user_id': 'fleet', 'project_id':
+                        'project-%03d' % (i % 100),
+                    'resource_id': ids[i], 'timestamp': times[step],
+                    'resource_metadata': {'vcpus': 16, 'memory_mb': 131072,
+                                          'flavor': {'name': 'g1.xlarge'}},
+                    'message_id': uuid.uuid4().hex,
+                })
+                if len(payload) == per_message:
+                    payloads.append(payload)
+                    payload = []
+    if payload:
+        payloads.append(payload)
+    return payloads
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def create_workloads(url, workloads):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("""
+            INSERT INTO workloads (workload_id, project_id, status,
+                declared_type, resources, accelerator, created_at,
+                started_at)
+            SELECT 'fleet-' || lpad(i::text, 6, '0'),
+                   'project-' || lpad((i % 100)::text, 3, '0'), 'active',
+                   NULL, json_build_object('cpu_cores', 16, 'memory_gb',
+                                           128, 'gpu_count', 1 + i % 4),
+                   'A100', now(), TIMESTAMP '2026-01-01'
+            FROM generate_series(0, :n - 1) AS i"""), {'n': workloads})
+    engine.dispose()
+
+
+def stored_samples(engine):
+    with engine.connect() as connection:
+        return connection.execute(sa.text(
+            'SELECT coalesce(sum(count), 0) FROM usage_rollups')).scalar()
+
+
+def peak_rss_mb(pid):
+    try:
+        with open('/proc/%d/status' % pid) as stream:
+            for line in stream:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float('nan')
+
+
+def ingest(config, url, sent, timeout, log):
+    """Start the agent on the backlog; its rate from its first stored
+    sample to its last, and its peak RSS."""
+    engine = sa.create_engine(url)
+    agent = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable),
+                      'kcloud-analyzer-agent'), '--config-file', config],
+        stdout=subprocess.DEVNULL, stderr=log)
+    launched = time.monotonic()
+    first = None
+    rss = 0.0
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            stored = stored_samples(engine)
+            now = time.monotonic()
+            if stored and first is None:
+                first = (now, stored)
+            rss = max(rss, peak_rss_mb(agent.pid))
+            if stored >= sent:
+                break
+            if now > deadline or agent.poll() is not None:
+                raise RuntimeError('%d of %d samples stored' % (stored,
+                                                                sent))
+            time.sleep(0.2)
+        if first[1] < sent:
+            return (sent - first[1]) / (time.monotonic() - first[0]), rss
+        # all stored before the first look: a lower bound, start included
+        return sent / (time.monotonic() - launched), rss
+    finally:
+        agent.terminate()
+        try:
+            agent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+        engine.dispose()
+
+
+ANALYSIS = """
+import resource, sys, time
+from kcloud_analyzer import service
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs, profiles
+conf = service.prepare_service(['--config-file', sys.argv[1]])
+db_api.configure(conf)
+context = kcontext.get_admin_context()
+started = time.monotonic()
+profiles.update_profiles(context, conf)
+costs.update_costs(context, conf)
+print('%.3f %.1f' % (time.monotonic() - started,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
+"""
+
+
+def analysis(config):
+    output = subprocess.run([sys.executable, '-c', ANALYSIS, config],
+                            capture_output=True, text=True, check=False)
+    if output.returncode:
+        raise RuntimeError('analysis failed: %s' % output.stderr[-2000:])
+    seconds, rss = output.stdout.split()[-2:]
+    return float(seconds), float(rss)
+
+
+def api_latency(config, port, workloads, seconds, concurrency=4):
+    api = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable),
+                      'kcloud-analyzer-api'), '--config-file', config],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latencies = []
+    lock = threading.Lock()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                probe = http.client.HTTPConnection('127.0.0.1', port,
+                                                   timeout=5)
+                probe.request('GET', '/health')
+                probe.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+        def worker(seed):
+            rng = random.Random(seed)
+            connection = http.client.HTTPConnection('127.0.0.1', port,
+                                                    timeout=30)
+            stop = time.monotonic() + seconds
+            mine = []
+            while time.monotonic() < stop:
+                path = '/api/v1/cost/fleet-%06d' % rng.randrange(workloads)
+                started = time.perf_counter()
+                connection.request('GET', path)
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError('%s answered %d' % (path,
+                                                           response.status))
+                mine.append((time.perf_counter() - started) * 1000.0)
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=worker, args=(n,))
+                   for n in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+    latencies.sort()
+    return (statistics.median(latencies),
+            latencies[int(0.99 * (len(latencies) - 1))],
+            len(latencies) / seconds)
+
+
+def database_bytes(url):
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            'SELECT count(*) FROM usage_rollups')).scalar()
+        size = connection.execute(sa.text(
+            "SELECT pg_total_relation_size('usage_rollups')")).scalar()
+    engine.dispose()
+    return rows, size
+
+
+def simulate(args, workloads, shapes):
+    run = uuid.uuid4().hex[:8]
+    topic = 'kca-fleet-%s' % run
+    pool = 'kca-fleet-pool-%s' % run
+    exchange = 'kca-fleet-%s' % run
+    # the agent's own queue, declared first so that the backlog waits in it
+    queue = rpc.pool_queue(pool, topic)
+    queues = [queue, topic + '.sample']
+    payloads = fleet_payloads(workloads, args.minutes, shapes)
+    sent = sum(len(p) for p in payloads)
+    try:
+        with bench_ingest.scratch_database(args.pg_url) as url, \
+                tempfile.TemporaryDirectory(prefix='kca-fleet-') as state:
+            create_workloads(url, workloads)
+            port = free_port()
+            config = pathlib.Path(state) / 'kcloud-analyzer.conf'
+            config.write_text(AGENT_CONFIG.format(
+                state=state, rabbit=args.rabbit_url, interval=INTERVAL_S,
+                url=url, topic=topic, pool=pool, exchange=exchange,
+                redis=args.redis_url,
+                run=run, port=port))
+            conf, transport = bench_ingest.make_transport(args.rabbit_url,
+                                                          exchange)
+            bench_ingest.declare(transport, topic, queue)
+            started = time.monotonic()
+            bench_ingest.publish(transport, topic, payloads)
+            transport.cleanup()
+            print('%d workloads: published %d samples (%d min of the '
+                  'fleet) in %.0f s' % (workloads, sent, args.minutes,
+                                        time.monotonic() - started),
+                  flush=True)
+            with open(pathlib.Path(args.log_dir) / (
+                    'agent-%d.log' % workloads), 'w') as log:
+                rate, agent_rss = ingest(str(config), url, sent,
+                                         args.timeout, log)
+            rows, size = database_bytes(url)
+            rows_per_day = workloads * METERS * WINDOWS_PER_DAY
+            mb_per_day = size / max(rows, 1) * rows_per_day / 2 ** 20
+            needed = workloads * METERS / INTERVAL_S / rate
+            print('  ingest %.0f samples/s (agent peak RSS %.0f MB); '
+                  '%d rollup rows, %.0f bytes each' % (
+                      rate, agent_rss, rows, size / max(rows, 1)),
+                  flush=True)
+            seconds, rss = analysis(str(config))
+            print('  analysis %.1f s, peak RSS %.0f MB' % (seconds, rss),
+                  flush=True)
+            p50, p99, rps = api_latency(str(config), port, workloads,
+                                        args.api_seconds)
+            print('  GET /api/v1/cost/{id}: p50 %.1f ms, p99 %.1f ms, '
+                  '%.0f rps' % (p50, p99, rps), flush=True)
+    finally:
+        bench_ingest.delete_queues(args.rabbit_url, queues, [exchange])
+    print('BENCH fleet workloads=%d ingest_samples_per_s=%.0f '
+          'agents_needed=%.2f rollup_rows_per_day=%d db_mb_per_day=%.1f '
+          'analysis_s=%.1f analysis_peak_rss_mb=%.0f api_p50_ms=%.1f '
+          'api_p99_ms=%.1f' % (workloads, rate, needed, rows_per_day,
+                               mb_per_day, seconds, rss, p50, p99),
+          flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--workloads', type=int, nargs='+',
+                        default=[1000, 10000])
+    parser.add_argument('--minutes', type=int, default=10,
+                        help='minutes of the fleet published per size')
+    parser.add_argument('--api-seconds', type=float, default=10.0)
+    parser.add_argument('--rabbit-url',
+                        default='rabbit://guest:guest@127.0.0.1:5672/')
+    parser.add_argument('--redis-url', default='redis://127.0.0.1:6379')
+    parser.add_argument('--pg-url', default=(
+        'postgresql+psycopg2://openstack_citest:openstack_citest@'
+        '127.0.0.1:5432/openstack_citest'))
+    parser.add_argument('--timeout', type=float, default=3600.0)
+    parser.add_argument('--log-dir', default=tempfile.gettempdir(),
+                        help='where the agent logs go (agent-<n>.log)')
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    shapes = real_shapes()
+    print('%d real utilisation shapes' % len(shapes), flush=True)
+    for workloads in args.workloads:
+        simulate(args, workloads, shapes)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
