@@ -165,8 +165,8 @@ def ensure_store(admin_url, name, workloads, days):
     print('Computing the daily and monthly totals...', flush=True)
     with orm.Session(engine) as session, session.begin():
         totals.rebuild(session)
-    with engine.connect() as connection:
-        for table in ('cost_records', 'cost_totals'):
+    for table in ('cost_records', 'cost_totals'):
+        with engine.connect() as connection:
             connection.execution_options(
                 isolation_level='AUTOCOMMIT').execute(
                     sa.text('VACUUM ANALYZE %s' % table))

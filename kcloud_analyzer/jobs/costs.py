@@ -77,7 +77,8 @@ def store_costs(context, costs):
 
 
 def update_costs(conf, context, now=None):
-    """Price the new hours and refresh the recommendations.
+    """Price the new hours and refresh the recommendations, a batch of
+    workloads at a time (:func:`.frames.batches`).
 
     :param now: naive UTC datetime (tests); defaults to the current time.
     :returns: (cost records written, recommendations stored)
@@ -88,23 +89,26 @@ def update_costs(conf, context, now=None):
     latest = db_api.cost_records_latest_hour(context)
     price_from = window_start if latest is None else max(
         min(latest, now), window_start)
-    workloads, usage = frames.from_store(context, start=window_start,
-                                         end=now)
-    if usage.empty:
-        return 0, 0
     seen, current = db_api.instance_flavors(context)
-    workloads = workloads.assign(
-        flavor=workloads['workload_id'].map(current))
-    costs, found = price(workloads, usage, card,
-                         flavors=recommendations.learned_flavors(seen))
-    fresh = costs.loc[costs['hour'] >= price_from.replace(
-        tzinfo=datetime.UTC)].copy()
-    fresh.attrs = costs.attrs
-    written = store_costs(context, fresh)
-    store_recommendations(context, costs['workload_id'].unique(), found)
+    flavors = recommendations.learned_flavors(seen)
+    written = hours = advised = 0
+    for workloads, usage in frames.batches(context, start=window_start,
+                                           end=now):
+        if usage.empty:
+            continue
+        workloads = workloads.assign(
+            flavor=workloads['workload_id'].map(current))
+        costs, found = price(workloads, usage, card, flavors=flavors)
+        fresh = costs.loc[costs['hour'] >= price_from.replace(
+            tzinfo=datetime.UTC)].copy()
+        fresh.attrs = costs.attrs
+        written += store_costs(context, fresh)
+        hours += len(fresh)
+        store_recommendations(context, costs['workload_id'].unique(), found)
+        advised += len(found)
     LOG.info('Priced %d workload-hours from %s; %d recommendations',
-             len(fresh), price_from.isoformat(), len(found))
-    return written, len(found)
+             hours, price_from.isoformat(), advised)
+    return written, advised
 
 
 def _window_totals(context, start, end, project_id):

@@ -40,6 +40,10 @@ LOG = log.getLogger(__name__)
 #: rows read from the store per query
 WORKLOAD_PAGE = 1000
 ROLLUP_PAGE = 100000
+#: workloads analysed together by the agent's jobs: memory is bounded by
+#: one batch (a week of 5-minute rollups of ten metrics is ~20k rows per
+#: workload), not by the fleet
+BATCH_WORKLOADS = 200
 
 
 def stored_workloads(context, status=None):
@@ -151,6 +155,41 @@ def usage_from_rollups(rollups):
         'metric': frame['metric'].astype(object),
         'value': frame['mean'].astype(float),
     })
+
+
+def usage_from_means(rows):
+    """Long-form usage from :func:`db_api.rollup_means` rows."""
+    frame = pd.DataFrame.from_records(
+        rows, columns=['workload_id', 'metric', 'window_start', 'mean'])
+    return pd.DataFrame({
+        'workload_id': frame['workload_id'].astype(object),
+        'timestamp': pd.to_datetime(frame['window_start'], utc=True),
+        'metric': frame['metric'].astype(object),
+        'value': frame['mean'].astype(float),
+    })
+
+
+def batches(context, start=None, end=None, status=None,
+            size=BATCH_WORKLOADS):
+    """The stored workloads (of ``status``, when given) and their usage
+    from ``start`` to ``end``, ``size`` workloads at a time.
+
+    Yields ``(workloads, usage)`` as :func:`from_store` returns them, for
+    one page of workloads each: the agent's jobs run over any fleet in
+    the memory of one batch.
+    """
+    marker = None
+    while True:
+        page = db_api.workload_list(context, status=status, limit=size,
+                                    marker=marker)
+        if page:
+            workloads = workload_frame(page)
+            usage = usage_from_means(db_api.rollup_means(
+                context, workloads['workload_id'], start=start, end=end))
+            yield workloads, usage
+        if len(page) < size:
+            return
+        marker = page[-1]['workload_id']
 
 
 def from_store(context, start=None, end=None, status=None):

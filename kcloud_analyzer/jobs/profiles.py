@@ -74,21 +74,27 @@ def profile(classifier, workloads, usage):
 
 
 def update_profiles(conf, context, now=None):
-    """Profile and classify the active workloads over the last day.
+    """Profile and classify the active workloads over the last day, a
+    batch of workloads at a time (:func:`.frames.batches`).
 
     :param now: naive UTC datetime (tests); defaults to the current time.
     :returns: the number of workloads updated.
     """
     now = now or utils.utcnow()
-    workloads, usage = frames.from_store(
-        context, start=now - PROFILE_WINDOW, status='active')
-    if usage.empty:
-        return 0
-    classifier = classifiers.get_classifier(conf)
-    results = profile(classifier, frames.measured(workloads, usage), usage)
-    for workload_id, values in results.items():
-        db_api.workload_upsert(context, dict(values,
-                                             workload_id=workload_id))
-    LOG.info('Classified %(count)d workloads with %(name)s.',
-             {'count': len(results), 'name': classifier.name})
-    return len(results)
+    classifier = None
+    updated = 0
+    for workloads, usage in frames.batches(
+            context, start=now - PROFILE_WINDOW, status='active'):
+        if usage.empty:
+            continue
+        classifier = classifier or classifiers.get_classifier(conf)
+        results = profile(classifier, frames.measured(workloads, usage),
+                          usage)
+        for workload_id, values in results.items():
+            db_api.workload_upsert(context, dict(values,
+                                                 workload_id=workload_id))
+        updated += len(results)
+    if classifier is not None:
+        LOG.info('Classified %(count)d workloads with %(name)s.',
+                 {'count': updated, 'name': classifier.name})
+    return updated

@@ -50,6 +50,7 @@ from kcloud_analyzer.db.api.engine import main_context_manager  # noqa
 from kcloud_analyzer.db.api.engine import sqlite_use_wal  # noqa
 from kcloud_analyzer.db.api.rollups import message_ids_seen  # noqa
 from kcloud_analyzer.db.api.rollups import rollup_list  # noqa
+from kcloud_analyzer.db.api.rollups import rollup_means  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_purge  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_updated_since  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_upsert  # noqa

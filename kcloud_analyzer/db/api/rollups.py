@@ -126,6 +126,28 @@ def message_ids_seen(context, message_ids):
 
 
 @main_context_manager.reader
+def rollup_means(context, workload_ids, start=None, end=None):
+    """The window means of the rollups of ``workload_ids`` as plain rows
+    ``(workload_id, metric, window_start, mean)``, no ORM objects: the
+    analysis jobs read them batch by batch.
+
+    ``start`` is inclusive and ``end`` exclusive.
+    """
+    table = models.UsageRollup.__table__
+    rows = []
+    for chunk in utils.batches(sorted(set(workload_ids))):
+        query = sa.select(table.c.workload_id, table.c.metric,
+                          table.c.window_start, table.c.mean).where(
+            table.c.workload_id.in_(chunk))
+        if start is not None:
+            query = query.where(table.c.window_start >= start)
+        if end is not None:
+            query = query.where(table.c.window_start < end)
+        rows += context.session.execute(query).all()
+    return rows
+
+
+@main_context_manager.reader
 def rollup_list(context, workload_id=None, metric=None, start=None,
                 end=None, limit=None, marker=None, project_id=None):
     """Rollups ordered by window then id; ``marker`` is the last id seen.
