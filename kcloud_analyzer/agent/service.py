@@ -388,7 +388,7 @@ class AgentService(service_base.ServiceBase):
         try:
             failed = self.ingestor.store_isolating(
                 samples, list(samples['message_id'].unique()),
-                notifications.RETRYABLE_DB_ERRORS)
+                db_api.RETRYABLE_ERRORS)
         except Exception:
             # bounded: a long outage keeps the most recent samples
             self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)

@@ -58,11 +58,6 @@ class InstanceNotFound(NotFound):
     error_code = 'kcloud-analyzer.instance_not_found'
 
 
-class ModelVersionNotFound(NotFound):
-    msg_fmt = 'No trained version of the model %(name)s was found.'
-    error_code = 'kcloud-analyzer.model_version_not_found'
-
-
 class Conflict(KcloudAnalyzerException):
     msg_fmt = 'Conflict: %(reason)s'
     code = 409
@@ -72,6 +67,15 @@ class Conflict(KcloudAnalyzerException):
 class WorkloadExists(Conflict):
     msg_fmt = 'Workload %(workload_id)s already exists.'
     error_code = 'kcloud-analyzer.workload_exists'
+
+
+class MessagesAlreadyRecorded(Conflict):
+    """Some of the messages of a write were already stored (a redelivery,
+    or another agent given the same message): nothing was written, and a
+    retry leaves the recorded messages out."""
+    msg_fmt = ('%(recorded)d of %(total)d messages are already recorded'
+               '%(by)s.')
+    error_code = 'kcloud-analyzer.messages_already_recorded'
 
 
 class ModelVersionExists(Conflict):

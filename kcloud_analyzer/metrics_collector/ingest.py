@@ -162,7 +162,7 @@ class Ingestor:
     """
 
     def __init__(self, context, window, db=None, resolver=None,
-                 max_claims=200000, stats=None, sinks=()):
+                 max_claims=200000, stats=None):
         if db is None:
             from kcloud_analyzer.db import api as db
         self.context = context
@@ -170,7 +170,6 @@ class Ingestor:
         self.db = db
         self.resolver = resolver or WorkloadResolver(context, db)
         self.stats = stats or IngestStats()
-        self.sinks = list(sinks)
         self._claims = _Claims(max_claims)
         self._write_lock = threading.Lock()
 
@@ -211,7 +210,6 @@ class Ingestor:
             raise
         self.stats.add(samples=len(fresh))
         self.stats.stored()
-        self._write_sinks(rows)
         return len(fresh)
 
     def store_isolating(self, samples, message_ids, retryable):
@@ -240,13 +238,3 @@ class Ingestor:
             part = samples[samples['message_id'].isin(half)]
             failed.update(self.store_isolating(part, half, retryable))
         return failed
-
-    def _write_sinks(self, rows):
-        for sink in self.sinks:
-            try:
-                sink.write(rows)
-            except Exception:
-                # A secondary output must never make the agent lose or
-                # requeue what the database already has.
-                LOG.exception('Writing %d rollups to %s failed',
-                              len(rows), type(sink).__name__)

@@ -30,26 +30,19 @@ import hmac
 import re
 import time
 
-from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import numpy as np
 import oslo_messaging
 from oslo_utils import timeutils
 import pandas as pd
-from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.common.metrics import WORKLOAD_TYPES
 from kcloud_analyzer.common import prometheus
+from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
-
-#: database failures that go away by themselves: the batch is requeued.
-#: A refused first connection reaches here as SQLAlchemy's
-#: OperationalError, not wrapped by oslo.db.
-RETRYABLE_DB_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
-                       sa_exc.OperationalError, sa_exc.InterfaceError)
 
 WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
 #: the store keeps message ids of up to 64 characters
@@ -240,8 +233,8 @@ class _SampleEndpoint:
         self._count_refused(refused, problems)
         try:
             failed = self.ingestor.store_isolating(
-                samples, list(by_id), RETRYABLE_DB_ERRORS)
-        except RETRYABLE_DB_ERRORS as error:
+                samples, list(by_id), db_api.RETRYABLE_ERRORS)
+        except db_api.RETRYABLE_ERRORS as error:
             self.stats.add(requeued=len(by_id))
             LOG.warning('Requeueing %d notifications: the database is not '
                         'available (%s)', len(by_id), _first_line(error))
@@ -509,7 +502,7 @@ class NovaInstanceEndpoint:
         for index, message in enumerate(messages):
             try:
                 self._handle(message)
-            except RETRYABLE_DB_ERRORS as error:
+            except db_api.RETRYABLE_ERRORS as error:
                 # Workload updates are idempotent, so the ones of this
                 # batch already applied may safely be applied again.
                 self.stats.add(requeued=len(messages) - index)

@@ -17,8 +17,6 @@ kept as sums so that two of them merge exactly (count-weighted mean), the
 same way ``db.api.rollups_upsert`` merges them into stored rows.
 """
 
-import datetime
-import threading
 
 import numpy as np
 import pandas as pd
@@ -64,18 +62,6 @@ def fold(frame, window):
     return folded[_FOLD_COLUMNS]
 
 
-def merge(*folds):
-    """Merge folds of the same windows (sums and counts add up)."""
-    folds = [f for f in folds if not f.empty]
-    if not folds:
-        return _empty_fold()
-    if len(folds) == 1:
-        return folds[0]
-    both = pd.concat(folds)
-    return both.groupby(level=KEY, sort=False).agg(
-        {'sum': 'sum', 'min': 'min', 'max': 'max', 'count': 'sum'})
-
-
 def to_rows(folded):
     """Rows for ``db.api.rollups_upsert`` (naive UTC window starts)."""
     if folded.empty:
@@ -93,40 +79,3 @@ def to_rows(folded):
     for row in rows:
         row['count'] = int(row['count'])
     return rows
-
-
-def window_start(timestamp, window):
-    """The naive UTC start of the window holding ``timestamp`` (epoch s)."""
-    start = int(timestamp // window * window)
-    return datetime.datetime.fromtimestamp(
-        start, datetime.UTC).replace(tzinfo=None)
-
-
-class RollupBuffer:
-    """Thread-safe accumulation of folds between two flushes."""
-
-    def __init__(self, window):
-        self.window = int(window)
-        self._lock = threading.Lock()
-        self._folded = _empty_fold()
-
-    def add(self, frame):
-        """Fold a frame of samples (see :func:`fold`) into the buffer."""
-        folded = fold(frame, self.window)
-        with self._lock:
-            self._folded = merge(self._folded, folded)
-
-    def __len__(self):
-        with self._lock:
-            return len(self._folded)
-
-    def drain(self):
-        """Return the accumulated fold and start a new one."""
-        with self._lock:
-            folded, self._folded = self._folded, _empty_fold()
-        return folded
-
-    def restore(self, folded):
-        """Put back a fold whose flush failed, so it is retried."""
-        with self._lock:
-            self._folded = merge(self._folded, folded)

@@ -18,7 +18,6 @@ from oslo_serialization import jsonutils
 from kcloud_analyzer.api import auth
 from kcloud_analyzer.api.controllers import v1
 from kcloud_analyzer.api import docs
-from kcloud_analyzer.api import microversion
 from kcloud_analyzer.api import openapi
 from kcloud_analyzer.api import utils
 from kcloud_analyzer.db import api as db_api
@@ -33,17 +32,6 @@ def _json(document, status=200):
     pecan.response.content_type = 'application/json'
     pecan.response.body = jsonutils.dump_as_bytes(document)
     return pecan.response
-
-
-def version_document():
-    return {
-        'id': 'v1',
-        'status': 'CURRENT',
-        'min_version': microversion.format_version(microversion.MIN_VERSION),
-        'max_version': microversion.format_version(microversion.MAX_VERSION),
-        'links': [{'rel': 'self',
-                   'href': pecan.request.application_url + '/api/v1/'}],
-    }
 
 
 class DocsController:
@@ -74,7 +62,7 @@ class APIController:
 
     @pecan.expose(content_type='application/json')
     def index(self):
-        return _json({'versions': [version_document()]})
+        return _json({'versions': [v1.version_document()]})
 
     v1 = v1.V1Controller()
 
@@ -87,7 +75,7 @@ class RootController:
     @pecan.expose(content_type='application/json')
     def index(self):
         """Version discovery, as other OpenStack services answer it."""
-        return _json({'versions': [version_document()]})
+        return _json({'versions': [v1.version_document()]})
 
     @pecan.expose(content_type='application/json')
     def health(self):

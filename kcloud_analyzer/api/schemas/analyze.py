@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 from kcloud_analyzer.api.schemas import common
+from kcloud_analyzer.api.schemas import recommendations
 from kcloud_analyzer.api.schemas import workloads
 from kcloud_analyzer.common import metrics
 
@@ -58,21 +59,6 @@ request = {
          'properties': {'usage_pattern': {'minProperties': 1}}},
         {'required': ['usage'], 'properties': {'usage': {'minItems': 1}}},
     ],
-}
-
-_recommendation = {
-    'type': 'object',
-    'required': ['kind', 'action', 'monthly_saving', 'currency',
-                 'confidence', 'expected_monthly_saving'],
-    'properties': {
-        'kind': {'type': 'string'},
-        'action': {'type': 'string'},
-        'monthly_saving': {'type': 'number'},
-        'currency': {'type': 'string'},
-        'confidence': {'type': 'number', 'minimum': 0, 'maximum': 1},
-        'expected_monthly_saving': {'type': 'number'},
-        'evidence': {'type': 'object'},
-    },
 }
 
 response = {
@@ -134,7 +120,7 @@ response = {
                 'idle_cost_per_hour': {'type': 'number'},
             },
         },
-        'recommendations': {'type': 'array', 'items': _recommendation},
+        'recommendations': {'type': 'array', 'items': recommendations.advice},
         'links': common.links,
     },
 }

@@ -21,15 +21,12 @@ list_query = {
     },
 }
 
-recommendation = {
+#: what a recommendation advises, as ``/analyze`` returns it
+advice = {
     'type': 'object',
-    'required': ['id', 'workload_id', 'project_id', 'kind', 'action',
-                 'monthly_saving', 'currency', 'confidence',
-                 'expected_monthly_saving', 'evidence'],
+    'required': ['kind', 'action', 'monthly_saving', 'currency',
+                 'confidence', 'expected_monthly_saving'],
     'properties': {
-        'id': {'type': 'string'},
-        'workload_id': {'type': 'string'},
-        'project_id': {'type': 'string'},
         'kind': {'type': 'string'},
         'action': {'type': 'string'},
         'monthly_saving': {'type': 'number'},
@@ -37,8 +34,20 @@ recommendation = {
         'confidence': {'type': 'number', 'minimum': 0, 'maximum': 1},
         'expected_monthly_saving': {'type': 'number'},
         'evidence': {'type': 'object'},
-        'created_at': common.timestamp,
     },
+}
+
+#: a stored recommendation: the advice, of a workload
+recommendation = {
+    'type': 'object',
+    'required': ['id', 'workload_id', 'project_id', *advice['required'],
+                 'evidence'],
+    'properties': dict(
+        advice['properties'],
+        id={'type': 'string'},
+        workload_id={'type': 'string'},
+        project_id={'type': 'string'},
+        created_at=common.timestamp),
 }
 
 list_response = {

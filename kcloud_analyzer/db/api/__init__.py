@@ -28,7 +28,6 @@ this package holds a session.
 
 from kcloud_analyzer.db.api.analysis import model_version_create  # noqa
 from kcloud_analyzer.db.api.analysis import model_version_get_latest  # noqa
-from kcloud_analyzer.db.api.analysis import model_version_list  # noqa
 from kcloud_analyzer.db.api.analysis import model_version_next  # noqa
 from kcloud_analyzer.db.api.analysis import prediction_create  # noqa
 from kcloud_analyzer.db.api.analysis import prediction_list  # noqa
@@ -40,13 +39,13 @@ from kcloud_analyzer.db.api.costs import cost_records_upsert  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_watermark  # noqa
 from kcloud_analyzer.db.api.totals import cost_summary  # noqa
 from kcloud_analyzer.db.api.totals import cost_totals_rebuild  # noqa
-from kcloud_analyzer.db.api.costs import cost_totals  # noqa
 from kcloud_analyzer.db.api.costs import COST_LINES  # noqa
 from kcloud_analyzer.db.api.totals import workload_cost  # noqa
 from kcloud_analyzer.db.api.engine import configure  # noqa
 from kcloud_analyzer.db.api.engine import database_options  # noqa
 from kcloud_analyzer.db.api.engine import get_engine  # noqa
 from kcloud_analyzer.db.api.engine import main_context_manager  # noqa
+from kcloud_analyzer.db.api.engine import RETRYABLE_ERRORS  # noqa
 from kcloud_analyzer.db.api.engine import sqlite_use_wal  # noqa
 from kcloud_analyzer.db.api.rollups import message_ids_seen  # noqa
 from kcloud_analyzer.db.api.rollups import rollup_list  # noqa

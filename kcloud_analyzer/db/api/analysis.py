@@ -82,15 +82,6 @@ def model_version_next(context, name):
     return (current or 0) + 1
 
 
-@main_context_manager.reader
-def model_version_list(context, name=None):
-    query = context.session.query(models.ModelVersion)
-    if name is not None:
-        query = query.filter_by(name=name)
-    return utils.dicts(query.order_by(models.ModelVersion.name,
-                                 models.ModelVersion.version))
-
-
 # ---------------------------------------------------------- recommendations
 
 

@@ -76,40 +76,6 @@ def cost_records_latest_hour(context):
 
 
 @main_context_manager.reader
-def cost_totals(context, workload_id, start=None, end=None,
-                basis='allocation'):
-    """Sums of a workload's cost records over ``[start, end)`` and its
-    newest record in that window (None when there is none).
-
-    Returns a dict with each cost line, energy_kwh, carbon_kg, ``hours``
-    (records summed), ``first_hour``, ``last_hour``, ``currency`` and
-    ``latest``.
-    """
-    model = models.CostRecord
-    filters = [model.workload_id == workload_id, model.basis == basis]
-    if start is not None:
-        filters.append(model.hour >= start)
-    if end is not None:
-        filters.append(model.hour < end)
-    columns = [sa.func.sum(getattr(model, line)).label(line)
-               for line in COST_LINES]
-    columns += [sa.func.sum(model.energy_kwh).label('energy_kwh'),
-                sa.func.sum(model.carbon_kg).label('carbon_kg'),
-                sa.func.count(model.id).label('hours'),
-                sa.func.min(model.hour).label('first_hour'),
-                sa.func.max(model.hour).label('last_hour'),
-                sa.func.max(model.currency).label('currency')]
-    totals = dict(context.session.query(*columns).filter(*filters)
-                  .one()._mapping)
-    latest = None
-    if totals['hours']:
-        latest = context.session.query(model).filter(
-            *filters, model.hour == totals['last_hour']).first()
-    totals['latest'] = latest.as_dict() if latest is not None else None
-    return totals
-
-
-@main_context_manager.reader
 def cost_records_watermark(context):
     """The highest cost record id: it grows with every new record, so a
     cached cost summary keyed on it is dropped when records arrive."""

@@ -17,15 +17,28 @@ prepare_service(); as in Placement, a second call only logs a warning
 context at their own database with oslo.db's fixtures instead.
 """
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log
+from sqlalchemy import exc as sa_exc
 
+from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import utils
 
 
 LOG = log.getLogger(__name__)
 main_context_manager = enginefacade.transaction_context()
 
+
+#: Store errors that go away by themselves, so that the same write may be
+#: tried again (a notification batch is requeued): the database is not
+#: reachable or busy, or some of the messages were recorded meanwhile (the
+#: retry leaves them out). A refused first connection reaches callers as
+#: SQLAlchemy's OperationalError, not wrapped by oslo.db. Anything else
+#: would fail again, forever.
+RETRYABLE_ERRORS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                    exception.MessagesAlreadyRecorded,
+                    sa_exc.OperationalError, sa_exc.InterfaceError)
 
 _UNSUPPORTED_DB_OPTIONS = ('backend', 'use_tpool', 'use_db_reconnect',
                            'db_retry_interval', 'db_inc_retry_interval',

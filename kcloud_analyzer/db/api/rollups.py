@@ -11,7 +11,6 @@
 # under the License.
 """Usage rollups and the ids of the messages folded into them."""
 
-from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from kcloud_analyzer.common import exception
@@ -63,7 +62,8 @@ def rollups_upsert(context, rows, message_ids=()):
 
     When one of the ids is already recorded, by an earlier or by a
     concurrent transaction (two agents given the same redelivered
-    message), nothing is written and DBDeadlock is raised: the caller's
+    message), nothing is written and MessagesAlreadyRecorded is raised (a
+    retryable error, see :data:`.engine.RETRYABLE_ERRORS`): the caller's
     retry finds the id recorded (``message_ids_seen``) and leaves its
     samples out, so that no sample is ever counted twice.
 
@@ -81,8 +81,8 @@ def rollups_upsert(context, rows, message_ids=()):
             sa.select(messages.c.message_id).where(
                 messages.c.message_id.in_(chunk))))
     if existing:
-        raise db_exc.DBDeadlock('%d of %d message ids are already recorded'
-                                % (len(existing), len(ids)))
+        raise exception.MessagesAlreadyRecorded(
+            recorded=len(existing), total=len(ids), by='')
     new_ids = ids
     now = utils.utcnow()
     insert, dialect = utils.dialect_insert(session, messages)
@@ -102,9 +102,9 @@ def rollups_upsert(context, rows, message_ids=()):
             claim, [{'message_id': i, 'created_at': now} for i in chunk])
         claimed += len(result.all()) if returning else result.rowcount
     if claimed != len(new_ids):
-        raise db_exc.DBDeadlock('%d of %d message ids were recorded by a '
-                                'concurrent transaction'
-                                % (len(new_ids) - claimed, len(new_ids)))
+        raise exception.MessagesAlreadyRecorded(
+            recorded=len(new_ids) - claimed, total=len(new_ids),
+            by=' by a concurrent transaction')
     payload = [dict(row, created_at=now, updated_at=now) for row in rows]
     for chunk in utils.batches(payload):
         result = session.execute(merge, chunk)

@@ -14,6 +14,7 @@ import uuid
 
 from oslo_db import exception as db_exc
 import oslo_messaging
+import pandas as pd
 from kcloud_analyzer.common import metrics as m
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import notifications
@@ -117,6 +118,36 @@ class _DownDatabase:
         def fail(*args, **kwargs):
             raise db_exc.DBConnectionError('connection refused')
         return fail
+
+
+def test_messages_recorded_meanwhile_are_requeued_then_skipped(db, context):
+    message = notification('metering', [ceilometer_sample(
+        'vm-1', 'power', 100.0, '2026-01-01T00:00:00')])
+    # Another agent stores the same message between this agent's check of
+    # the recorded ids and its write.
+    other = ingest.Ingestor(context, 300, db=db)
+    samples = pd.DataFrame({'resource_id': ['vm-1'],
+                            'metric': ['power_watts'],
+                            'timestamp': [1767225600.0], 'value': [100.0],
+                            'message_id': [message['metadata']['message_id']]})
+
+    class _Meanwhile:
+        def __getattr__(self, name):
+            return getattr(db, name)
+
+        def message_ids_seen(self, *args, **kwargs):
+            seen = db.message_ids_seen(*args, **kwargs)
+            other.store(samples, [message['metadata']['message_id']])
+            return seen
+
+    ingestor = ingest.Ingestor(context, 300, db=_Meanwhile())
+    endpoint = notifications.CeilometerEndpoint(ingestor)
+    assert endpoint.sample([message]) == REQUEUE
+    # the redelivery finds the message recorded and counts nothing twice
+    ingestor.db = db
+    assert endpoint.sample([message]) == HANDLED
+    [row] = db.rollup_list(context, workload_id='vm-1')
+    assert row['count'] == 1
 
 
 def test_database_down_requeues_and_releases_the_claims(db, context):

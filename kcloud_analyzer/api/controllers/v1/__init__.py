@@ -23,6 +23,18 @@ from kcloud_analyzer.api.controllers.v1 import workloads
 from kcloud_analyzer.api import microversion
 
 
+def version_document():
+    """The v1 version as ``GET /`` lists it and ``GET /api/v1/`` shows it."""
+    return {
+        'id': 'v1',
+        'status': 'CURRENT',
+        'min_version': microversion.format_version(microversion.MIN_VERSION),
+        'max_version': microversion.format_version(microversion.MAX_VERSION),
+        'links': [{'rel': 'self',
+                   'href': pecan.request.application_url + '/api/v1/'}],
+    }
+
+
 class V1Controller:
 
     analyze = analyze.AnalyzeController()
@@ -34,16 +46,7 @@ class V1Controller:
 
     @pecan.expose('json')
     def index(self):
-        return {
-            'id': 'v1',
-            'status': 'CURRENT',
-            'min_version': microversion.format_version(
-                microversion.MIN_VERSION),
-            'max_version': microversion.format_version(
-                microversion.MAX_VERSION),
-            'links': [{'rel': 'self',
-                       'href': pecan.request.application_url + '/api/v1/'}],
-        }
+        return version_document()
 
 
 # A Python attribute cannot hold a hyphen.

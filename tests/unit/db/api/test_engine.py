@@ -13,9 +13,12 @@
 
 from unittest import mock
 
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 import pytest
+from sqlalchemy import exc as sa_exc
 
+from kcloud_analyzer.common import exception
 from kcloud_analyzer.db.api import engine
 from tests import fixtures
 
@@ -52,3 +55,23 @@ def test_options_enginefacade_does_not_take_are_left_out(tmp_path):
     options = engine.database_options(conf)
     assert 'connection' in options
     assert not set(options) & set(engine._UNSUPPORTED_DB_OPTIONS)
+
+
+@pytest.mark.parametrize('error', [
+    db_exc.DBConnectionError('refused'),
+    db_exc.DBDeadlock('deadlock'),
+    exception.MessagesAlreadyRecorded(recorded=1, total=2, by=''),
+    sa_exc.OperationalError('SELECT 1', {}, Exception('locked')),
+])
+def test_errors_that_go_away_are_retryable(error):
+    assert isinstance(error, engine.RETRYABLE_ERRORS)
+
+
+@pytest.mark.parametrize('error', [
+    db_exc.DBDataError('value too long'),
+    db_exc.DBDuplicateEntry(),
+    exception.WorkloadExists(workload_id='w'),
+    ValueError('bad row'),
+])
+def test_errors_that_would_fail_again_are_not(error):
+    assert not isinstance(error, engine.RETRYABLE_ERRORS)
