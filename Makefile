@@ -13,7 +13,8 @@ CONFIG_ARGS := $(if $(CONFIG),--config-file $(CONFIG),)
 IMAGE ?= kcloud-analyzer:latest
 PYTEST_ARGS ?=
 
-.PHONY: help install dev run run-api test test-unit test-functional lint \
+.PHONY: help install dev run run-api test test-unit test-functional \
+	test-faults lint \
 	format genconfig genpolicy docker-build docker-run clean services \
 	docs devstack-check
 
@@ -24,6 +25,7 @@ help:
 	@echo "make run-api          the API alone against the configured database (CONFIG=path)"
 	@echo "make test             unit and functional tests (starts the local servers they need)"
 	@echo "make test-unit        unit tests only (no servers)"
+	@echo "make test-faults      fault tests: private RabbitMQ, PostgreSQL and Redis killed on purpose"
 	@echo "make lint / format    ruff check and bashate / ruff format"
 	@echo "make docs             documentation, API reference and release notes (warnings are errors)"
 	@echo "make devstack-check   the DevStack plugin's phases with DevStack's own functions, in a sandbox"
@@ -77,6 +79,11 @@ test: $(STAMP_DEV) services
 
 test-unit: $(STAMP_DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/unit
+
+# Each module starts RabbitMQ, PostgreSQL and Redis of its own on free
+# ports (never the shared services) and kills them on purpose.
+test-faults: $(STAMP_DEV)
+	$(BIN)/python -m pytest -s --durations=10 $(PYTEST_ARGS) tests/faults
 
 test-functional: $(STAMP_DEV) services
 	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/functional

@@ -1,0 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+import pytest
+
+from tests.faults import services
+
+
+@pytest.fixture(scope='module')
+def private():
+    """RabbitMQ, PostgreSQL and Redis of this module's own, on free ports
+    (never the shared system services), killed and restarted by the
+    tests; each test works in topics and workloads of its own."""
+    with services.private_services() as (rabbit, postgres, redis):
+        yield rabbit, postgres, redis
