@@ -293,7 +293,8 @@ def test_hostile_notifications_mixed_with_valid(private, tmp_path):
     try:
         for index in range(10000):
             kind = index % 8
-            first = index * 10
+            # within the day ahead the agent accepts
+            first = index * 5
             valid = sender.sample(workloads[index % 21], first)
             sender.count(workloads[index % 21], first)
             if kind < len(HOSTILE_VOLUMES):
