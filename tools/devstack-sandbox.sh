@@ -147,6 +147,8 @@ KCLOUD_ANALYZER_COLLECTORS=replay
 KCLOUD_ANALYZER_METERING_TOPIC=metering_$SUFFIX
 KCLOUD_ANALYZER_NOTIFICATION_TOPICS=notifications_$SUFFIX,$KCLOUD_ANALYZER_METERING_TOPIC
 API_WORKERS=2
+# A loaded CI machine imports the analytics stack slowly.
+SERVICE_TIMEOUT=240
 export PGPASSWORD=$DATABASE_PASSWORD
 mkdir -p $DEST $DATA_DIR $SANDBOX/logs $SANDBOX/pids
 ln -s $REPO $DEST/kcloud-analyzer
@@ -292,10 +294,10 @@ function expect {
     fi
     echo "ok: $what"
 }
-# Up to 120 s: the agent imports the analytics stack before it joins.
+# Up to 240 s: the agent imports the analytics stack before it joins.
 function eventually {
     local deadline
-    deadline=$((SECONDS + 120))
+    deadline=$((SECONDS + 240))
     until "$@"; do
         if ((SECONDS > deadline)); then
             return 1
