@@ -401,6 +401,7 @@ MAX_CLOCK_SKEW = 86400.0
 #: C0 control characters and DEL (NUL included) and UTF-16 surrogates,
 #: which no database column of text can hold
 _BAD_CHARACTERS = '[\x00-\x1f\x7f\ud800-\udfff]'
+_BAD_CHARACTERS_RE = re.compile(_BAD_CHARACTERS)
 
 
 def to_number(value):
@@ -427,6 +428,13 @@ def bad_identifiers(values):
     lengths = text.str.len().to_numpy()
     bad_chars = text.str.contains(_BAD_CHARACTERS, regex=True).to_numpy()
     return ~is_text | (lengths == 0) | (lengths > MAX_ID_LENGTH) | bad_chars
+
+
+def bad_identifier(value):
+    """:func:`bad_identifiers` for one value, without building a Series
+    (message ids are checked one message at a time)."""
+    return (not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH
+            or _BAD_CHARACTERS_RE.search(value) is not None)
 
 
 def clean_text(value, limit=MAX_ID_LENGTH):

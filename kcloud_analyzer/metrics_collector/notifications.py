@@ -124,7 +124,7 @@ def _message_id(message):
         raise MalformedMessage('no message id')
     message_id = str(message_id)
     if len(message_id) > MAX_MESSAGE_ID_LENGTH or \
-            normalise.bad_identifiers([message_id])[0]:
+            normalise.bad_identifier(message_id):
         message_id = 'sha256-' + hashlib.sha256(
             message_id.encode('utf-8', 'surrogatepass')).hexdigest()[:57]
     return message_id

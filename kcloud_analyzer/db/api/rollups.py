@@ -75,15 +75,6 @@ def rollups_upsert(context, rows, message_ids=()):
     session = context.session
     ids = sorted(set(message_ids))
     messages = models.IngestedMessage.__table__
-    existing = set()
-    for chunk in utils.batches(ids):
-        existing.update(row[0] for row in session.execute(
-            sa.select(messages.c.message_id).where(
-                messages.c.message_id.in_(chunk))))
-    if existing:
-        raise exception.MessagesAlreadyRecorded(
-            recorded=len(existing), total=len(ids), by='')
-    new_ids = ids
     now = utils.utcnow()
     insert, dialect = utils.dialect_insert(session, messages)
     returning = session.get_bind().dialect.insert_returning
@@ -96,21 +87,22 @@ def rollups_upsert(context, rows, message_ids=()):
     merge, _ = _rollup_upsert_statement(session)
     if returning:
         merge = merge.returning(models.UsageRollup.__table__.c.id)
+    # The claim itself tells which ids were recorded before, by an earlier
+    # or a concurrent transaction: no separate look-up round trip.
     claimed = 0
-    for chunk in utils.batches(new_ids):
+    for chunk in utils.batches(ids):
         result = session.execute(
             claim, [{'message_id': i, 'created_at': now} for i in chunk])
         claimed += len(result.all()) if returning else result.rowcount
-    if claimed != len(new_ids):
+    if claimed != len(ids):
         raise exception.MessagesAlreadyRecorded(
-            recorded=len(new_ids) - claimed, total=len(new_ids),
-            by=' by a concurrent transaction')
+            recorded=len(ids) - claimed, total=len(ids), by='')
     payload = [dict(row, created_at=now, updated_at=now) for row in rows]
     for chunk in utils.batches(payload):
         result = session.execute(merge, chunk)
         if returning:
             result.all()
-    return set(new_ids)
+    return set(ids)
 
 
 @main_context_manager.reader
