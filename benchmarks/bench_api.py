@@ -175,7 +175,7 @@ def ensure_store(admin_url, name, workloads, days):
     return url
 
 
-def wait_for(port, timeout=60):
+def wait_for(port, timeout=240):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -249,8 +249,8 @@ conf = service.prepare_service(['--config-file', sys.argv[1]])
 db_api.configure(conf)
 context = kcontext.get_admin_context()
 started = time.monotonic()
-profiles.update_profiles(context, conf)
-costs.update_costs(context, conf)
+profiles.update_profiles(conf, context)
+costs.update_costs(conf, context)
 print('%.3f %.1f' % (time.monotonic() - started,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
 """
