@@ -23,6 +23,7 @@ import time
 import uuid
 
 from oslo_config import cfg
+from oslo_db.sqlalchemy import provision
 import sqlalchemy as sa
 
 from kcloud_analyzer.db import migration
@@ -30,10 +31,6 @@ from kcloud_analyzer import service
 
 from tests import fixtures
 
-PG_ADMIN_URL = os.environ.get(
-    'KCLOUD_ANALYZER_TEST_PG_URL',
-    'postgresql+psycopg2://openstack_citest:openstack_citest@127.0.0.1:5432/'
-    'openstack_citest')
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/'
@@ -108,13 +105,14 @@ def make_conf(overrides=None):
 @contextlib.contextmanager
 def postgresql_database(migrate=True):
     """A fresh PostgreSQL database (at the newest schema of this project
-    unless ``migrate`` is false); yields its URL."""
+    unless ``migrate`` is false), provisioned by oslo.db as its
+    opportunistic tests do (``openstack_citest``); yields its URL."""
     require_port('127.0.0.1', 5432, 'PostgreSQL')
+    backend = provision.Backend.backend_for_database_type('postgresql')
     name = 'kca_%s' % uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level='AUTOCOMMIT')
-    with admin.connect() as connection:
-        connection.execute(sa.text('CREATE DATABASE %s' % name))
-    url = PG_ADMIN_URL.rsplit('/', 1)[0] + '/' + name
+    backend.create_named_database(name)
+    url = backend.provisioned_database_url(name).render_as_string(
+        hide_password=False)
     try:
         if migrate:
             engine = sa.create_engine(url)
@@ -122,12 +120,7 @@ def postgresql_database(migrate=True):
             engine.dispose()
         yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(
-                'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
-                'WHERE datname = :name'), {'name': name})
-            connection.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
-        admin.dispose()
+        backend.drop_named_database(name)
 
 
 def configure_db(url):

@@ -18,6 +18,7 @@ import uuid
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import metrics as m
@@ -161,8 +162,9 @@ def test_database_down_requeues_until_it_is_back(pg_url, bus):
     from kcloud_analyzer.db import api as db_api
     start, notifier, context = bus
     port = services.free_port()
-    services.configure_db(pg_url.replace('127.0.0.1:5432',
-                                         '127.0.0.1:%d' % port))
+    # the same database behind a port nothing listens on
+    services.configure_db(sa.engine.make_url(pg_url).set(
+        host='127.0.0.1', port=port).render_as_string(hide_password=False))
     ingestor = start(db_api)
     workload = str(uuid.uuid4())
     when = datetime.datetime(2026, 3, 2, 8, 1, 0)
