@@ -297,30 +297,58 @@ def _total_sums(totals, months, days, where):
     ).where(*where, sa.or_(*periods))
 
 
-@main_context_manager.reader
-def workload_cost(context, workload_id, start=None, end=None,
-                  basis='allocation'):
-    """A workload's project, the sums of its cost records over ``[start,
-    end)`` and its newest record there, in one statement.
+def _bound_ranges(prefix, ranges, params):
+    """``ranges`` as bind parameters (a None side stays unbounded); the
+    shape of the result names which sides are bounded."""
+    bound = []
+    for number, (lo, hi) in enumerate(ranges):
+        names = []
+        for side, value in (('lo', lo), ('hi', hi)):
+            name = None
+            if value is not None:
+                name = '%s%d%s' % (prefix, number, side)
+                params[name] = value
+            names.append(name)
+        bound.append(tuple(names))
+    return tuple(bound)
 
-    Returns a dict with each cost line, energy_kwh, carbon_kg, ``hours``
-    (records summed), ``first_hour``, ``last_hour``, ``currency``,
-    ``project_id`` and ``latest`` (the newest hour's lines and ``hour``,
-    None when the window holds no record). Raises WorkloadNotFound.
-    """
+
+def _param_ranges(ranges):
+    return [(sa.bindparam(lo) if lo else None, sa.bindparam(hi) if hi
+             else None) for lo, hi in ranges]
+
+
+#: window shape -> the statement of :func:`workload_cost`
+_WORKLOAD_COST_STATEMENTS = {}
+
+
+def _workload_cost_statement(shape):
+    """The statement of :func:`workload_cost` for one window shape, built
+    once: the cost lookup is the API's hottest path."""
+    statement = _WORKLOAD_COST_STATEMENTS.get(shape)
+    if statement is None:
+        statement = _WORKLOAD_COST_STATEMENTS[shape] = \
+            _build_workload_cost_statement(*shape)
+    return statement
+
+
+def _build_workload_cost_statement(months, days, hours):
     records = models.CostRecord.__table__
     totals = models.CostTotal.__table__
     workloads = models.Workload.__table__
-    months, days, hours = window_pieces(start, end)
+    workload_id = sa.bindparam('workload_id')
+    basis = sa.bindparam('basis')
     parts = []
     if hours:
-        parts.append(_record_sums(records, hours, [
+        parts.append(_record_sums(records, _param_ranges(hours), [
             records.c.workload_id == workload_id,
             records.c.basis == basis]))
     if months or days:
-        parts.append(_total_sums(totals, months, days, [
-            totals.c.scope == 'workload', totals.c.scope_id == workload_id,
-            totals.c.basis == basis]))
+        parts.append(_total_sums(
+            totals, _param_ranges(months), _param_ranges(days), [
+                totals.c.scope == 'workload',
+                totals.c.scope_id == workload_id,
+                totals.c.basis == basis]))
     if parts:
         union = sa.union_all(*parts).subquery('parts')
         summed = sa.select(
@@ -339,7 +367,7 @@ def workload_cost(context, workload_id, start=None, end=None,
             sa.cast(sa.null(), sa.String).label('currency'),
         ).subquery('summed')
     latest = records.alias('latest')
-    statement = sa.select(
+    return sa.select(
         workloads.c.project_id, summed,
         latest.c.hour.label('latest_hour'),
         *[latest.c[line].label('latest_' + line) for line in COST_LINES],
@@ -349,7 +377,27 @@ def workload_cost(context, workload_id, start=None, end=None,
             latest.c.basis == basis,
             latest.c.hour == summed.c.last_hour))
     ).where(workloads.c.workload_id == workload_id)
-    row = context.session.execute(statement).first()
+
+
+@main_context_manager.reader
+def workload_cost(context, workload_id, start=None, end=None,
+                  basis='allocation'):
+    """A workload's project, the sums of its cost records over ``[start,
+    end)`` and its newest record there, in one statement.
+
+    Returns a dict with each cost line, energy_kwh, estimated_kwh,
+    carbon_kg, ``hours`` (records summed), ``first_hour``, ``last_hour``,
+    ``currency``, ``project_id`` and ``latest`` (the newest hour's lines
+    and ``hour``, None when the window holds no record). Raises
+    WorkloadNotFound.
+    """
+    months, days, hours = window_pieces(start, end)
+    params = {'workload_id': workload_id, 'basis': basis}
+    shape = (_bound_ranges('m', months, params),
+             _bound_ranges('d', days, params),
+             _bound_ranges('h', hours, params))
+    statement = _workload_cost_statement(shape)
+    row = context.session.execute(statement, params).first()
     if row is None:
         raise exception.WorkloadNotFound(workload_id=workload_id)
     values = dict(row._mapping)
