@@ -128,7 +128,11 @@ def fleet_payloads(workloads, minutes, shapes, seed=7, per_message=100):
     for i, (pick, phase) in enumerate(zip(picks, phases, strict=True)):
         shape = shapes[pick]
         util[i] = shape[(phase + np.arange(steps)) % len(shape)]
-    base = datetime.datetime(2026, 1, 1)
+    # the fleet's last minutes up to now: the agent's jobs analyse the
+    # last day and price the last week
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    base = now.replace(second=0, microsecond=0) - datetime.timedelta(
+        minutes=minutes)
     times = [(base + datetime.timedelta(seconds=INTERVAL_S * s)).isoformat()
              for s in range(steps)]
     values = {
@@ -313,7 +317,10 @@ def api_latency(config, port, workloads, seconds, concurrency=4):
             thread.join()
     finally:
         api.terminate()
-        api.wait(timeout=30)
+        try:
+            api.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            api.kill()
     latencies.sort()
     return (statistics.median(latencies),
             latencies[int(0.99 * (len(latencies) - 1))],
