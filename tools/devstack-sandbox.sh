@@ -14,17 +14,27 @@
 # restart_service, pip), systemd (run_process, stop_process), Apache and
 # the openstack client that registers the Keystone service and endpoint.
 #
-# DevStack is read from ../shared/vendor/devstack beside the repository
-# (DEVSTACK_DIR overrides it). Usage: tools/devstack-sandbox.sh
+# DevStack is read from ../shared/vendor/devstack beside the repository,
+# else /work/shared/vendor/devstack (DEVSTACK_DIR overrides both). Usage: tools/devstack-sandbox.sh
 
 set -o errexit
 set -o pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# A clone made elsewhere on the same machine finds it at the conventional
+# place, as the public traces are found (kcloud_analyzer/common/datasets.py).
+if [[ -z ${DEVSTACK_DIR:-} ]]; then
+    for candidate in "$REPO/../shared/vendor/devstack" /work/shared/vendor/devstack; do
+        if [[ -f $candidate/functions && -f $candidate/stackrc ]]; then
+            DEVSTACK_DIR=$candidate
+            break
+        fi
+    done
+fi
 DEVSTACK_DIR=${DEVSTACK_DIR:-$REPO/../shared/vendor/devstack}
 if [[ ! -f $DEVSTACK_DIR/functions || ! -f $DEVSTACK_DIR/stackrc ]]; then
     echo "devstack-sandbox: DevStack's function library is not at $DEVSTACK_DIR" >&2
-    echo "  (expected ../shared/vendor/devstack beside the repository, or set DEVSTACK_DIR)" >&2
+    echo "  (expected ../shared/vendor/devstack beside the repository or /work/shared/vendor/devstack, or set DEVSTACK_DIR)" >&2
     exit 2
 fi
 DEVSTACK_DIR=$(cd "$DEVSTACK_DIR" && pwd)
