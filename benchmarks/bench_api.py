@@ -14,7 +14,8 @@ bare Pecan "hello" app measured in the same run.
 
 The store holds ``--workloads`` workloads (10,000) with ``--days`` (90) of
 hourly cost records each (21.6 million rows); it is generated inside
-PostgreSQL once and reused by later runs. The API runs in processes of its
+PostgreSQL and dropped at the end (``--keep-store`` keeps it for the
+next run). The API runs in processes of its
 own (``kcloud-analyzer-api``'s server with ``--workers`` processes, noauth,
 Redis-backed summary cache), as does the bare app; this process is the
 load generator: ``--concurrency`` threads on keep-alive connections for
@@ -175,6 +176,16 @@ def ensure_store(admin_url, name, workloads, days):
     return url
 
 
+def drop_store(admin_url, name):
+    admin = sa.create_engine(admin_url, isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        connection.execute(sa.text(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+            'WHERE datname = :name'), {'name': name})
+        connection.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
+    admin.dispose()
+
+
 def wait_for(port, timeout=240):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -251,6 +262,10 @@ def main(argv=None):
                         help='server processes, for the API and the bare '
                              'app alike')
     parser.add_argument('--seconds', type=float, default=20.0)
+    parser.add_argument('--keep-store', action='store_true',
+                        help='keep the filled database for the next run '
+                             '(filling 10,000 x 90 days takes tens of '
+                             'minutes); dropped at the end otherwise')
     args = parser.parse_args(argv)
 
     url = ensure_store(args.pg_url, args.database, args.workloads,
@@ -316,6 +331,8 @@ def main(argv=None):
             for process in processes:
                 process.terminate()
                 process.wait(timeout=30)
+            if not args.keep_store:
+                drop_store(args.pg_url, args.database)
     print('BENCH api p50_ms=%.2f p99_ms=%.2f rps=%.1f bare_rps=%.1f'
           % (p50, p99, cost_rps, bare_rps))
     return 0
