@@ -391,6 +391,15 @@ BAD_TIMESTAMP = 'bad_timestamp'
 BAD_IDENTIFIER = 'bad_identifier'
 MALFORMED_MESSAGE = 'malformed_message'
 
+
+class MalformedMessage(ValueError):
+    """A notification that does not have the shape its event type needs."""
+
+
+def first_line(error):
+    """An error as one short line, for logs and dead-letter reasons."""
+    return ('%s: %s' % (type(error).__name__, error)).splitlines()[0][:500]
+
 #: the longest resource or workload id the store keeps
 MAX_ID_LENGTH = 255
 #: utilisations computed from counter rates jitter a little above 100 %:

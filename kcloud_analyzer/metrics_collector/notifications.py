@@ -14,9 +14,11 @@
 - :class:`CeilometerEndpoint`: samples that Ceilometer's ``notifier://``
   publisher sends (event type ``metering``, priority ``sample``);
 - :class:`IronicSensorEndpoint`: Ironic's ``hardware.ipmi.metrics``;
-- :class:`NovaInstanceEndpoint`: Nova's versioned ``instance.create.end``,
-  ``instance.update``, the ``instance.resize_*.end`` and
-  ``instance.delete.end``, which create, update and end workloads.
+- :class:`~kcloud_analyzer.metrics_collector.nova.NovaInstanceEndpoint`
+  (in :mod:`kcloud_analyzer.metrics_collector.nova`): Nova's versioned
+  ``instance.create.end``, ``instance.update``, the
+  ``instance.resize_*.end`` and ``instance.delete.end``, which create,
+  update and end workloads.
 
 Each batch is parsed message by message: a malformed message is logged,
 counted and dropped while the rest of the batch goes on. The samples of a
@@ -27,33 +29,22 @@ message ids make sure nothing is counted twice).
 
 import hashlib
 import hmac
-import re
 import time
 
 from oslo_log import log as logging
 import numpy as np
 import oslo_messaging
-from oslo_utils import timeutils
 import pandas as pd
 
-from kcloud_analyzer.common import exception
-from kcloud_analyzer.common.metrics import WORKLOAD_TYPES
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.metrics_collector import normalise
+from kcloud_analyzer.metrics_collector import nova
 
 LOG = logging.getLogger(__name__)
 
-WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
 #: the store keeps message ids of up to 64 characters
 MAX_MESSAGE_ID_LENGTH = 64
-#: Nova instance UUIDs
-MAX_INSTANCE_ID_LENGTH = 36
-WORKLOAD_TYPE_METADATA_KEY = 'kcloud:workload_type'
-
-
-class MalformedMessage(ValueError):
-    """A notification that does not have the shape its event type needs."""
 
 
 def _recursive_keypairs(data, separator=':'):
@@ -121,17 +112,13 @@ def _message_id(message):
         if isinstance(payload, dict):
             message_id = payload.get('message_id')
     if not message_id or not isinstance(message_id, (str, int)):
-        raise MalformedMessage('no message id')
+        raise normalise.MalformedMessage('no message id')
     message_id = str(message_id)
     if len(message_id) > MAX_MESSAGE_ID_LENGTH or \
             normalise.bad_identifier(message_id):
         message_id = 'sha256-' + hashlib.sha256(
             message_id.encode('utf-8', 'surrogatepass')).hexdigest()[:57]
     return message_id
-
-
-def _first_line(error):
-    return ('%s: %s' % (type(error).__name__, error)).splitlines()[0][:500]
 
 
 class _SampleEndpoint:
@@ -182,7 +169,8 @@ class _SampleEndpoint:
                 self.dead_letters.send(message, self.PRIORITY, reason)
             except Exception as error:
                 LOG.warning('Could not dead-letter a notification (%s); '
-                            'requeueing its batch', _first_line(error))
+                            'requeueing its batch',
+                            normalise.first_line(error))
                 return False
         return True
 
@@ -200,8 +188,8 @@ class _SampleEndpoint:
                 # where a dict belongs), it is refused on its own.
                 self.stats.add(malformed=1)
                 prometheus.malformed(normalise.MALFORMED_MESSAGE)
-                refusals.append((message,
-                                 'malformed: %s' % _first_line(error)))
+                refusals.append(
+                    (message, 'malformed: %s' % normalise.first_line(error)))
                 continue
             if skipped:
                 problems.setdefault(message_id, []).extend(skipped)
@@ -228,7 +216,7 @@ class _SampleEndpoint:
             samples = normalise.empty_samples(['message_id'])
             for message_id in by_id:
                 problems.setdefault(message_id, []).append(
-                    'normalisation failed: %s' % _first_line(error))
+                    'normalisation failed: %s' % normalise.first_line(error))
         samples, refused = normalise.validate_samples(samples, self.clock())
         self._count_refused(refused, problems)
         try:
@@ -237,12 +225,13 @@ class _SampleEndpoint:
         except db_api.RETRYABLE_ERRORS as error:
             self.stats.add(requeued=len(by_id))
             LOG.warning('Requeueing %d notifications: the database is not '
-                        'available (%s)', len(by_id), _first_line(error))
+                        'available (%s)', len(by_id),
+                        normalise.first_line(error))
             return oslo_messaging.NotificationResult.REQUEUE
         for message_id, error in failed.items():
             self.stats.add(dropped=1)
             problems.setdefault(message_id, []).append(
-                'refused by the store: %s' % _first_line(error))
+                'refused by the store: %s' % normalise.first_line(error))
         refusals.extend(
             (by_id[message_id], '; '.join(dict.fromkeys(reasons))[:2000])
             for message_id, reasons in problems.items())
@@ -294,7 +283,8 @@ class CeilometerEndpoint(_SampleEndpoint):
     def parse(self, message):
         payload = message['payload']
         if not isinstance(payload, list):
-            raise MalformedMessage('the payload is not a list of samples')
+            raise normalise.MalformedMessage(
+                'the payload is not a list of samples')
         rows, problems = [], []
         for sample in payload:
             try:
@@ -302,7 +292,8 @@ class CeilometerEndpoint(_SampleEndpoint):
             except Exception as error:
                 prometheus.malformed(normalise.MALFORMED_MESSAGE)
                 self.stats.add(malformed=1)
-                problems.append('unreadable sample: %s' % _first_line(error))
+                problems.append(
+                    'unreadable sample: %s' % normalise.first_line(error))
                 continue
             if row is not None:
                 rows.append(row)
@@ -321,7 +312,7 @@ class CeilometerEndpoint(_SampleEndpoint):
         instance_id = metadata.get('instance_id') or resource_id
         if not isinstance(resource_id, str) or \
                 not isinstance(instance_id, str):
-            raise MalformedMessage('resource_id is not a string')
+            raise normalise.MalformedMessage('resource_id is not a string')
         return (
             # per-device meters (disks, interfaces) name their instance
             # in the metadata
@@ -376,7 +367,7 @@ class IronicSensorEndpoint(_SampleEndpoint):
                 if value is not None and metric:
                     readings.append((name, metric, value))
         if not isinstance(resource_id, str):
-            raise MalformedMessage('node_uuid is not a string')
+            raise normalise.MalformedMessage('node_uuid is not a string')
         return [(resource_id, metric, payload['timestamp'], value)
                 for metric, value in host_power(readings).items()], []
 
@@ -402,201 +393,8 @@ def host_power(readings):
     return result
 
 
-def parse_pci_aliases(spec):
-    """``'a100:2, t4'`` -> ``{'a100': 2, 't4': 1}``."""
-    aliases = {}
-    for item in str(spec or '').split(','):
-        item = item.strip()
-        if not item:
-            continue
-        name, _, count = item.partition(':')
-        aliases[name.strip()] = aliases.get(name.strip(), 0) + int(
-            count or 1)
-    return aliases
-
-
-#: the GPU resource classes of a flavor, in any request group: Nova accepts
-#: ``resources:VGPU`` as well as granular ``resources1:VGPU`` or
-#: ``resources_gpu:VGPU`` (nova/api/validation/extra_specs/resources.py)
-_GPU_RESOURCE_SPEC = re.compile(r'^resources[a-zA-Z0-9_-]{0,64}:(VGPU|PGPU)$')
-
-
-def flavor_resources(flavor, npu_aliases=()):
-    """Resources of one instance from its Nova flavor (versioned payload).
-
-    GPUs are counted from the ``VGPU`` / ``PGPU`` resource classes of every
-    request group and the PCI aliases that are not NPU aliases; NPUs from
-    the aliases listed in ``npu_aliases`` (``[notification] npu_aliases``).
-    ``accelerator`` is the first alias name, the device model operators
-    usually name aliases by. ``name`` is the flavor's, which resize advice
-    offers among the flavors seen.
-    """
-    extra_specs = flavor.get('extra_specs') or {}
-    aliases = parse_pci_aliases(extra_specs.get('pci_passthrough:alias'))
-    npu_aliases = {a.lower() for a in npu_aliases}
-    npu_count = sum(c for a, c in aliases.items() if a.lower() in npu_aliases)
-    gpu_count = sum(c for a, c in aliases.items()
-                    if a.lower() not in npu_aliases)
-    gpu_count += sum(int(value or 0) for key, value in extra_specs.items()
-                     if _GPU_RESOURCE_SPEC.match(key))
-    accelerator = next(iter(aliases), None)
-    if accelerator is None and gpu_count:
-        accelerator = 'vgpu'
-    return {
-        'name': flavor.get('name'),
-        'cpu_cores': int(flavor['vcpus']),
-        'memory_mb': int(flavor['memory_mb']),
-        'memory_gb': round(float(flavor['memory_mb']) / 1024.0, 3),
-        'gpu_count': gpu_count,
-        'npu_count': npu_count,
-        'accelerator': accelerator,
-    }
-
-
-def sum_resources(resources):
-    """Resources of a workload: the sum over its instances."""
-    resources = [r for r in resources if r]
-    if not resources:
-        return {}
-    total = {key: sum(r.get(key) or 0 for r in resources)
-             for key in ('cpu_cores', 'memory_gb', 'gpu_count', 'npu_count')}
-    total['memory_gb'] = round(total['memory_gb'], 3)
-    # the accelerator of the instance with the most devices names the
-    # workload's; whatever order the instances are listed in
-    named = sorted((-(r.get('gpu_count') or 0) - (r.get('npu_count') or 0),
-                    r['accelerator']) for r in resources
-                   if r.get('accelerator'))
-    total['accelerator'] = named[0][1] if named else None
-    return total
-
-
-def _nova_data(obj):
-    if isinstance(obj, dict) and 'nova_object.data' in obj:
-        return obj['nova_object.data']
-    return obj
-
-
-class NovaInstanceEndpoint:
-    """Nova versioned instance notifications -> workloads."""
-
-    #: a resize changes the flavor: Nova's versioned
-    #: ``instance.resize_finish.end`` carries the new one, and
-    #: ``resize_revert.end`` / ``resize_confirm.end`` the one kept
-    filter_rule = oslo_messaging.NotificationFilter(
-        event_type=r'^instance\.(create\.end|update|delete\.end|'
-                   r'resize_(finish|revert|confirm)\.end)$')
-
-    PRIORITY = 'info'
-
-    def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
-                 metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
-        self.context = context
-        self.db = db
-        self.stats = stats
-        self.resolver = resolver
-        self.npu_aliases = tuple(npu_aliases)
-        self.metadata_key = metadata_key
-        self.dead_letters = dead_letters
-
-    def info(self, messages):
-        for index, message in enumerate(messages):
-            try:
-                self._handle(message)
-            except db_api.RETRYABLE_ERRORS as error:
-                # Workload updates are idempotent, so the ones of this
-                # batch already applied may safely be applied again.
-                self.stats.add(requeued=len(messages) - index)
-                LOG.warning('Requeueing Nova notifications: the database '
-                            'is not available (%s)', _first_line(error))
-                return oslo_messaging.NotificationResult.REQUEUE
-            except Exception as error:
-                # A message the store refuses would be refused again:
-                # it is counted and dead-lettered, never retried forever.
-                self.stats.add(malformed=1)
-                prometheus.malformed(normalise.MALFORMED_MESSAGE)
-                reason = 'malformed: %s' % _first_line(error)
-                if self.dead_letters is None:
-                    LOG.warning('Dropping %s notification from %s: %s',
-                                message.get('event_type'),
-                                message.get('publisher_id'), reason)
-                    continue
-                try:
-                    self.dead_letters.send(message, self.PRIORITY, reason)
-                except Exception as send_error:
-                    # applied updates are idempotent: requeue from here
-                    LOG.warning('Could not dead-letter a notification (%s)'
-                                '; requeueing', _first_line(send_error))
-                    return oslo_messaging.NotificationResult.REQUEUE
-            else:
-                self.stats.add(messages=1)
-        return oslo_messaging.NotificationResult.HANDLED
-
-    @staticmethod
-    def _check_ids(**ids):
-        for name, value in ids.items():
-            limit = MAX_INSTANCE_ID_LENGTH if name == 'uuid' else \
-                normalise.MAX_ID_LENGTH
-            if not isinstance(value, str) or len(value) > limit or \
-                    normalise.bad_identifiers([value])[0]:
-                raise MalformedMessage('%s is not an id the store can keep'
-                                       % name)
-
-    def _handle(self, message):
-        data = _nova_data(message['payload'])
-        instance_id = data['uuid']
-        self._check_ids(uuid=instance_id)
-        if message['event_type'] == 'instance.delete.end':
-            # Nova says when the instance went; a late or redelivered
-            # notification must not move the workload's end to now
-            deleted_at = data.get('deleted_at') or data.get('terminated_at')
-            if deleted_at:
-                deleted_at = timeutils.normalize_time(
-                    timeutils.parse_isotime(deleted_at))
-            try:
-                self.db.workload_delete_instance(self.context, instance_id,
-                                                 deleted_at=deleted_at)
-            except exception.NotFound:
-                LOG.debug('Deleted instance %s was never recorded',
-                          instance_id)
-            if self.resolver:
-                self.resolver.forget(instance_id)
-            return
-        metadata = data.get('metadata') or {}
-        workload_id = metadata.get(self.metadata_key) or instance_id
-        self._check_ids(workload_id=workload_id,
-                        tenant_id=data['tenant_id'])
-        flavor = _nova_data(data['flavor'])
-        resources = flavor_resources(flavor, self.npu_aliases)
-        values = {
-            'workload_id': workload_id,
-            'project_id': data['tenant_id'],
-            'instances': [instance_id],
-            'status': 'active',
-        }
-        declared = metadata.get(WORKLOAD_TYPE_METADATA_KEY)
-        if declared not in WORKLOAD_TYPES:
-            declared = None
-        if declared:
-            values['declared_type'] = declared
-        if workload_id == instance_id:
-            values['name'] = normalise.clean_text(data.get('display_name'))
-        else:
-            values['name'] = workload_id
-        self.db.workload_upsert(self.context, values)
-        self.db.instance_update(self.context, instance_id,
-                                {'flavor': resources})
-        instances = self.db.instance_list_by_workload(self.context,
-                                                      workload_id)
-        total = sum_resources([i.get('flavor') for i in instances])
-        self.db.workload_upsert(self.context, {
-            'workload_id': workload_id, 'resources': total,
-            'accelerator': total.get('accelerator')})
-        if self.resolver:
-            self.resolver.remember(instance_id, workload_id)
-
-
 def endpoints(ingestor, context, db, telemetry_secret=None, npu_aliases=(),
-              metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
+              metadata_key=nova.WORKLOAD_METADATA_KEY, dead_letters=None):
     """All endpoints, sharing the ingestor's counters and workload cache;
     ``dead_letters`` (a :class:`deadletter.DeadLetters`) receives what they
     refuse."""
@@ -604,7 +402,7 @@ def endpoints(ingestor, context, db, telemetry_secret=None, npu_aliases=(),
         CeilometerEndpoint(ingestor, telemetry_secret=telemetry_secret,
                            dead_letters=dead_letters),
         IronicSensorEndpoint(ingestor, dead_letters=dead_letters),
-        NovaInstanceEndpoint(context, db, ingestor.stats,
+        nova.NovaInstanceEndpoint(context, db, ingestor.stats,
                              resolver=ingestor.resolver,
                              npu_aliases=npu_aliases,
                              metadata_key=metadata_key,

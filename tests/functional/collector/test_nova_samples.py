@@ -21,6 +21,7 @@ from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import rpc
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import notifications
+from kcloud_analyzer.metrics_collector import nova as nova_endpoint
 from tests.functional.collector import producers
 from tests.functional.collector import services
 
@@ -145,7 +146,7 @@ def test_nova_flavor_samples_parse(name):
     """The FlavorPayload of Nova's flavor notifications (extra_specs null,
     or hw:numa_nodes only) gives the flavor's size and no accelerator."""
     flavor = producers.nova_sample(name)['payload']['nova_object.data']
-    resources = notifications.flavor_resources(flavor)
+    resources = nova_endpoint.flavor_resources(flavor)
     assert resources == {
         'name': flavor['name'], 'cpu_cores': flavor['vcpus'],
         'memory_mb': flavor['memory_mb'],

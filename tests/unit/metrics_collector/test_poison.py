@@ -24,6 +24,7 @@ from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import normalise
 from kcloud_analyzer.metrics_collector import notifications
+from kcloud_analyzer.metrics_collector import nova
 from tests.unit.metrics_collector.conftest import notification
 from tests.unit.metrics_collector.test_notifications import \
     ceilometer_sample
@@ -263,7 +264,7 @@ def _nova(uuid, tenant='p', display_name='vm', metadata=None):
         'list uuid'])
 def test_nova_poison_is_dead_lettered(db, context, message):
     letters = _DeadLetters()
-    endpoint = notifications.NovaInstanceEndpoint(
+    endpoint = nova.NovaInstanceEndpoint(
         context, db, ingest.IngestStats(), dead_letters=letters)
     good = _nova('good-uuid', display_name='na\x00me' + 'x' * 300)
     assert endpoint.info([message, good]) == HANDLED

@@ -1,0 +1,239 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Nova's versioned instance notifications -> workloads.
+
+:class:`NovaInstanceEndpoint` handles ``instance.create.end``,
+``instance.update``, the ``instance.resize_*.end`` and
+``instance.delete.end``: it creates, updates and ends workloads and records
+each instance's resources from its flavor (:func:`flavor_resources`), which
+the workload's resources sum (:func:`sum_resources`). Instances are grouped
+into a workload by the ``kcloud:workload_id`` metadata key (configurable);
+an instance without it is its own workload.
+
+A message the store refuses is counted and dead-lettered; when the database
+cannot be reached the rest of the batch is requeued (workload updates are
+idempotent, so applying one again is harmless).
+"""
+
+import re
+
+from oslo_log import log as logging
+import oslo_messaging
+from oslo_utils import timeutils
+
+from kcloud_analyzer.common import exception
+from kcloud_analyzer.common.metrics import WORKLOAD_TYPES
+from kcloud_analyzer.common import prometheus
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.metrics_collector import normalise
+
+LOG = logging.getLogger(__name__)
+
+WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
+WORKLOAD_TYPE_METADATA_KEY = 'kcloud:workload_type'
+#: Nova instance UUIDs
+MAX_INSTANCE_ID_LENGTH = 36
+
+
+def parse_pci_aliases(spec):
+    """``'a100:2, t4'`` -> ``{'a100': 2, 't4': 1}``."""
+    aliases = {}
+    for item in str(spec or '').split(','):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, count = item.partition(':')
+        aliases[name.strip()] = aliases.get(name.strip(), 0) + int(
+            count or 1)
+    return aliases
+
+
+#: the GPU resource classes of a flavor, in any request group: Nova accepts
+#: ``resources:VGPU`` as well as granular ``resources1:VGPU`` or
+#: ``resources_gpu:VGPU`` (nova/api/validation/extra_specs/resources.py)
+_GPU_RESOURCE_SPEC = re.compile(r'^resources[a-zA-Z0-9_-]{0,64}:(VGPU|PGPU)$')
+
+
+def flavor_resources(flavor, npu_aliases=()):
+    """Resources of one instance from its Nova flavor (versioned payload).
+
+    GPUs are counted from the ``VGPU`` / ``PGPU`` resource classes of every
+    request group and the PCI aliases that are not NPU aliases; NPUs from
+    the aliases listed in ``npu_aliases`` (``[notification] npu_aliases``).
+    ``accelerator`` is the first alias name, the device model operators
+    usually name aliases by. ``name`` is the flavor's, which resize advice
+    offers among the flavors seen.
+    """
+    extra_specs = flavor.get('extra_specs') or {}
+    aliases = parse_pci_aliases(extra_specs.get('pci_passthrough:alias'))
+    npu_aliases = {a.lower() for a in npu_aliases}
+    npu_count = sum(c for a, c in aliases.items() if a.lower() in npu_aliases)
+    gpu_count = sum(c for a, c in aliases.items()
+                    if a.lower() not in npu_aliases)
+    gpu_count += sum(int(value or 0) for key, value in extra_specs.items()
+                     if _GPU_RESOURCE_SPEC.match(key))
+    accelerator = next(iter(aliases), None)
+    if accelerator is None and gpu_count:
+        accelerator = 'vgpu'
+    return {
+        'name': flavor.get('name'),
+        'cpu_cores': int(flavor['vcpus']),
+        'memory_mb': int(flavor['memory_mb']),
+        'memory_gb': round(float(flavor['memory_mb']) / 1024.0, 3),
+        'gpu_count': gpu_count,
+        'npu_count': npu_count,
+        'accelerator': accelerator,
+    }
+
+
+def sum_resources(resources):
+    """Resources of a workload: the sum over its instances."""
+    resources = [r for r in resources if r]
+    if not resources:
+        return {}
+    total = {key: sum(r.get(key) or 0 for r in resources)
+             for key in ('cpu_cores', 'memory_gb', 'gpu_count', 'npu_count')}
+    total['memory_gb'] = round(total['memory_gb'], 3)
+    # the accelerator of the instance with the most devices names the
+    # workload's; whatever order the instances are listed in
+    named = sorted((-(r.get('gpu_count') or 0) - (r.get('npu_count') or 0),
+                    r['accelerator']) for r in resources
+                   if r.get('accelerator'))
+    total['accelerator'] = named[0][1] if named else None
+    return total
+
+
+def _nova_data(obj):
+    if isinstance(obj, dict) and 'nova_object.data' in obj:
+        return obj['nova_object.data']
+    return obj
+
+
+class NovaInstanceEndpoint:
+    """Nova versioned instance notifications -> workloads."""
+
+    #: a resize changes the flavor: Nova's versioned
+    #: ``instance.resize_finish.end`` carries the new one, and
+    #: ``resize_revert.end`` / ``resize_confirm.end`` the one kept
+    filter_rule = oslo_messaging.NotificationFilter(
+        event_type=r'^instance\.(create\.end|update|delete\.end|'
+                   r'resize_(finish|revert|confirm)\.end)$')
+
+    PRIORITY = 'info'
+
+    def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
+                 metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
+        self.context = context
+        self.db = db
+        self.stats = stats
+        self.resolver = resolver
+        self.npu_aliases = tuple(npu_aliases)
+        self.metadata_key = metadata_key
+        self.dead_letters = dead_letters
+
+    def info(self, messages):
+        for index, message in enumerate(messages):
+            try:
+                self._handle(message)
+            except db_api.RETRYABLE_ERRORS as error:
+                # Workload updates are idempotent, so the ones of this
+                # batch already applied may safely be applied again.
+                self.stats.add(requeued=len(messages) - index)
+                LOG.warning('Requeueing Nova notifications: the database '
+                            'is not available (%s)',
+                            normalise.first_line(error))
+                return oslo_messaging.NotificationResult.REQUEUE
+            except Exception as error:
+                # A message the store refuses would be refused again:
+                # it is counted and dead-lettered, never retried forever.
+                self.stats.add(malformed=1)
+                prometheus.malformed(normalise.MALFORMED_MESSAGE)
+                reason = 'malformed: %s' % normalise.first_line(error)
+                if self.dead_letters is None:
+                    LOG.warning('Dropping %s notification from %s: %s',
+                                message.get('event_type'),
+                                message.get('publisher_id'), reason)
+                    continue
+                try:
+                    self.dead_letters.send(message, self.PRIORITY, reason)
+                except Exception as send_error:
+                    # applied updates are idempotent: requeue from here
+                    LOG.warning('Could not dead-letter a notification (%s)'
+                                '; requeueing',
+                                normalise.first_line(send_error))
+                    return oslo_messaging.NotificationResult.REQUEUE
+            else:
+                self.stats.add(messages=1)
+        return oslo_messaging.NotificationResult.HANDLED
+
+    @staticmethod
+    def _check_ids(**ids):
+        for name, value in ids.items():
+            limit = MAX_INSTANCE_ID_LENGTH if name == 'uuid' else \
+                normalise.MAX_ID_LENGTH
+            if not isinstance(value, str) or len(value) > limit or \
+                    normalise.bad_identifiers([value])[0]:
+                raise normalise.MalformedMessage(
+                    '%s is not an id the store can keep' % name)
+
+    def _handle(self, message):
+        data = _nova_data(message['payload'])
+        instance_id = data['uuid']
+        self._check_ids(uuid=instance_id)
+        if message['event_type'] == 'instance.delete.end':
+            # Nova says when the instance went; a late or redelivered
+            # notification must not move the workload's end to now
+            deleted_at = data.get('deleted_at') or data.get('terminated_at')
+            if deleted_at:
+                deleted_at = timeutils.normalize_time(
+                    timeutils.parse_isotime(deleted_at))
+            try:
+                self.db.workload_delete_instance(self.context, instance_id,
+                                                 deleted_at=deleted_at)
+            except exception.NotFound:
+                LOG.debug('Deleted instance %s was never recorded',
+                          instance_id)
+            if self.resolver:
+                self.resolver.forget(instance_id)
+            return
+        metadata = data.get('metadata') or {}
+        workload_id = metadata.get(self.metadata_key) or instance_id
+        self._check_ids(workload_id=workload_id,
+                        tenant_id=data['tenant_id'])
+        flavor = _nova_data(data['flavor'])
+        resources = flavor_resources(flavor, self.npu_aliases)
+        values = {
+            'workload_id': workload_id,
+            'project_id': data['tenant_id'],
+            'instances': [instance_id],
+            'status': 'active',
+        }
+        declared = metadata.get(WORKLOAD_TYPE_METADATA_KEY)
+        if declared not in WORKLOAD_TYPES:
+            declared = None
+        if declared:
+            values['declared_type'] = declared
+        if workload_id == instance_id:
+            values['name'] = normalise.clean_text(data.get('display_name'))
+        else:
+            values['name'] = workload_id
+        self.db.workload_upsert(self.context, values)
+        self.db.instance_update(self.context, instance_id,
+                                {'flavor': resources})
+        instances = self.db.instance_list_by_workload(self.context,
+                                                      workload_id)
+        total = sum_resources([i.get('flavor') for i in instances])
+        self.db.workload_upsert(self.context, {
+            'workload_id': workload_id, 'resources': total,
+            'accelerator': total.get('accelerator')})
+        if self.resolver:
+            self.resolver.remember(instance_id, workload_id)
