@@ -36,6 +36,7 @@ classifiers = lazy.load('kcloud_analyzer.workload_analyzer.classifiers')
 features_lib = lazy.load('kcloud_analyzer.workload_analyzer.features')
 profile = lazy.load('kcloud_analyzer.workload_analyzer.profile')
 series_lib = lazy.load('kcloud_analyzer.workload_analyzer.series')
+utils = lazy.load('kcloud_analyzer.common.utils')
 
 #: Workloads analysed per block; more than one block shows a progress bar.
 CHUNK_ROWS = 2000
@@ -94,24 +95,6 @@ def _unknown_workloads(usage, workloads, path):
             'workloads file')
 
 
-def _plain(value):
-    """A JSON-friendly scalar: NaN and NA become None."""
-    if value is None:
-        return None
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    try:
-        if value != value:  # pandas NA and NaN
-            return None
-    except TypeError:
-        return None
-    return value
-
-
 def build_records(workloads, series, resources, energies, predictions):
     """One dict per workload, in the order of ``workloads``."""
     reported = np.zeros((len(series), len(metrics.CANONICAL_METRICS)),
@@ -121,20 +104,21 @@ def build_records(workloads, series, resources, energies, predictions):
         if block is not None:
             reported[:, position] = block.counts > 0
     names = np.asarray(metrics.CANONICAL_METRICS, dtype=object)
+    plain = utils.json_ready
     records = []
     for position, workload_id in enumerate(workloads['workload_id']):
         has_samples = bool(reported[position].any())
         prediction = predictions.iloc[position]
         records.append({
             'workload_id': workload_id,
-            'declared_type': _plain(workloads['type'].iloc[position]),
+            'declared_type': plain(workloads['type'].iloc[position]),
             'workload_class': (prediction['workload_class']
                                if has_samples else None),
-            'confidence': (_plain(prediction['confidence'])
+            'confidence': (plain(prediction['confidence'])
                            if has_samples else None),
             'deciding_features': (list(prediction['deciding_features'])
                                   if has_samples else []),
-            'reason': (_plain(prediction['reason']) if has_samples
+            'reason': (plain(prediction['reason']) if has_samples
                        else 'no samples'),
             'probabilities': ({k: float(v) for k, v in
                                prediction['probabilities'].items()}
@@ -142,9 +126,9 @@ def build_records(workloads, series, resources, energies, predictions):
             'evidence': (list(prediction['evidence']) if has_samples
                          else []),
             'missing_metrics': names[~reported[position]].tolist(),
-            'profile': {name: _plain(resources[column].iloc[position])
+            'profile': {name: plain(resources[column].iloc[position])
                         for name, column in _profile_summary()},
-            'energy': {name: _plain(energies[name].iloc[position])
+            'energy': {name: plain(energies[name].iloc[position])
                        for name in _ENERGY_SUMMARY},
         })
     return records

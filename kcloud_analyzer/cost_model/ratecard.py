@@ -27,7 +27,6 @@ Money conventions, stated once for the whole cost model:
 """
 
 import dataclasses
-import datetime
 import decimal
 import importlib.resources
 import json
@@ -37,6 +36,8 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import yaml
+
+from kcloud_analyzer.common import utils
 
 MONEY_QUANTUM = decimal.Decimal('0.000001')
 MONEY_ROUNDING = decimal.ROUND_HALF_EVEN
@@ -229,17 +230,6 @@ def _load_schema():
     return json.loads(text)
 
 
-def _json_ready(node):
-    """Turn YAML dates and datetimes into ISO strings for validation."""
-    if isinstance(node, dict):
-        return {str(k): _json_ready(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_json_ready(v) for v in node]
-    if isinstance(node, (datetime.datetime, datetime.date)):
-        return node.isoformat()
-    return node
-
-
 def _field_path(error):
     return '.'.join(str(p) for p in error.absolute_path)
 
@@ -268,7 +258,7 @@ def parse_rate_card(document):
 
     :raises RateCardError: naming the path of the first bad field.
     """
-    document = _json_ready(document)
+    document = utils.json_ready(document)
     validator = jsonschema.Draft202012Validator(_load_schema())
     errors = sorted(validator.iter_errors(document),
                     key=lambda e: (list(map(str, e.absolute_path)),

@@ -95,6 +95,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import power_cap
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
@@ -294,19 +295,8 @@ def _make(kind, row, saving, action, evidence, confidence, blocks):
         'action': action,
         'monthly_saving_float': float(saving),
         'confidence': round(float(confidence), 4),
-        'evidence': {k: _plain(v) for k, v in
-                     dict(evidence, **blocks).items()},
+        'evidence': utils.json_ready(dict(evidence, **blocks)),
     }
-
-
-def _plain(value):
-    # Evidence is JSON-ready: numpy scalars become Python ones and a
-    # figure that was not measured is None rather than NaN.
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
 
 
 def _idle(stats, evidence):

@@ -10,8 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 import datetime
+import decimal
 from unittest import mock
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import utils
@@ -55,3 +58,20 @@ def test_run_once_counts_a_raising_call():
         func()
     assert func() is None
     logger.assert_called_once_with('again')
+
+
+def test_json_ready_leaves_plain_python_only():
+    value = {
+        1: np.int64(3), 'f': np.float32(0.5), 'nan': float('nan'),
+        'inf': np.inf, 'na': pd.NA, 'nat': pd.NaT, 'b': np.bool_(True),
+        'money': decimal.Decimal('2.25'), 'nested': ({'x': np.nan},),
+        'day': datetime.date(2026, 1, 2),
+        'stamp': pd.Timestamp('2026-01-02 03:04:05'), 'text': 'a',
+    }
+    assert utils.json_ready(value) == {
+        '1': 3, 'f': 0.5, 'nan': None, 'inf': None, 'na': None, 'nat': None,
+        'b': True, 'money': 2.25, 'nested': [{'x': None}],
+        'day': '2026-01-02', 'stamp': '2026-01-02T03:04:05', 'text': 'a',
+    }
+    ready = utils.json_ready(value)
+    assert type(ready['1']) is int and type(ready['b']) is bool

@@ -47,6 +47,8 @@ def test_prices_are_exact_decimals():
     (lambda d: d['electricity']['periods'][0].update(start='25:00'),
      'electricity.periods.0.start'),
     (lambda d: d['electricity'].update(pue=0.8), 'electricity.pue'),
+    (lambda d: d['electricity'].update(pue=float('nan')),
+     'electricity.pue'),
     (lambda d: d.update(currency='euro'), 'currency'),
     (lambda d: d['compute'].pop('vcpu_hour'), 'compute'),
     (lambda d: d['storage'].update(gb_mnth='1'), 'storage'),
