@@ -105,22 +105,10 @@ class IngestedMessage(BASE):
     message_id = sa.Column(sa.String(64), primary_key=True)
 
 
-class CostRecord(BASE):
-    """The cost of one workload in one hour, on one basis."""
+class _CostLines:
+    """The currency, cost lines, energy and carbon that an hourly cost
+    record and a daily or monthly total both carry."""
 
-    __tablename__ = 'cost_records'
-    __table_args__ = (
-        sa.UniqueConstraint('workload_id', 'hour', 'basis',
-                            name='uniq_cost_records0workload0hour0basis'),
-        sa.Index('cost_records_project_hour_idx', 'project_id', 'hour'),
-        sa.Index('cost_records_hour_idx', 'hour'),
-    )
-
-    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
-    workload_id = sa.Column(sa.String(255), nullable=False)
-    project_id = sa.Column(sa.String(255), nullable=False)
-    hour = sa.Column(sa.DateTime, nullable=False)
-    basis = sa.Column(sa.String(16), nullable=False, default='allocation')
     currency = sa.Column(sa.String(3), nullable=False)
     workload_type = sa.Column(sa.String(16), nullable=True)
     accelerator = sa.Column(sa.String(64), nullable=True)
@@ -138,7 +126,25 @@ class CostRecord(BASE):
     carbon_kg = sa.Column(sa.Float, nullable=True)
 
 
-class CostTotal(BASE):
+class CostRecord(_CostLines, BASE):
+    """The cost of one workload in one hour, on one basis."""
+
+    __tablename__ = 'cost_records'
+    __table_args__ = (
+        sa.UniqueConstraint('workload_id', 'hour', 'basis',
+                            name='uniq_cost_records0workload0hour0basis'),
+        sa.Index('cost_records_project_hour_idx', 'project_id', 'hour'),
+        sa.Index('cost_records_hour_idx', 'hour'),
+    )
+
+    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    hour = sa.Column(sa.DateTime, nullable=False)
+    basis = sa.Column(sa.String(16), nullable=False, default='allocation')
+
+
+class CostTotal(_CostLines, BASE):
     """The sum of the hourly cost records of one day or one month, for a
     workload or a project, on one basis.
 
@@ -165,21 +171,6 @@ class CostTotal(BASE):
     period = sa.Column(sa.String(8), nullable=False)
     period_start = sa.Column(sa.DateTime, nullable=False)
     basis = sa.Column(sa.String(16), nullable=False)
-    currency = sa.Column(sa.String(3), nullable=False)
-    workload_type = sa.Column(sa.String(16), nullable=True)
-    accelerator = sa.Column(sa.String(64), nullable=True)
-    compute = sa.Column(Money, nullable=False, default=0)
-    gpu = sa.Column(Money, nullable=False, default=0)
-    npu = sa.Column(Money, nullable=False, default=0)
-    storage = sa.Column(Money, nullable=False, default=0)
-    network = sa.Column(Money, nullable=False, default=0)
-    energy = sa.Column(Money, nullable=False, default=0)
-    idle = sa.Column(Money, nullable=False, default=0)
-    total = sa.Column(Money, nullable=False, default=0)
-    energy_kwh = sa.Column(sa.Float, nullable=True)
-    #: the part of energy_kwh that was estimated, not measured
-    estimated_kwh = sa.Column(sa.Float, nullable=True)
-    carbon_kg = sa.Column(sa.Float, nullable=True)
     hours = sa.Column(sa.Integer, nullable=False)
     first_hour = sa.Column(sa.DateTime, nullable=False)
     last_hour = sa.Column(sa.DateTime, nullable=False)
