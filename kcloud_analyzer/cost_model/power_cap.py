@@ -30,6 +30,7 @@ import dataclasses
 import functools
 import importlib.resources
 
+import numpy as np
 import yaml
 
 POOLED = 'pooled'
@@ -91,3 +92,22 @@ def best_cap(curve, share=1.0, max_slowdown=MAX_SLOWDOWN):
     best = min(allowed, key=lambda p: (relative_energy(p, share),
                                        p.slowdown))
     return best if relative_energy(best, share) < 1.0 else None
+
+
+def accelerator_energy_share(row, card):
+    """The part of the billed energy drawn by the GPUs: measured board
+    power over measured host power; all of it when only board power (or
+    no host power) is known; with host power alone, the card's board power
+    x the mean utilisation over the host power."""
+    host = row['host_power_mean']
+    if np.isnan(host) or host <= 0:
+        return 1.0
+    board = row['accelerator_power_mean']
+    if np.isnan(board):
+        model = card.accelerator(row['accelerator'])
+        if model is None or model.power_watts is None:
+            return None
+        utilisation = row['accelerator_util_mean']
+        busy = 1.0 if np.isnan(utilisation) else utilisation / 100.0
+        board = row['gpu_count'] * model.power_watts * busy
+    return float(min(1.0, board / host))

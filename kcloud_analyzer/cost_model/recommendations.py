@@ -33,7 +33,8 @@ kinds:
     serving or inference on an under-used accelerator that a cheaper model
     of the card (GPU or NPU, sized by relative performance) would carry;
     only for a workload whose class was declared or classified with a
-    confidence of at least :data:`CLASS_CONFIDENCE` (never ``unknown``).
+    confidence of at least :data:`.evidence.CLASS_CONFIDENCE` (never
+    ``unknown``).
     saving = (count x price_per_hour - candidate_count x
     candidate_price_per_hour) x 730.
 ``off_peak_training``
@@ -50,10 +51,11 @@ kinds:
     730, the price of a flavor being its own price in the card or its
     vCPUs, RAM and accelerators at the card's unit prices.
 ``power_cap``
-    training on GPUs (class known with :data:`CLASS_CONFIDENCE`): the GPU
-    power limit that saves the most energy for the same work with a median
-    slowdown of at most :data:`power_cap.MAX_SLOWDOWN`, from measured
-    power-cap curves (:mod:`~kcloud_analyzer.cost_model.power_cap`).
+    training on GPUs (class known with
+    :data:`.evidence.CLASS_CONFIDENCE`): the GPU power limit that saves
+    the most energy for the same work with a median slowdown of at most
+    :data:`power_cap.MAX_SLOWDOWN`, from measured power-cap curves
+    (:mod:`~kcloud_analyzer.cost_model.power_cap`).
     saving = energy_spend / hours_observed x 730 x (1 -
     (accelerator_energy_share x energy_ratio + (1 -
     accelerator_energy_share) x slowdown)).
@@ -71,34 +73,20 @@ with the largest expected saving is given for a workload. Prices paid are
 read from the cost rows (so project overrides count); candidate prices come
 from the card.
 
-Confidence is the probability that the saving holds next month, estimated
-from the variance of the evidence. The observed hours are cut into blocks
-(a day each when at least three days were observed, otherwise a quarter of
-the observed hours, at least one hour);
-for each block the *margin* of the advice is computed: how far the block
-stayed inside what the recommended set-up carries (for the sizing kinds
-and resizes: capacity of the new set-up minus the block's 95th percentile
-utilisation, in percent of the current one), or the saving the block would
-have made (off-peak), or its presence above the break-even presence
-(committed use). Taking the block margins as a sample, the margin of one
-more block follows a Student t predictive distribution with n - 1 degrees
-of freedom, centre the mean margin and scale s x sqrt(1 + 1/n) (s: the
-standard deviation of the margins, never below :data:`MARGIN_RESOLUTION`);
-the confidence is its probability of being positive. A resize that needs
-both CPU and memory to fit multiplies the two probabilities. Fewer than
-:data:`MIN_BLOCKS` blocks give confidence 0: a saving is not promised from
-one observation.
+Confidence is the probability that the saving holds next month, from
+the variance of the evidence cut into blocks; how is said in
+:mod:`~kcloud_analyzer.cost_model.evidence`. A resize that needs both CPU
+and memory to fit multiplies the two probabilities.
 """
 
 import numpy as np
-import pandas as pd
-from scipy import stats as scipy_stats
 
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.common import utils
+from kcloud_analyzer.cost_model import evidence as evidence_lib
+from kcloud_analyzer.cost_model import flavors as flavors_lib
 from kcloud_analyzer.cost_model import power_cap
 from kcloud_analyzer.cost_model import ratecard
-from kcloud_analyzer.cost_model import realtime
 
 IDLE_UTILIZATION = 5.0
 TARGET_UTILIZATION = 70.0
@@ -109,182 +97,10 @@ OVERSIZED_CPU_BELOW = 40.0
 OVERSIZED_MEMORY_BELOW = 50.0
 STEADY_PRESENCE = 0.95
 STEADY_MIN_HOURS = 168
-#: a workload's class must be known at least this surely before its
-#: accelerators are moved to another model or its training re-planned
-CLASS_CONFIDENCE = 0.8
-#: fewer evidence blocks than this give confidence 0
-MIN_BLOCKS = 2
-#: blocks are days from this many observed hours on; shorter evidence is
-#: cut into this many blocks (of at least an hour)
-DAY_BLOCKS_FROM_HOURS = 72
-SHORT_EVIDENCE_BLOCKS = 4
-#: the smallest spread of the block margins the confidence assumes, per
-#: unit of margin: a percentage point of utilisation, a hundredth of
-#: presence, a tenth of the mean saving
-MARGIN_RESOLUTION = {'percent': 1.0, 'presence': 0.01, 'saving': 0.1}
 KINDS = ('idle_accelerator', 'fewer_gpus', 'gpu_partition',
          'cheaper_accelerator', 'off_peak_training', 'oversized_compute',
          'committed_use', 'power_cap')
 _MONTH = ratecard.HOURS_PER_MONTH
-
-
-def holds_probability(margins, resolution):
-    """Probability that the margin of one more block is positive.
-
-    :param margins: the margins of the observed blocks.
-    :param resolution: the smallest standard deviation assumed.
-    """
-    margins = np.asarray(margins, dtype=float)
-    margins = margins[np.isfinite(margins)]
-    n = margins.size
-    if n < MIN_BLOCKS:
-        return 0.0
-    spread = max(float(margins.std(ddof=1)), resolution)
-    scale = spread * np.sqrt(1.0 + 1.0 / n)
-    return float(scipy_stats.t.cdf(margins.mean() / scale, df=n - 1))
-
-
-def _p95(hourly, metric):
-    if metric not in hourly:
-        return pd.Series(dtype=float)
-    return hourly[metric].groupby(level='workload_id').quantile(0.95)
-
-
-def _mean(hourly, metric):
-    if metric not in hourly:
-        return pd.Series(dtype=float)
-    return hourly[metric].groupby(level='workload_id').mean()
-
-
-def _block_hours(hours_observed):
-    if hours_observed >= DAY_BLOCKS_FROM_HOURS:
-        return 24
-    return max(1, int(hours_observed) // SHORT_EVIDENCE_BLOCKS)
-
-
-def _block_of(workload_ids, hours, first_hour, block_hours):
-    """The evidence block of each (workload, hour)."""
-    start = first_hour.reindex(workload_ids).reset_index(drop=True)
-    elapsed = (pd.Series(hours) - start) / pd.Timedelta(hours=1)
-    size = block_hours.reindex(workload_ids).to_numpy(dtype=float)
-    return np.floor_divide(elapsed.to_numpy(dtype=float), size)
-
-
-class Evidence:
-    """Per-block figures of every workload, for the confidences."""
-
-    def __init__(self, hourly, costs, stats):
-        self.stats = stats
-        first = costs.groupby('workload_id')['hour'].min()
-        self.block_hours = stats['hours_observed'].map(_block_hours)
-        ids = hourly.index.get_level_values('workload_id')
-        hours = hourly.index.get_level_values('hour')
-        known = ids.isin(stats.index)
-        self.hourly = hourly.loc[known]
-        self.hourly_block = _block_of(ids[known], hours[known], first,
-                                      self.block_hours)
-        self.costs = costs
-        self.cost_block = _block_of(pd.Index(costs['workload_id']),
-                                    pd.DatetimeIndex(costs['hour']), first,
-                                    self.block_hours)
-
-    def block_p95(self, workload_id, metric):
-        """95th percentile of the hourly means of each block."""
-        if metric not in self.hourly:
-            return np.array([])
-        mine = (self.hourly.index.get_level_values('workload_id') ==
-                workload_id)
-        values = pd.Series(self.hourly[metric].to_numpy()[mine])
-        blocks = self.hourly_block[mine]
-        return values.groupby(blocks).quantile(0.95).to_numpy()
-
-    def block_sums(self, workload_id, column):
-        mine = (self.costs['workload_id'] == workload_id).to_numpy()
-        values = pd.Series(self.costs[column].to_numpy(dtype=float)[mine])
-        return values.groupby(self.cost_block[mine]).sum()
-
-    def block_presence(self, workload_id):
-        """Share of each block's hours the workload was priced in."""
-        mine = (self.costs['workload_id'] == workload_id).to_numpy()
-        blocks = pd.Series(self.cost_block[mine])
-        present = blocks.value_counts().sort_index()
-        size = float(self.block_hours[workload_id])
-        row = self.stats.loc[workload_id]
-        span = row['span_hours']
-        # the last block may be cut short by the end of the evidence
-        lengths = np.minimum(size, span - present.index.to_numpy() * size)
-        return present.to_numpy() / lengths
-
-    def utilisation_confidence(self, workload_id, metric, capacity):
-        """Confidence that ``metric`` stays under ``capacity`` percent."""
-        margins = capacity - self.block_p95(workload_id, metric)
-        return holds_probability(margins, MARGIN_RESOLUTION['percent'])
-
-    def saving_confidence(self, workload_id, saving_per_block):
-        saving = np.asarray(saving_per_block, dtype=float)
-        resolution = MARGIN_RESOLUTION['saving'] * abs(
-            float(np.nanmean(saving))) if saving.size else 0.0
-        return holds_probability(saving, max(resolution, 1e-12))
-
-    def blocks(self, workload_id):
-        return {'evidence_blocks': int(len(np.unique(
-                    self.cost_block[(self.costs['workload_id'] ==
-                                     workload_id).to_numpy()]))),
-                'block_hours': int(self.block_hours[workload_id])}
-
-
-def workload_stats(workloads, usage, costs):
-    """One row per priced workload with the figures recommendations read."""
-    hourly = realtime.hourly_means(usage)
-    per = costs.groupby('workload_id')
-    stats = workloads.set_index('workload_id').loc[
-        per.size().index].copy()
-    if 'type_confidence' not in stats:
-        stats['type_confidence'] = 1.0
-    stats['hours_observed'] = per.size()
-    span = (per['hour'].max() - per['hour'].min()) / pd.Timedelta(hours=1)
-    stats['span_hours'] = span + 1.0
-    stats['presence'] = stats['hours_observed'] / (span + 1.0)
-    acc_count = stats['gpu_count'] + stats['npu_count']
-    acc_spend = per['gpu'].sum() + per['npu'].sum()
-    with np.errstate(invalid='ignore', divide='ignore'):
-        stats['accelerator_price'] = acc_spend / (
-            acc_count * stats['hours_observed'])
-    stats['accelerator_count'] = acc_count
-    is_npu = stats['npu_count'] > 0
-    stats['accelerator_metric'] = np.where(
-        is_npu, metrics.NPU_UTILIZATION, metrics.GPU_UTILIZATION)
-    stats['accelerator_util_mean'] = _mean(
-        hourly, metrics.GPU_UTILIZATION).reindex(stats.index).where(
-            ~is_npu, _mean(hourly, metrics.NPU_UTILIZATION).reindex(
-                stats.index))
-    stats['accelerator_util_p95'] = _p95(
-        hourly, metrics.GPU_UTILIZATION).reindex(stats.index).where(
-            ~is_npu, _p95(hourly, metrics.NPU_UTILIZATION).reindex(
-                stats.index))
-    stats['gpu_memory_p95'] = _p95(
-        hourly, metrics.GPU_MEMORY_UTILIZATION).reindex(stats.index)
-    stats['cpu_p95'] = _p95(hourly, metrics.CPU_UTILIZATION).reindex(
-        stats.index)
-    stats['memory_p95'] = _p95(hourly, metrics.MEMORY_UTILIZATION).reindex(
-        stats.index)
-    stats['host_power_mean'] = _mean(hourly, metrics.POWER_WATTS).reindex(
-        stats.index)
-    stats['accelerator_power_mean'] = _mean(
-        hourly, metrics.ACCELERATOR_POWER_WATTS).reindex(stats.index)
-    stats['energy_kwh'] = per['energy_kwh'].sum()
-    stats['energy_spend'] = per['energy'].sum()
-    stats['project_id'] = per['project_id'].first()
-    return stats, Evidence(hourly, costs, stats)
-
-
-def class_known(row, *classes):
-    """True when the workload's class is one of ``classes`` and was
-    declared or classified with at least :data:`CLASS_CONFIDENCE`."""
-    confidence = row.get('type_confidence', 1.0)
-    if confidence is None or pd.isna(confidence):
-        confidence = 1.0
-    return row['type'] in classes and float(confidence) >= CLASS_CONFIDENCE
 
 
 def _make(kind, row, saving, action, evidence, confidence, blocks):
@@ -398,7 +214,7 @@ def _cheaper(stats, card, evidence):
                     (stats['accelerator_util_p95'] <
                      CHEAPER_BELOW_UTILIZATION)]
     for ident, row in serving.iterrows():
-        if not class_known(row, 'serving', 'inference'):
+        if not evidence_lib.class_known(row, 'serving', 'inference'):
             continue
         current = card.accelerator(row['accelerator'])
         if current.performance is None:
@@ -450,7 +266,7 @@ def _off_peak(stats, card, evidence):
     training = stats[(stats['type'] == 'training') &
                      (stats['energy_kwh'] > 0)]
     for ident, row in training.iterrows():
-        if not class_known(row, 'training'):
+        if not evidence_lib.class_known(row, 'training'):
             continue
         paid = row['energy_spend'] / (row['energy_kwh'] * card.pue)
         monthly_kwh = row['energy_kwh'] / row['hours_observed'] * _MONTH
@@ -473,32 +289,13 @@ def _off_peak(stats, card, evidence):
     return found
 
 
-def accelerator_energy_share(row, card):
-    """The part of the billed energy drawn by the GPUs: measured board
-    power over measured host power; all of it when only board power (or
-    no host power) is known; with host power alone, the card's board power
-    x the mean utilisation over the host power."""
-    host = row['host_power_mean']
-    if np.isnan(host) or host <= 0:
-        return 1.0
-    board = row['accelerator_power_mean']
-    if np.isnan(board):
-        model = card.accelerator(row['accelerator'])
-        if model is None or model.power_watts is None:
-            return None
-        utilisation = row['accelerator_util_mean']
-        busy = 1.0 if np.isnan(utilisation) else utilisation / 100.0
-        board = row['gpu_count'] * model.power_watts * busy
-    return float(min(1.0, board / host))
-
-
 def _power_cap(stats, card, evidence):
     found = []
     training = stats[(stats['gpu_count'] > 0) & (stats['energy_spend'] > 0)]
     for ident, row in training.iterrows():
-        if not class_known(row, 'training'):
+        if not evidence_lib.class_known(row, 'training'):
             continue
-        share = accelerator_energy_share(row, card)
+        share = power_cap.accelerator_energy_share(row, card)
         curve = power_cap.curve_for(row['accelerator'])
         model = card.accelerator(row['accelerator'])
         top = curve.max_power_limit_w or (model and model.power_watts)
@@ -537,75 +334,22 @@ def _power_cap(stats, card, evidence):
     return found
 
 
-def _flavor_matches(flavor, row, card):
-    count = int(row['accelerator_count'])
-    if flavor.accelerator_count != count:
-        return False
-    if not count:
-        return True
-    return card.accelerator(flavor.accelerator) is card.accelerator(
-        row['accelerator'])
-
-
-def fitting_flavor(flavors, card, row, cpu_cores, memory_gb):
-    """The cheapest flavor with the workload's accelerators and at least
-    ``cpu_cores`` vCPUs and ``memory_gb`` GB of RAM, with its price per
-    hour; (None, None) when none fits."""
-    best = None
-    for flavor in flavors:
-        if (flavor.vcpus < cpu_cores or flavor.ram_gb < memory_gb or
-                not _flavor_matches(flavor, row, card)):
-            continue
-        price = card.flavor_hour(flavor)
-        if price is None:
-            continue
-        key = (price, flavor.vcpus, flavor.ram_mb, flavor.name)
-        if best is None or key < best[0]:
-            best = (key, flavor)
-    if best is None:
-        return None, None
-    return best[1], best[0][0]
-
-
-def _current_price(row, card, by_name):
-    """The hourly price of what the workload runs on now: its flavor's
-    when it is listed, else its resources at the card's unit prices."""
-    flavor = by_name.get(row.get('flavor'))
-    if flavor is not None:
-        price = card.flavor_hour(flavor)
-        if price is not None:
-            return price
-    price = (row['cpu_cores'] * float(card.vcpu_hour) +
-             row['memory_gb'] * float(card.ram_gb_hour))
-    if row['accelerator_count']:
-        price += row['accelerator_count'] * float(
-            card.accelerator(row['accelerator']).hour)
-    return price
-
-
 def _oversized(stats, card, flavors, evidence):
     found = []
     if not flavors:
         return found
     by_name = {f.name: f for f in flavors}
-    cores, memory = stats['cpu_cores'], stats['memory_gb']
-    need_cores = np.where(
-        stats['cpu_p95'] < OVERSIZED_CPU_BELOW,
-        np.maximum(1.0, cores * stats['cpu_p95'] / CPU_TARGET_UTILIZATION),
-        cores)
-    need_memory = np.where(
-        stats['memory_p95'] < OVERSIZED_MEMORY_BELOW,
-        memory * stats['memory_p95'] / MEMORY_TARGET_UTILIZATION, memory)
-    need_cores = pd.Series(np.minimum(need_cores, cores), index=stats.index)
-    need_memory = pd.Series(np.minimum(need_memory, memory),
-                            index=stats.index)
-    chosen = stats[(need_cores < cores) | (need_memory < memory)]
+    need_cores, need_memory = flavors_lib.needed(
+        stats, OVERSIZED_CPU_BELOW, CPU_TARGET_UTILIZATION,
+        OVERSIZED_MEMORY_BELOW, MEMORY_TARGET_UTILIZATION)
+    chosen = stats[(need_cores < stats['cpu_cores']) |
+                   (need_memory < stats['memory_gb'])]
     for ident, row in chosen.iterrows():
-        flavor, price = fitting_flavor(flavors, card, row, need_cores[ident],
-                                       need_memory[ident])
+        flavor, price = flavors_lib.fitting_flavor(
+            flavors, card, row, need_cores[ident], need_memory[ident])
         if flavor is None:
             continue
-        current = _current_price(row, card, by_name)
+        current = flavors_lib.current_price(row, card, by_name)
         saving = (current - price) * _MONTH
         if saving <= 0 or (flavor.vcpus >= row['cpu_cores'] and
                            flavor.ram_gb >= row['memory_gb']):
@@ -678,9 +422,9 @@ def _committed(stats, card, evidence):
         listed = committed + saving / _MONTH
         break_even = committed / listed
         evidence_figures['break_even_presence'] = round(break_even, 4)
-        confidence = holds_probability(
+        confidence = evidence_lib.holds_probability(
             evidence.block_presence(ident) - break_even,
-            MARGIN_RESOLUTION['presence'])
+            evidence_lib.MARGIN_RESOLUTION['presence'])
         found.append(_make('committed_use', row, saving,
                            'buy committed-use capacity for this steady '
                            'workload', evidence_figures, confidence,
@@ -706,34 +450,6 @@ def committed_saving(evidence):
             ) * _MONTH
 
 
-def learned_flavors(records):
-    """:class:`ratecard.Flavor` objects from the flavors recorded from
-    Nova's notifications (``name``, ``cpu_cores``, ``memory_mb`` or
-    ``memory_gb``, ``gpu_count``, ``npu_count``, ``accelerator``)."""
-    flavors = []
-    for record in records:
-        memory_mb = record.get('memory_mb') or int(round(
-            float(record.get('memory_gb') or 0) * 1024))
-        count = int(record.get('gpu_count') or 0) + int(
-            record.get('npu_count') or 0)
-        if not record.get('name') or not record.get('cpu_cores') or (
-                not memory_mb):
-            continue
-        flavors.append(ratecard.Flavor(
-            name=record['name'], vcpus=int(record['cpu_cores']),
-            ram_mb=int(memory_mb),
-            accelerator=record.get('accelerator') if count else None,
-            accelerator_count=count))
-    return tuple(flavors)
-
-
-def merge_flavors(card, learned=()):
-    """The card's flavors, then the learned ones it does not list."""
-    listed = {f.name for f in card.flavors}
-    return tuple(card.flavors) + tuple(f for f in learned
-                                       if f.name not in listed)
-
-
 def _expected(item):
     return item['monthly_saving_float'] * item['confidence']
 
@@ -755,8 +471,8 @@ def recommend(workloads, usage, costs, card, flavors=()):
     """
     if costs.empty:
         return []
-    stats, evidence = workload_stats(workloads, usage, costs)
-    flavors = merge_flavors(card, flavors)
+    stats, evidence = evidence_lib.workload_stats(workloads, usage, costs)
+    flavors = flavors_lib.merge_flavors(card, flavors)
     sizing = (_idle(stats, evidence) + _fewer_gpus(stats, evidence) +
               _partition(stats, card, evidence) +
               _cheaper(stats, card, evidence))

@@ -27,6 +27,7 @@ from oslo_log import log
 import pandas as pd
 
 from kcloud_analyzer.common import utils
+from kcloud_analyzer.cost_model import flavors as flavors_lib
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
@@ -49,7 +50,7 @@ def price(workloads, usage, card, flavors=()):
     """The hourly costs of ``usage`` and the recommendations they lead to.
 
     :param flavors: flavors to offer to resizes besides the rate card's
-        (see :func:`recommendations.learned_flavors`)
+        (see :func:`.cost_model.flavors.learned_flavors`)
     :raises realtime.CostInputError: usage the rate card cannot price
     :returns: ``(costs, recommendations)``
     """
@@ -90,7 +91,7 @@ def update_costs(conf, context, now=None):
     price_from = window_start if latest is None else max(
         min(latest, now), window_start)
     seen, current = db_api.instance_flavors(context)
-    flavors = recommendations.learned_flavors(seen)
+    flavors = flavors_lib.learned_flavors(seen)
     written = hours = advised = 0
     for workloads, usage in frames.batches(context, start=window_start,
                                            end=now):
