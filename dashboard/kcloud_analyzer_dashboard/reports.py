@@ -16,6 +16,7 @@ Times are naive UTC datetimes, as the API's ``...Z`` timestamps are.
 """
 
 import datetime
+import math
 
 COST_LINES = ('compute', 'gpu', 'npu', 'storage', 'network', 'energy')
 PERIODS = ('hour', 'day')
@@ -144,8 +145,17 @@ def total(summary_rows):
 def forecast_figures(document):
     """``(month_end, lower, upper, currency)`` of a month-end forecast of
     ``GET /api/v1/cost/forecast`` (one row per project), or None when it
-    has none. Several projects are summed; the sum of their intervals is
-    not an interval of the sum, so none is given then."""
+    has none.
+
+    Several projects are summed, and so is their 80 % interval under the
+    assumption that the projects' forecast errors are independent: each
+    side's half-width is the square root of the sum of the projects'
+    squared half-widths on that side (the sum of the bounds would be the
+    interval only if every project missed in the same direction, and would
+    cover far more than 80 %). The lower bound never falls below what the
+    projects have spent so far. Rows in several currencies, or a row
+    without bounds, give no interval.
+    """
     rows = (document or {}).get('forecasts') or []
     if not rows:
         return None
@@ -154,7 +164,25 @@ def forecast_figures(document):
     if len(rows) == 1:
         row = rows[0]
         return row['forecast'], row.get('lower'), row.get('upper'), currency
-    return sum(row['forecast'] for row in rows), None, None, currency
+    amount = sum(row['forecast'] for row in rows)
+    if currency is None or any(row.get('lower') is None or
+                               row.get('upper') is None for row in rows):
+        return amount, None, None, currency
+    return (amount,) + summed_interval(rows) + (currency,)
+
+
+def summed_interval(rows):
+    """``(lower, upper)`` of the sum of forecasts with independent errors:
+    the centre is the sum of ``forecast``, each side's half-width the root
+    of the summed squared half-widths; the lower bound is at least the sum
+    of ``so_far`` (money already spent)."""
+    amount = sum(row['forecast'] for row in rows)
+    below = math.sqrt(sum((row['forecast'] - row['lower']) ** 2
+                          for row in rows))
+    above = math.sqrt(sum((row['upper'] - row['forecast']) ** 2
+                          for row in rows))
+    spent = sum(row.get('so_far') or 0.0 for row in rows)
+    return max(amount - below, spent, 0.0), amount + above
 
 
 def metric_series(rollups, names):

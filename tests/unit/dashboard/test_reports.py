@@ -12,8 +12,11 @@
 """The API's documents shaped for the panels."""
 
 import datetime
+import math
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from kcloud_analyzer_dashboard import reports
 
@@ -90,4 +93,43 @@ def test_forecast_figures():
         {'forecast': 120.0, 'lower': 100.0, 'upper': 150.0,
          'currency': 'USD'},
         {'forecast': 30.0, 'lower': 20.0, 'upper': 40.0,
-         'currency': 'USD'}]}) == (150.0, None, None, 'USD')
+         'currency': 'USD'}]}) == (
+             150.0, 150.0 - math.hypot(20.0, 10.0),
+             150.0 + math.hypot(30.0, 10.0), 'USD')
+    # no interval without every row's bounds, or across currencies
+    assert reports.forecast_figures({'forecasts': [
+        {'forecast': 120.0, 'lower': 100.0, 'upper': 150.0,
+         'currency': 'USD'},
+        {'forecast': 30.0, 'currency': 'USD'}]}) == (
+             150.0, None, None, 'USD')
+    assert reports.forecast_figures({'forecasts': [
+        {'forecast': 1.0, 'lower': 0.5, 'upper': 2.0, 'currency': 'USD'},
+        {'forecast': 1.0, 'lower': 0.5, 'upper': 2.0,
+         'currency': 'EUR'}]})[1:3] == (None, None)
+
+
+def test_a_summed_interval_never_falls_below_the_money_spent():
+    rows = [{'forecast': 10.0, 'lower': 1.0, 'upper': 12.0, 'so_far': 9.5},
+            {'forecast': 10.0, 'lower': 1.0, 'upper': 12.0, 'so_far': 9.5}]
+    lower, upper = reports.summed_interval(rows)
+    assert lower == 19.0
+    assert upper == pytest.approx(20.0 + math.hypot(2.0, 2.0))
+
+
+def test_summed_interval_covers_eighty_percent_of_independent_errors():
+    # 12 projects, each with an exact 80 % interval of its own normal
+    # (skewed widths on either side); the sum's interval must cover the
+    # sum about 80 % of the time, where the sum of bounds covers ~100 %.
+    rng = np.random.default_rng(12)
+    z = stats.norm.ppf(0.9)
+    sigma = rng.uniform(1.0, 20.0, size=12)
+    centre = rng.uniform(100.0, 500.0, size=12)
+    rows = [{'forecast': c, 'lower': c - z * s, 'upper': c + z * s}
+            for c, s in zip(centre, sigma, strict=True)]
+    lower, upper = reports.summed_interval(rows)
+    totals = (centre + rng.normal(size=(20000, 12)) * sigma).sum(axis=1)
+    covered = np.mean((totals >= lower) & (totals <= upper))
+    assert 0.79 <= covered <= 0.81
+    naive = np.mean((totals >= sum(r['lower'] for r in rows)) &
+                    (totals <= sum(r['upper'] for r in rows)))
+    assert naive > 0.99
