@@ -17,8 +17,15 @@
         --usage usage.csv [--format table|json] [--classifier rules]
 
 Prints each workload's class, confidence and the features that decided
-it, with a summary of its resource and energy profiles. A malformed file
-is refused with ``file:line: reason`` and exit status 2.
+it, with a summary of its resource and energy profiles. A workload with
+accelerators and no measured power gets the estimate the agent and the
+API bill (:mod:`~kcloud_analyzer.workload_analyzer.power_model`, with the
+rate card of ``[cost_model] rate_card_file``): all of its energy is then
+``estimated_energy_kwh``, ``energy_kwh`` (measured) stays empty and
+``power_estimate`` says how it was estimated (``assumed_accelerator``
+names the card's default model taken for accelerators counted without
+one). A malformed file is refused with ``file:line: reason`` and exit
+status 2.
 """
 
 import json
@@ -30,6 +37,7 @@ from kcloud_analyzer.common import metrics
 
 # Loaded when a command runs, not for --help.
 np = lazy.load('numpy')
+pd = lazy.load('pandas')
 tqdm = lazy.load('tqdm')
 offline = lazy.load('kcloud_analyzer.common.offline')
 classifiers = lazy.load('kcloud_analyzer.workload_analyzer.classifiers')
@@ -37,6 +45,9 @@ features_lib = lazy.load('kcloud_analyzer.workload_analyzer.features')
 profile = lazy.load('kcloud_analyzer.workload_analyzer.profile')
 series_lib = lazy.load('kcloud_analyzer.workload_analyzer.series')
 utils = lazy.load('kcloud_analyzer.common.utils')
+ratecard = lazy.load('kcloud_analyzer.cost_model.ratecard')
+energy_billing = lazy.load('kcloud_analyzer.cost_model.energy_billing')
+power_model = lazy.load('kcloud_analyzer.workload_analyzer.power_model')
 
 #: Workloads analysed per block; more than one block shows a progress bar.
 CHUNK_ROWS = 2000
@@ -62,6 +73,9 @@ _ENERGY_SUMMARY = ('power_source', 'energy_kwh', 'estimated_energy_kwh',
                    'coverage', 'average_power_w', 'peak_power_w',
                    'idle_energy_share', 'power_pattern', 'power_cov',
                    'power_near_idle_share', 'power_periodicity_strength')
+
+#: how the energy of a workload without measured power was estimated
+_ESTIMATE = ('power_estimate', 'assumed_accelerator')
 
 
 def add_parser(subparsers):
@@ -95,8 +109,78 @@ def _unknown_workloads(usage, workloads, path):
             'workloads file')
 
 
-def build_records(workloads, series, resources, energies, predictions):
-    """One dict per workload, in the order of ``workloads``."""
+def estimated_energy(usage, workloads, card):
+    """Energy of the workloads without measured power, from the estimated
+    power the cost records are billed on: a frame indexed by workload
+    with ``estimated_energy_kwh`` (the same kWh as their cost records),
+    ``average_power_w``, ``peak_power_w`` and ``power_estimate`` (the
+    estimate's source)."""
+    workloads, assumed = assume_accelerators(workloads, card)
+    power = power_model.estimate_power(usage, workloads, card)
+    columns = ['estimated_energy_kwh', 'average_power_w', 'peak_power_w',
+               'power_estimate', 'assumed_accelerator']
+    if power.empty:
+        return pd.DataFrame(columns=columns)
+    hourly = energy_billing.hourly_energy(usage, card, power)
+    kwh = hourly['energy_kwh'].groupby(level='workload_id').sum()
+    per = power.groupby('workload_id')
+    frame = pd.DataFrame({'average_power_w': per['value'].mean(),
+                          'peak_power_w': per['value'].max(),
+                          'power_estimate': per['source'].first()})
+    frame['estimated_energy_kwh'] = kwh.reindex(frame.index)
+    frame['assumed_accelerator'] = assumed.reindex(frame.index)
+    return frame[columns]
+
+
+def assume_accelerators(workloads, card):
+    """Accelerators counted without a model (blank, or only ``gpu`` /
+    ``npu``) take the rate card's default model of that kind, as the API
+    does; returns the workloads with the model filled in and the model
+    assumed per workload id (None where the file named one)."""
+    named = workloads['accelerator'].astype(object)
+    lower = named.fillna('').astype(str).str.strip().str.lower()
+    listed = {name.lower() for name in card.accelerators}
+    assumed = pd.Series(None, index=workloads.index, dtype=object)
+    for kind in ('gpu', 'npu'):
+        model = card.default_accelerator(kind)
+        chosen = ((workloads[f'{kind}_count'] > 0) & assumed.isna() &
+                  lower.isin(('', 'gpu', 'npu')) & ~lower.isin(listed))
+        if model is not None and chosen.any():
+            assumed[chosen] = model
+    filled = workloads.assign(accelerator=assumed.where(assumed.notna(),
+                                                        named))
+    return filled, pd.Series(assumed.to_numpy(),
+                             index=workloads['workload_id'].to_numpy())
+
+
+def _with_estimates(energies, workloads, estimates):
+    """``energies`` (in the order of ``workloads``) with the estimated
+    figures of the workloads that measured no power."""
+    energies = energies.reset_index(drop=True).copy()
+    energies['power_estimate'] = None
+    energies['assumed_accelerator'] = None
+    if estimates is None or estimates.empty:
+        return energies
+    rows = pd.Series(np.arange(len(workloads)),
+                     index=workloads['workload_id'].to_numpy())
+    positions = rows.reindex(estimates.index).dropna().astype(int)
+    chosen = estimates.loc[positions.index]
+    filled = ('estimated_energy_kwh', 'average_power_w', 'peak_power_w',
+              'power_estimate', 'assumed_accelerator')
+    energies = energies.astype(dict.fromkeys(filled + ('power_source',),
+                                             object))
+    for name in filled:
+        energies.loc[positions.to_numpy(), name] = chosen[name].to_numpy()
+    energies.loc[positions.to_numpy(), 'power_source'] = 'estimated'
+    return energies
+
+
+def build_records(workloads, series, resources, energies, predictions,
+                  estimates=None):
+    """One dict per workload, in the order of ``workloads``; ``estimates``
+    (:func:`estimated_energy`) fill the energy of workloads that measured
+    no power."""
+    energies = _with_estimates(energies, workloads, estimates)
     reported = np.zeros((len(series), len(metrics.CANONICAL_METRICS)),
                         dtype=bool)
     for position, metric in enumerate(metrics.CANONICAL_METRICS):
@@ -129,7 +213,7 @@ def build_records(workloads, series, resources, energies, predictions):
             'profile': {name: plain(resources[column].iloc[position])
                         for name, column in _profile_summary()},
             'energy': {name: plain(energies[name].iloc[position])
-                       for name in _ENERGY_SUMMARY},
+                       for name in _ENERGY_SUMMARY + _ESTIMATE},
         })
     return records
 
@@ -159,7 +243,7 @@ def format_table(records):
         # that fills gaps in the measurements.
         total_kwh = power['estimated_energy_kwh']
         estimated_kwh = (None if total_kwh is None
-                         else total_kwh - power['energy_kwh'])
+                         else total_kwh - (power['energy_kwh'] or 0.0))
         explanation = (record['reason'] or ', '.join(
             record['deciding_features']) or '-')
         lines.append(
@@ -185,6 +269,12 @@ def analyze(conf):
     except offline.InputError as exc:
         sys.stderr.write(f'{exc}\n')
         return 2
+    try:
+        card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
+    except ratecard.RateCardError as exc:
+        sys.stderr.write(f'{conf.cost_model.rate_card_file}: {exc}\n')
+        return 2
+    estimates = estimated_energy(usage, workloads, card)
 
     coarse = series_lib.coarsen(usage)
     series = series_lib.from_usage(usage, workloads['workload_id'])
@@ -206,7 +296,7 @@ def analyze(conf):
         feature_frame.index, ['type']]
     predictions = classifier.predict(feature_frame, records=records)
     records = build_records(workloads, series, resources, energies,
-                            predictions)
+                            predictions, estimates)
     if args.format == 'json':
         print(json.dumps({'classifier': classifier.name,
                           'workloads': records}, indent=2))

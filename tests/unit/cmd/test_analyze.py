@@ -19,10 +19,14 @@ import pytest
 
 from kcloud_analyzer.cmd import analyze
 from kcloud_analyzer.common import datasets as data_locator
+from kcloud_analyzer.common import offline
+from kcloud_analyzer.cost_model import ratecard
+from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer import service
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
 from kcloud_analyzer.workload_analyzer import datasets
 from kcloud_analyzer.workload_analyzer import features
+from kcloud_analyzer.workload_analyzer import power_model
 from kcloud_analyzer.workload_analyzer import synthetic
 
 PODS = 12
@@ -78,10 +82,45 @@ def test_alibaba_pods_are_serving_with_rules(alibaba_csv, tmp_path, capsys):
     assert 0 < record['confidence'] <= 1
     assert record['profile']['gpus_allocated'] == 1
     assert 0 <= record['profile']['gpu_utilization_mean'] <= 100
-    # No power in this trace: energy is missing, not zero.
+    # No power in this trace: nothing measured, all of it estimated.
     assert record['energy']['energy_kwh'] is None
+    assert record['energy']['power_source'] == 'estimated'
+    assert record['energy']['power_estimate'] == 'utilization_curve'
+    # the trace says only "gpu": the card's default GPU is assumed
+    assert record['energy']['assumed_accelerator'] == 'A100'
+    assert record['energy']['estimated_energy_kwh'] > 0
     assert 'power_watts' in record['missing_metrics']
     assert 'gpu_utilization' not in record['missing_metrics']
+
+
+def test_alibaba_pods_energy_is_the_estimate_the_cost_bills(
+        alibaba_csv, tmp_path, capsys):
+    workloads_path, usage_path = alibaba_csv
+    status = _run(['analyze', '--workloads', str(workloads_path),
+                   '--usage', str(usage_path), '--format', 'json'],
+                  tmp_path)
+    assert status == 0
+    output = json.loads(capsys.readouterr().out)
+    analyzed = {r['workload_id']: r['energy'] for r in output['workloads']}
+    workloads = offline.load_workloads(str(workloads_path))
+    usage = offline.load_usage(str(usage_path))
+    card = ratecard.load_rate_card(ratecard.default_rate_card_path())
+    # priced as the API prices a GPU without a model: the card's default
+    model = card.default_accelerator('gpu')
+    workloads = workloads.assign(accelerator=model)
+    costs = realtime.compute_costs(workloads, usage, card)
+    billed = costs.groupby('workload_id')[['energy_kwh',
+                                           'estimated_kwh']].sum()
+    assert len(billed) == PODS
+    for workload_id, row in billed.iterrows():
+        energy = analyzed[workload_id]
+        # every kWh of these pods is estimated, in both commands alike
+        assert row['estimated_kwh'] == pytest.approx(row['energy_kwh'])
+        assert energy['estimated_energy_kwh'] == pytest.approx(
+            row['energy_kwh'], rel=1e-9, abs=1e-12)
+        # a board draws between its idle and busy power
+        idle, busy = power_model.default_curves()[model.lower()]
+        assert idle <= energy['average_power_w'] <= busy
 
 
 def test_alibaba_pods_are_serving_with_a_forest_that_never_saw_them(
