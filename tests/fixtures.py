@@ -41,6 +41,21 @@ class ConfFixture(fixtures.Fixture):
         self.addCleanup(self.conf.reset)
 
 
+def _patch_store(manager, configured):
+    """Put ``manager`` in place of db.api's context and set whether
+    ``configure`` counts as done; returns a callable that undoes both."""
+    restore = db_api.main_context_manager.patch_factory(manager)
+    was_configured = db_api.configure.called
+    db_api.configure.called = configured
+
+    def reset():
+        restore()
+        db_api.configure.called = was_configured
+        if manager.is_started:
+            manager.writer.get_engine().dispose()
+    return reset
+
+
 def use_store(conf):
     """Point db.api at ``conf``'s ``[database]`` until the returned
     callable is called.
@@ -52,32 +67,13 @@ def use_store(conf):
     """
     manager = db_api.main_context_manager.make_new_manager()
     manager.configure(**db_api.database_options(conf))
-    restore = db_api.main_context_manager.patch_factory(manager)
-    configured = db_api.configure.called
-    db_api.configure.called = True
-
-    def reset():
-        restore()
-        db_api.configure.called = configured
-        if manager.is_started:
-            manager.writer.get_engine().dispose()
-    return reset
+    return _patch_store(manager, configured=True)
 
 
 def unconfigured_store():
     """Let a command run in-process configure the store itself, as it
     does in a process of its own; returns a callable that undoes it."""
-    manager = enginefacade.transaction_context()
-    restore = db_api.main_context_manager.patch_factory(manager)
-    configured = db_api.configure.called
-    db_api.configure.called = False
-
-    def reset():
-        restore()
-        db_api.configure.called = configured
-        if manager.is_started:
-            manager.writer.get_engine().dispose()
-    return reset
+    return _patch_store(enginefacade.transaction_context(), configured=False)
 
 
 class Database(fixtures.Fixture):

@@ -36,18 +36,17 @@ from kcloud_analyzer.common import lazy
 from kcloud_analyzer.common import metrics
 
 # Loaded when a command runs, not for --help.
-np = lazy.load('numpy')
-pd = lazy.load('pandas')
-tqdm = lazy.load('tqdm')
-offline = lazy.load('kcloud_analyzer.common.offline')
-classifiers = lazy.load('kcloud_analyzer.workload_analyzer.classifiers')
-features_lib = lazy.load('kcloud_analyzer.workload_analyzer.features')
-profile = lazy.load('kcloud_analyzer.workload_analyzer.profile')
-series_lib = lazy.load('kcloud_analyzer.workload_analyzer.series')
-utils = lazy.load('kcloud_analyzer.common.utils')
-ratecard = lazy.load('kcloud_analyzer.cost_model.ratecard')
-energy_billing = lazy.load('kcloud_analyzer.cost_model.energy_billing')
-power_model = lazy.load('kcloud_analyzer.workload_analyzer.power_model')
+(np, pd, tqdm, offline, utils, classifiers, features_lib, profile,
+ series_lib, power_model, ratecard, energy_billing) = lazy.load_all(
+    'numpy', 'pandas', 'tqdm', 'kcloud_analyzer.common.offline',
+    'kcloud_analyzer.common.utils',
+    'kcloud_analyzer.workload_analyzer.classifiers',
+    'kcloud_analyzer.workload_analyzer.features',
+    'kcloud_analyzer.workload_analyzer.profile',
+    'kcloud_analyzer.workload_analyzer.series',
+    'kcloud_analyzer.workload_analyzer.power_model',
+    'kcloud_analyzer.cost_model.ratecard',
+    'kcloud_analyzer.cost_model.energy_billing')
 
 #: Workloads analysed per block; more than one block shows a progress bar.
 CHUNK_ROWS = 2000

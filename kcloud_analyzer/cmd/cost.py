@@ -42,16 +42,14 @@ from kcloud_analyzer.common import lazy
 from kcloud_analyzer.common import metrics
 
 # Loaded when a command runs, not for --help.
-context = lazy.load('kcloud_analyzer.common.context')
-pd = lazy.load('pandas')
-tqdm = lazy.load('tqdm')
-offline = lazy.load('kcloud_analyzer.common.offline')
-forecast = lazy.load('kcloud_analyzer.cost_model.forecast')
-ratecard = lazy.load('kcloud_analyzer.cost_model.ratecard')
-realtime = lazy.load('kcloud_analyzer.cost_model.realtime')
-recommendations = lazy.load('kcloud_analyzer.cost_model.recommendations')
-db_api = lazy.load('kcloud_analyzer.db.api')
-cost_jobs = lazy.load('kcloud_analyzer.jobs.costs')
+(pd, tqdm, context, offline, forecast, ratecard, realtime, recommendations,
+ db_api, cost_jobs) = lazy.load_all(
+    'pandas', 'tqdm', 'kcloud_analyzer.common.context',
+    'kcloud_analyzer.common.offline', 'kcloud_analyzer.cost_model.forecast',
+    'kcloud_analyzer.cost_model.ratecard',
+    'kcloud_analyzer.cost_model.realtime',
+    'kcloud_analyzer.cost_model.recommendations', 'kcloud_analyzer.db.api',
+    'kcloud_analyzer.jobs.costs')
 
 _HORIZON = re.compile(r'^\s*(\d+)\s*([hd]?)\s*$')
 #: a forecast horizon longer than this is refused (two weeks)

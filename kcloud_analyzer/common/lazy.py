@@ -33,3 +33,9 @@ def load(name):
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+def load_all(*names):
+    """The modules ``names``, in order, each executed on its first
+    attribute access (see :func:`load`)."""
+    return tuple(load(name) for name in names)

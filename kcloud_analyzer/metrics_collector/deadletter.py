@@ -33,6 +33,7 @@ from oslo_log import log as logging
 import oslo_messaging
 
 from kcloud_analyzer.common import prometheus
+from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
 
@@ -128,6 +129,27 @@ class DeadLetters:
             if self._connection is not None:
                 self._connection.release()
                 self._connection = None
+
+
+def refuse(dead_letters, message, priority, reason):
+    """Dead-letter ``message`` with ``reason``, or log that it is dropped
+    when there is no dead-letter queue (``dead_letters`` is None).
+
+    :returns: False when the broker did not take it; the caller then
+        requeues, and what it already stored is skipped on redelivery.
+    """
+    if dead_letters is None:
+        LOG.warning('Dropping %s notification from %s: %s',
+                    message.get('event_type'), message.get('publisher_id'),
+                    reason)
+        return True
+    try:
+        dead_letters.send(message, priority, reason)
+    except Exception as error:
+        LOG.warning('Could not dead-letter a notification (%s); requeueing',
+                    normalise.first_line(error))
+        return False
+    return True
 
 
 def read(conf, url, topic, limit=None, handle=None):

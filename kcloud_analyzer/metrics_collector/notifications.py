@@ -38,6 +38,7 @@ import pandas as pd
 
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.metrics_collector import deadletter
 from kcloud_analyzer.metrics_collector import normalise
 from kcloud_analyzer.metrics_collector import nova
 
@@ -159,20 +160,9 @@ class _SampleEndpoint:
         """Dead-letter the (message, reason) pairs; False when the broker
         did not take them (the batch is then requeued: what it stored is
         skipped on redelivery)."""
-        for message, reason in refusals:
-            if self.dead_letters is None:
-                LOG.warning('Dropping %s notification from %s: %s',
-                            message.get('event_type'),
-                            message.get('publisher_id'), reason)
-                continue
-            try:
-                self.dead_letters.send(message, self.PRIORITY, reason)
-            except Exception as error:
-                LOG.warning('Could not dead-letter a notification (%s); '
-                            'requeueing its batch',
-                            normalise.first_line(error))
-                return False
-        return True
+        return all(deadletter.refuse(self.dead_letters, message,
+                                     self.PRIORITY, reason)
+                   for message, reason in refusals)
 
     def process(self, messages):
         self.stats.published(_epoch_seconds(

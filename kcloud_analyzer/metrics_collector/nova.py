@@ -34,6 +34,7 @@ from kcloud_analyzer.common import exception
 from kcloud_analyzer.common.metrics import WORKLOAD_TYPES
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.metrics_collector import deadletter
 from kcloud_analyzer.metrics_collector import normalise
 
 LOG = logging.getLogger(__name__)
@@ -158,18 +159,9 @@ class NovaInstanceEndpoint:
                 self.stats.add(malformed=1)
                 prometheus.malformed(normalise.MALFORMED_MESSAGE)
                 reason = 'malformed: %s' % normalise.first_line(error)
-                if self.dead_letters is None:
-                    LOG.warning('Dropping %s notification from %s: %s',
-                                message.get('event_type'),
-                                message.get('publisher_id'), reason)
-                    continue
-                try:
-                    self.dead_letters.send(message, self.PRIORITY, reason)
-                except Exception as send_error:
+                if not deadletter.refuse(self.dead_letters, message,
+                                         self.PRIORITY, reason):
                     # applied updates are idempotent: requeue from here
-                    LOG.warning('Could not dead-letter a notification (%s)'
-                                '; requeueing',
-                                normalise.first_line(send_error))
                     return oslo_messaging.NotificationResult.REQUEUE
             else:
                 self.stats.add(messages=1)

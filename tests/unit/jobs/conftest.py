@@ -75,19 +75,10 @@ def serving_store(tmp_path):
     return conf, context, now, list(workloads['workload_id'])
 
 
-@pytest.fixture
-def cost_store():
-    conf_fixture = fixtures.ConfFixture()
-    conf_fixture.setUp()
-    database = fixtures.Database(conf_fixture.conf)
-    database.setUp()
-    conf = conf_fixture.conf
-    card = f'{conf.state_path}/card.json'
-    with open(card, 'w') as stream:
-        json.dump(cards.BASE, stream)
-    conf.set_override('rate_card_file', card, group='cost_model')
-    context = k_context.get_admin_context()
-    usage, _ = history._history(hours=HOURS)
+def add_fleet(context, hours):
+    """The fleet of the cost model's tests with ``hours`` hours of its
+    history as one-sample rollups; returns that usage."""
+    usage, _ = history._history(hours=hours)
     for row in history.FLEET.itertuples():
         db_api.workload_create(context, {
             'workload_id': row.workload_id, 'project_id': row.project_id,
@@ -101,6 +92,27 @@ def cost_store():
         'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
         'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
         for r in usage.itertuples()])
-    yield conf, context
+    return usage
+
+
+@pytest.fixture
+def store():
+    """The configuration of an empty, migrated store of its own."""
+    conf_fixture = fixtures.ConfFixture()
+    conf_fixture.setUp()
+    database = fixtures.Database(conf_fixture.conf)
+    database.setUp()
+    yield conf_fixture.conf
     database.cleanUp()
     conf_fixture.cleanUp()
+
+
+@pytest.fixture
+def cost_store(store):
+    card = f'{store.state_path}/card.json'
+    with open(card, 'w') as stream:
+        json.dump(cards.BASE, stream)
+    store.set_override('rate_card_file', card, group='cost_model')
+    context = k_context.get_admin_context()
+    add_fleet(context, HOURS)
+    return store, context

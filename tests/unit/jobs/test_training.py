@@ -11,29 +11,14 @@
 # under the License.
 
 import numpy as np
-import pytest
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.cost_model import models
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
-from tests import fixtures
 from tests.unit.cost_model import cards
-from tests.unit.cost_model.models import test_linear_regression as history
 from tests.unit.jobs import conftest
-
-
-@pytest.fixture
-def store():
-    conf_fixture = fixtures.ConfFixture()
-    conf_fixture.setUp()
-    database = fixtures.Database(conf_fixture.conf)
-    database.setUp()
-    yield conf_fixture.conf
-    database.cleanUp()
-    conf_fixture.cleanUp()
 
 
 def test_retrain_adds_declared_workloads_and_stores_a_version(serving_store):
@@ -63,20 +48,7 @@ def test_retrain_records_a_version(cost_store):
 
 def test_train_from_the_store(store):
     context = kcontext.get_admin_context()
-    usage, _ = history._history(hours=48)
-    for row in history.FLEET.itertuples():
-        db_api.workload_create(context, {
-            'workload_id': row.workload_id, 'project_id': row.project_id,
-            'declared_type': row.type, 'accelerator': row.accelerator,
-            'resources': {'cpu_cores': row.cpu_cores,
-                          'memory_gb': row.memory_gb,
-                          'gpu_count': row.gpu_count,
-                          'npu_count': row.npu_count}})
-    db_api.rollups_upsert(context, [{
-        'workload_id': r.workload_id, 'metric': r.metric,
-        'window_start': r.timestamp.to_pydatetime().replace(tzinfo=None),
-        'mean': r.value, 'min': r.value, 'max': r.value, 'count': 1}
-        for r in usage.itertuples()])
+    usage = conftest.add_fleet(context, 48)
     workloads, loaded = frames.from_store(context)
     assert len(workloads) == 6 and len(loaded) == len(usage)
     record = training.train_cost_model(store, context, workloads, loaded,
