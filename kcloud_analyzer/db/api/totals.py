@@ -23,6 +23,13 @@ months from the monthly totals, the whole days at either edge from the
 daily totals, the hours at either edge from the hourly records. Whatever
 the window, a workload's cost lookup sums at most 23 + 30 + months + 30 +
 23 rows.
+
+The module is a little over 500 lines on purpose: the writes (refresh,
+rebuild) and the reads (:func:`workload_cost`, :func:`cost_summary`) share
+the calendar (day and month boundaries) and the choice of which table
+holds which level. Split apart, a change to one side could silently stop
+matching the other; together, "a total is the exact sum of its hours" is
+checked against one piece of code.
 """
 
 import collections
