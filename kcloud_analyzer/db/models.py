@@ -54,6 +54,10 @@ class Workload(BASE):
     resources = sa.Column(sa.JSON, nullable=False, default=dict)
     accelerator = sa.Column(sa.String(64), nullable=True)
     profile = sa.Column(sa.JSON, nullable=True)
+    #: what the cloud's records say of it (merged over its instances):
+    #: ``image``, ``tags``, ``metadata``, ``created_at``; the classifier's
+    #: evidence (:mod:`kcloud_analyzer.workload_analyzer.evidence`)
+    records = sa.Column(sa.JSON, nullable=True)
     started_at = sa.Column(sa.DateTime, nullable=True)
     ended_at = sa.Column(sa.DateTime, nullable=True)
 
@@ -70,6 +74,9 @@ class Instance(BASE):
     workload_id = sa.Column(sa.String(255), nullable=False)
     project_id = sa.Column(sa.String(255), nullable=False)
     flavor = sa.Column(sa.JSON, nullable=True)
+    #: the instance's image, tags, metadata and creation time, as the last
+    #: Nova notification gave them
+    records = sa.Column(sa.JSON, nullable=True)
     deleted_at = sa.Column(sa.DateTime, nullable=True)
 
 

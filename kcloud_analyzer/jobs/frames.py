@@ -22,7 +22,9 @@ classifier found** (None while neither is known, and for ``unknown``).
 Costs, recommendations and the cost model follow it (column ``type``,
 with ``type_confidence``: 1 for a declared type, else the classifier's
 confidence). The classifier never reads it: its evidence from the
-cloud's records is the declared type alone (:func:`records`).
+cloud's records (:func:`records`) is the declared type, the image, tags and
+metadata Nova's notifications gave (the workload's ``records``) and the
+lifecycle.
 """
 
 import datetime
@@ -72,7 +74,12 @@ def stored_rollups(context, start=None):
 
 #: the workloads frame: the offline columns, then what the store adds
 COLUMNS = offline.WORKLOAD_COLUMNS + ('type_confidence', 'declared_type',
-                                      'lifecycle')
+                                      'lifecycle', 'image', 'tags',
+                                      'metadata')
+
+#: an instance running at least this long since Nova created it is a
+#: long-running one (:mod:`kcloud_analyzer.workload_analyzer.evidence`)
+LONG_RUNNING = datetime.timedelta(hours=12)
 
 
 def workload_type(workload):
@@ -90,16 +97,33 @@ def type_confidence(workload):
     return workload.get('confidence')
 
 
-def lifecycle(workload):
-    """``ended`` for a workload whose run ended, else None."""
+def lifecycle(workload, now=None):
+    """``ended`` for a workload whose run ended, ``long_running`` for one
+    Nova created :data:`LONG_RUNNING` or more before ``now`` (by its
+    records' ``created_at``, not by how long telemetry was seen), else
+    None."""
     if workload.get('status') == 'ended' or workload.get('ended_at'):
         return 'ended'
+    created = (workload.get('records') or {}).get('created_at')
+    if created:
+        try:
+            created = datetime.datetime.fromisoformat(created)
+        except (TypeError, ValueError):
+            return None
+        if created.tzinfo is not None:
+            created = created.astimezone(
+                datetime.timezone.utc).replace(tzinfo=None)
+        now = now or datetime.datetime.now(datetime.timezone.utc).replace(
+            tzinfo=None)
+        if now - created >= LONG_RUNNING:
+            return 'long_running'
     return None
 
 
-def workload_frame(workloads):
+def workload_frame(workloads, now=None):
     """The workloads frame (:data:`COLUMNS`) from stored workload dicts."""
     resources = [w.get('resources') or {} for w in workloads]
+    records = [w.get('records') or {} for w in workloads]
 
     def number(key, kind):
         return np.array([kind(r.get(key) or 0) for r in resources],
@@ -124,8 +148,12 @@ def workload_frame(workloads):
             [type_confidence(w) for w in workloads], dtype=float),
         'declared_type': pd.Series(
             [w.get('declared_type') for w in workloads], dtype=object),
-        'lifecycle': pd.Series([lifecycle(w) for w in workloads],
+        'lifecycle': pd.Series([lifecycle(w, now) for w in workloads],
                                dtype=object),
+        'image': pd.Series([r.get('image') for r in records], dtype=object),
+        'tags': pd.Series([r.get('tags') for r in records], dtype=object),
+        'metadata': pd.Series([r.get('metadata') for r in records],
+                              dtype=object),
     })
     return frame[list(COLUMNS)]
 
@@ -133,11 +161,15 @@ def workload_frame(workloads):
 def records(workloads):
     """The cloud's records of the rows of ``workloads`` as the classifier
     takes them (:mod:`kcloud_analyzer.workload_analyzer.evidence`): the
-    declared type and the lifecycle."""
-    return pd.DataFrame({
-        'type': workloads['declared_type'].to_numpy(),
-        'lifecycle': workloads['lifecycle'].to_numpy(),
-    }, index=workloads['workload_id'].to_numpy(), dtype=object)
+    declared type, the lifecycle and, where the frame has them, the image,
+    tags and metadata."""
+    columns = {'type': workloads['declared_type'].to_numpy(),
+               'lifecycle': workloads['lifecycle'].to_numpy()}
+    for name in ('image', 'tags', 'metadata'):
+        if name in workloads:
+            columns[name] = workloads[name].to_numpy()
+    return pd.DataFrame(columns, index=workloads['workload_id'].to_numpy(),
+                        dtype=object)
 
 
 def usage_from_rollups(rollups):

@@ -19,6 +19,14 @@ the workload's resources sum (:func:`sum_resources`). Instances are grouped
 into a workload by the ``kcloud:workload_id`` metadata key (configurable);
 an instance without it is its own workload.
 
+Each instance's records that say what it runs (:func:`instance_records`:
+image, server tags, metadata, creation time) are kept on the instance and,
+merged over the live instances (:func:`merge_records`), on the workload,
+where the classifier takes them as evidence
+(:mod:`kcloud_analyzer.workload_analyzer.evidence`). The declared type is
+the ``kcloud:workload_type`` metadata key, else the flavor extra spec of
+that name.
+
 A message the store refuses is counted and dead-lettered; when the database
 cannot be reached the rest of the batch is requeued (workload updates are
 idempotent, so applying one again is harmless).
@@ -111,6 +119,74 @@ def sum_resources(resources):
                    if r.get('accelerator'))
     total['accelerator'] = named[0][1] if named else None
     return total
+
+
+#: bounds of what is kept of an instance's tags and metadata (Nova allows
+#: tags of 60 characters and metadata values of 255)
+MAX_TAGS = 50
+MAX_METADATA_ITEMS = 50
+MAX_RECORD_TEXT = 255
+
+
+def instance_records(data, metadata_keys=()):
+    """What an instance's versioned payload says of what it runs.
+
+    :param data: the ``nova_object.data`` of an instance payload
+        (``InstanceCreatePayload``, ``InstanceUpdatePayload``,
+        ``InstanceActionPayload``).
+    :param metadata_keys: metadata keys left out (the grouping and the
+        declared type, which are kept elsewhere).
+    :returns: a dict with ``image`` (``image_uuid``; Nova names no image),
+        ``tags`` (sorted), ``metadata`` and ``created_at`` (ISO 8601), each
+        only when the payload has it.
+    """
+    records = {}
+    image = data.get('image_uuid')
+    if image:
+        records['image'] = normalise.clean_text(image, MAX_RECORD_TEXT)
+    tags = data.get('tags')
+    if isinstance(tags, (list, tuple)):
+        records['tags'] = sorted({normalise.clean_text(t, MAX_RECORD_TEXT)
+                                  for t in tags if t is not None})[:MAX_TAGS]
+    metadata = data.get('metadata')
+    if isinstance(metadata, dict):
+        records['metadata'] = {
+            normalise.clean_text(k, MAX_RECORD_TEXT):
+                normalise.clean_text(v, MAX_RECORD_TEXT)
+            for k, v in sorted(metadata.items())[:MAX_METADATA_ITEMS]
+            if k not in metadata_keys}
+    created = data.get('created_at') or data.get('launched_at')
+    if created:
+        records['created_at'] = timeutils.normalize_time(
+            timeutils.parse_isotime(created)).isoformat()
+    return records
+
+
+def merge_records(records):
+    """The records of a workload from those of its instances: every tag,
+    every metadata item (the first instance's value on a clash), the
+    images (one, or a sorted list when they differ) and the earliest
+    creation time."""
+    records = [r for r in records if r]
+    if not records:
+        return None
+    merged = {}
+    images = sorted({r['image'] for r in records if r.get('image')})
+    if images:
+        merged['image'] = images[0] if len(images) == 1 else images
+    if any('tags' in r for r in records):
+        merged['tags'] = sorted({t for r in records
+                                 for t in r.get('tags') or ()})[:MAX_TAGS]
+    if any('metadata' in r for r in records):
+        metadata = {}
+        for r in reversed(records):
+            metadata.update(r.get('metadata') or {})
+        merged['metadata'] = dict(sorted(metadata.items())[
+            :MAX_METADATA_ITEMS])
+    created = [r['created_at'] for r in records if r.get('created_at')]
+    if created:
+        merged['created_at'] = min(created)
+    return merged
 
 
 def _nova_data(obj):
@@ -211,6 +287,9 @@ class NovaInstanceEndpoint:
         }
         declared = metadata.get(WORKLOAD_TYPE_METADATA_KEY)
         if declared not in WORKLOAD_TYPES:
+            declared = (flavor.get('extra_specs') or {}).get(
+                WORKLOAD_TYPE_METADATA_KEY)
+        if declared not in WORKLOAD_TYPES:
             declared = None
         if declared:
             values['declared_type'] = declared
@@ -219,13 +298,17 @@ class NovaInstanceEndpoint:
         else:
             values['name'] = workload_id
         self.db.workload_upsert(self.context, values)
+        records = instance_records(
+            data, (self.metadata_key, WORKLOAD_TYPE_METADATA_KEY))
         self.db.instance_update(self.context, instance_id,
-                                {'flavor': resources})
+                                {'flavor': resources, 'records': records})
         instances = self.db.instance_list_by_workload(self.context,
                                                       workload_id)
         total = sum_resources([i.get('flavor') for i in instances])
         self.db.workload_upsert(self.context, {
             'workload_id': workload_id, 'resources': total,
-            'accelerator': total.get('accelerator')})
+            'accelerator': total.get('accelerator'),
+            'records': merge_records([i.get('records')
+                                      for i in instances])})
         if self.resolver:
             self.resolver.remember(instance_id, workload_id)

@@ -27,13 +27,19 @@ record (column)     where it comes from                        log-odds
                     ``kcloud:workload_type``
 ``image``           image name and properties (Glance):        +1.5
                     serving engines (vllm, tgi, triton, ...),
-                    training stacks (deepspeed, megatron, ...)
+                    training stacks (deepspeed, megatron, ...);
+                    Nova's notifications give only the image
+                    UUID, which names no word
 ``tags``            server tags (Nova), same words              +1.5
+``metadata``        server metadata keys and values (Nova),    +1.5
+                    same words (the grouping and declared
+                    type keys left out)
 ``lifecycle``       ``ended``: a finite run that ended by       serving -1.5
                     itself; ``long_running``: an instance
                     running for 12 h or more by its own         serving +1.0
-                    creation time (not by how long telemetry
-                    was watched); ``running``: nothing
+                    creation time (Nova's ``created_at``, not
+                    by how long telemetry was watched);
+                    ``running``: nothing
 ``network_exposed`` a floating IP or a load-balancer member    serving +2.0
                     (Neutron / Octavia)
 ==================  =========================================  ===========
@@ -51,7 +57,8 @@ from kcloud_analyzer.common import metrics
 
 CLASSES = metrics.WORKLOAD_TYPES
 
-RECORD_COLUMNS = ('type', 'image', 'tags', 'lifecycle', 'network_exposed')
+RECORD_COLUMNS = ('type', 'image', 'tags', 'metadata', 'lifecycle',
+                  'network_exposed')
 
 DECLARED_LOG_ODDS = 3.0
 HINT_LOG_ODDS = 1.5
@@ -124,7 +131,7 @@ def record_log_odds(records, rows):
             evidence[row].append({'source': 'declared_type',
                                   'value': label, 'points_to': label})
 
-    for name in ('image', 'tags'):
+    for name in ('image', 'tags', 'metadata'):
         values = _column(records, name, rows)
         hints = _hints(_text(values))
         # Words pointing to several classes say nothing.

@@ -22,8 +22,8 @@ from kcloud_analyzer.db import models
 
 _WORKLOAD_FIELDS = ('name', 'project_id', 'status', 'declared_type',
                     'classified_type', 'confidence', 'classification',
-                    'resources', 'accelerator', 'profile', 'started_at',
-                    'ended_at')
+                    'resources', 'accelerator', 'profile', 'records',
+                    'started_at', 'ended_at')
 
 
 @main_context_manager.writer

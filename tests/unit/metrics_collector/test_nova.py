@@ -9,16 +9,24 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import datetime
+
 import oslo_messaging
 
+from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.metrics_collector import notifications
 from kcloud_analyzer.metrics_collector import nova
+from kcloud_analyzer.workload_analyzer import evidence as evidence_lib
+from tests.functional.collector import producers
 from tests.unit.metrics_collector.conftest import notification
 from tests.unit.metrics_collector.test_notifications import _ingestor
 from tests.unit.metrics_collector.test_notifications import _rollups
 from tests.unit.metrics_collector.test_notifications import ceilometer_sample
 
 HANDLED = oslo_messaging.NotificationResult.HANDLED
+
+#: the instance of Nova's notification samples (producers/nova/SOURCE.md)
+SAMPLE_INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c'
 
 
 def nova_payload(instance_id, flavor_specs=None, metadata=None, vcpus=8,
@@ -88,3 +96,87 @@ def test_nova_instance_without_group_is_its_own_workload(db, context):
     assert workload['name'] == 'train-0'
     assert workload['resources']['cpu_cores'] == 8
     assert workload['resources']['memory_gb'] == 64.0
+
+
+def _sample(name, overrides=None):
+    sample = producers.nova_sample(name, overrides)
+    return notification(sample['event_type'], sample['payload'])
+
+
+def test_nova_samples_records_reach_the_classifier(db, context):
+    """Nova's own instance.create.end and instance.update samples: the
+    image, tags, metadata and creation time are kept on the workload and
+    handed to the classifier as evidence."""
+    ingestor = _ingestor(db, context)
+    endpoint = nova.NovaInstanceEndpoint(context, db, ingestor.stats)
+    create = _sample('instance-create-end', {
+        'metadata': {'app': 'vllm', 'kcloud:workload_type': 'nonsense'}})
+    assert endpoint.info([create]) == HANDLED
+    workload = db.workload_get(context, SAMPLE_INSTANCE)
+    # InstanceCreatePayload: image_uuid, tags ["tag"], created_at
+    assert workload['records'] == {
+        'image': '155d900f-4e14-4e4c-a73d-069cbf4541e6', 'tags': ['tag'],
+        'metadata': {'app': 'vllm'}, 'created_at': '2012-10-29T13:42:11'}
+    # an invalid declared type is no declared type
+    assert workload['declared_type'] is None
+
+    frame = frames.workload_frame(
+        [workload], now=datetime.datetime(2012, 10, 29, 20, 0))
+    records = frames.records(frame)
+    assert records['tags'].tolist() == [['tag']]
+    assert records['lifecycle'].tolist() == [None]
+    log_odds, evidence = evidence_lib.record_log_odds(records, 1)
+    assert evidence[0] == [{'source': 'metadata', 'value': 'app vllm',
+                            'points_to': 'serving'}]
+    assert log_odds[0].tolist() == [0.0, 0.0, evidence_lib.HINT_LOG_ODDS]
+    # 12 h after Nova created it, the instance is a long-running one
+    later = frames.workload_frame(
+        [workload], now=datetime.datetime(2012, 10, 30, 1, 42, 11))
+    assert later['lifecycle'].tolist() == ['long_running']
+
+    # InstanceUpdatePayload: the tags were removed, the metadata too
+    assert endpoint.info([_sample('instance-update')]) == HANDLED
+    workload = db.workload_get(context, SAMPLE_INSTANCE)
+    assert workload['records']['tags'] == []
+    assert workload['records']['metadata'] == {}
+    assert ingestor.stats.malformed == 0
+
+
+def test_records_of_a_group_are_merged_and_flavor_declares(db, context):
+    ingestor = _ingestor(db, context)
+    endpoint = nova.NovaInstanceEndpoint(context, db, ingestor.stats)
+    specs = {'kcloud:workload_type': 'inference'}
+    messages = [
+        _sample('instance-create-end', {
+            'uuid': instance, 'tags': tags, 'created_at': created,
+            'metadata': {'kcloud:workload_id': 'batch-7'},
+            'flavor': {'nova_object.data': {'extra_specs': specs}}})
+        for instance, tags, created in (
+            ('i-1', ['offline', 'batch'], '2026-01-02T00:00:00Z'),
+            ('i-2', ['batch'], '2026-01-01T00:00:00Z'))]
+    assert endpoint.info(messages) == HANDLED
+    workload = db.workload_get(context, 'batch-7')
+    # the flavor's extra spec declares the type when the metadata does not
+    assert workload['declared_type'] == 'inference'
+    assert workload['records']['tags'] == ['batch', 'offline']
+    assert workload['records']['created_at'] == '2026-01-01T00:00:00'
+    # the grouping key is not kept as metadata
+    assert workload['records']['metadata'] == {}
+    endpoint.info([notification('instance.delete.end', nova_payload('i-2'))])
+    workload = db.workload_get(context, 'batch-7')
+    assert workload['instances'] == ['i-1']
+    # records are merged over the live instances at the next notification
+    endpoint.info([messages[0]])
+    assert db.workload_get(context, 'batch-7')['records'][
+        'created_at'] == '2026-01-02T00:00:00'
+
+
+def test_merge_records():
+    assert nova.merge_records([None, {}]) is None
+    assert nova.merge_records([
+        {'image': 'b', 'tags': ['x'], 'metadata': {'k': '1'}},
+        {'image': 'a', 'tags': ['y', 'x'], 'metadata': {'k': '2', 'j': '3'},
+         'created_at': '2026-01-01T00:00:00'}]) == {
+        'image': ['a', 'b'], 'tags': ['x', 'y'],
+        'metadata': {'j': '3', 'k': '1'},
+        'created_at': '2026-01-01T00:00:00'}
