@@ -20,8 +20,13 @@ Features (one row per workload-hour when fitting):
 * ``accelerator_busy_kw``: accelerators x board watts / 1000 x utilisation,
   which carries the energy line;
 * ``cpu_busy_cores``: vCPUs x CPU utilisation;
-* ``is_inference``, ``is_serving``: the workload class (training and
-  unknown share the baseline).
+* ``is_inference``, ``is_serving``: the workload class, training the
+  baseline. A workload whose class is not known (none declared,
+  ``unknown`` or none classified) is not taken for training: its two
+  indicators are the shares of inference and serving among the typed
+  workload-hours the model was fitted on (``class_shares``), so it is
+  priced at the mixture of the classes, when fitting and when predicting.
+  A model file without the shares (written before) uses a third each.
 
 A feature that is constant or a linear combination of the ones before it
 in the training rows is left out, so the design stays of full rank. The
@@ -50,15 +55,42 @@ FEATURES = ('const', 'cpu_cores', 'memory_gb', 'accelerator_list_price',
 FORMAT_VERSION = 1
 
 
-def design(requests, card):
-    """The feature matrix (DataFrame, columns :data:`FEATURES`)."""
+#: the shares an untyped workload's class indicators take when a model
+#: file holds none
+UNIFORM_SHARES = {'inference': 1.0 / 3.0, 'serving': 1.0 / 3.0}
+
+
+def class_shares(requests):
+    """Shares of inference and serving among the rows of a known class
+    (None when no row has one)."""
+    kind = requests['type'].astype(object).to_numpy()
+    typed = np.isin(kind, metrics.WORKLOAD_TYPES)
+    if not typed.any():
+        return None
+    return {label: float(np.mean(kind[typed] == label))
+            for label in ('inference', 'serving')}
+
+
+def design(requests, card, shares=None):
+    """The feature matrix (DataFrame, columns :data:`FEATURES`).
+
+    :param shares: the class indicators of a row without a known class
+        (:func:`class_shares`); 0 when None.
+    """
     count, price, watts, kinds = rate_card.accelerator_columns(requests,
                                                                card)
     util = np.where(np.array(kinds) == 'npu',
                     rate_card.used_share(requests, metrics.NPU_UTILIZATION),
                     rate_card.used_share(requests, metrics.GPU_UTILIZATION))
     cores = requests['cpu_cores'].to_numpy(dtype=float)
-    workload_type = requests['type'].astype(object)
+    workload_type = requests['type'].astype(object).to_numpy()
+    untyped = ~np.isin(workload_type, metrics.WORKLOAD_TYPES)
+    shares = shares or {}
+
+    def indicator(label):
+        return np.where(untyped, shares.get(label, 0.0),
+                        (workload_type == label).astype(float))
+
     return pd.DataFrame({
         'const': 1.0,
         'cpu_cores': cores,
@@ -67,8 +99,8 @@ def design(requests, card):
         'accelerator_busy_kw': count * watts / 1000.0 * util,
         'cpu_busy_cores': cores * rate_card.used_share(
             requests, metrics.CPU_UTILIZATION),
-        'is_inference': (workload_type == 'inference').to_numpy(float),
-        'is_serving': (workload_type == 'serving').to_numpy(float),
+        'is_inference': indicator('inference'),
+        'is_serving': indicator('serving'),
     }, columns=list(FEATURES))
 
 
@@ -143,12 +175,15 @@ class LinearRegressionModel(base.CostModel):
         return scores
 
     def _fit_rows(self, requests, target):
-        matrix = design(requests.reset_index(drop=True), self.card)
+        requests = requests.reset_index(drop=True)
+        shares = class_shares(requests)
+        matrix = design(requests, self.card, shares)
         kept = independent_features(matrix)
         result = sm.OLS(target, matrix[kept]).fit()
         self.params = {
             'format': FORMAT_VERSION,
             'features': kept,
+            'class_shares': shares,
             'coefficients': [float(v) for v in result.params],
             'covariance': np.asarray(result.cov_params()).tolist(),
             'scale': float(result.scale),
@@ -165,7 +200,8 @@ class LinearRegressionModel(base.CostModel):
             raise base.ModelNotTrained(
                 'the linear_regression cost model is not trained; run '
                 'kcloud-analyzer-train-cost-model')
-        matrix = design(requests, self.card)[
+        shares = self.params.get('class_shares') or UNIFORM_SHARES
+        matrix = design(requests, self.card, shares)[
             self.params['features']].to_numpy(dtype=float)
         coefficients = np.asarray(self.params['coefficients'])
         covariance = np.asarray(self.params['covariance'])

@@ -74,7 +74,8 @@ def test_fit_statistics(trained):
 def test_interval_is_the_statsmodels_observation_interval(trained):
     model, _, usage, costs = trained
     requests, target = linear_regression.training_rows(FLEET, usage, costs)
-    matrix = linear_regression.design(requests, model.card)[
+    matrix = linear_regression.design(
+        requests, model.card, model.params['class_shares'])[
         model.params['features']]
     reference = sm.OLS(target, matrix).fit().get_prediction(
         matrix.iloc[:5]).summary_frame(alpha=1 - base.INTERVAL_LEVEL)
@@ -134,3 +135,30 @@ def test_dependent_features_are_left_out():
     frame['is_serving'] = [0.0, 1.0, 0.0, 1.0]
     assert linear_regression.independent_features(frame) == [
         'const', 'cpu_cores', 'is_serving']
+
+
+def test_a_workload_of_unknown_class_is_not_priced_as_training():
+    """Training hours cost 5 more per hour than the others; a workload
+    whose class is unknown is priced at the mixture of the classes seen,
+    never as training (the baseline of the class indicators)."""
+    usage, costs = _history()
+    premium = {'t1': 5.0, 't2': 5.0}
+    costs = costs.copy()
+    costs['cost_per_hour'] = costs['cost_per_hour'].astype(float) + costs[
+        'workload_id'].map(premium).fillna(0.0)
+    model = linear_regression.LinearRegressionModel(None, card=cards.card())
+    model.fit(FLEET, usage, costs)
+    # t1, t2 training; i1 inference; s1, s2 serving; c1 untyped
+    assert model.params['class_shares'] == pytest.approx(
+        {'inference': 0.2, 'serving': 0.4})
+    request = pd.DataFrame([
+        {'type': kind, 'cpu_cores': 4, 'memory_gb': 16, 'gpu_count': 1,
+         'npu_count': 0, 'accelerator': 'A100', 'gpu_utilization': 40}
+        for kind in ('training', 'inference', 'unknown', None)])
+    point, _, _ = model.predict_hourly(
+        linear_regression.base.normalise_requests(request))
+    training, inference, unknown, untyped = point
+    assert training - inference == pytest.approx(5.0, abs=0.5)
+    # 40 % of the typed hours are training: 0.4 x 5 above inference
+    assert unknown == pytest.approx(inference + 0.4 * 5.0, abs=0.5)
+    assert untyped == pytest.approx(unknown)
