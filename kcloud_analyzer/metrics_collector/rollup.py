@@ -62,20 +62,35 @@ def fold(frame, window):
     return folded[_FOLD_COLUMNS]
 
 
+ROW_COLUMNS = ['workload_id', 'metric', 'window_start', 'mean', 'min', 'max',
+               'count']
+
+
+def to_frame(folded):
+    """Rows for ``db.api.rollups_upsert`` as one frame (window starts as
+    naive UTC datetimes), in key order: concurrent writers then lock
+    existing rows in the same order and cannot deadlock each other."""
+    flat = folded.sort_index().reset_index()
+    return pd.DataFrame({
+        'workload_id': flat['workload_id'],
+        'metric': flat['metric'],
+        'window_start': pd.to_datetime(flat['window_start'].to_numpy(
+            dtype='int64'), unit='s'),
+        'mean': flat['sum'].to_numpy(dtype='float64') / flat[
+            'count'].to_numpy(dtype='float64'),
+        'min': flat['min'].to_numpy(dtype='float64'),
+        'max': flat['max'].to_numpy(dtype='float64'),
+        'count': flat['count'].to_numpy(dtype='int64'),
+    }, columns=ROW_COLUMNS)
+
+
 def to_rows(folded):
-    """Rows for ``db.api.rollups_upsert`` (naive UTC window starts)."""
+    """:func:`to_frame` as a list of dicts."""
     if folded.empty:
         return []
-    # Rows in key order: concurrent writers then lock existing rows in the
-    # same order and cannot deadlock each other.
-    flat = folded.sort_index().reset_index()
-    starts = pd.to_datetime(flat['window_start'], unit='s')
-    flat = flat.assign(
-        mean=flat['sum'] / flat['count'],
-        window_start=[t.to_pydatetime() for t in starts])
-    columns = ['workload_id', 'metric', 'window_start', 'mean', 'min',
-               'max', 'count']
-    rows = flat[columns].to_dict('records')
+    frame = to_frame(folded)
+    rows = frame.assign(window_start=list(
+        frame['window_start'].dt.to_pydatetime())).to_dict('records')
     for row in rows:
         row['count'] = int(row['count'])
     return rows

@@ -11,54 +11,263 @@
 # under the License.
 """Usage rollups and the ids of the messages folded into them."""
 
+import csv
+import io
+import itertools
+import re
+
+import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.db.api import utils
 from kcloud_analyzer.db.api.engine import main_context_manager
 from kcloud_analyzer.db import models
 
+#: the columns of a rollup row given to :func:`rollups_upsert`
+ROLLUP_COLUMNS = ('workload_id', 'metric', 'window_start', 'mean', 'min',
+                  'max', 'count')
+_STORED_COLUMNS = ROLLUP_COLUMNS + ('created_at', 'updated_at')
+_KEY = ('workload_id', 'metric', 'window_start')
+
+#: PostgreSQL drivers whose COPY the store uses
+_COPY_DRIVERS = ('psycopg2', 'psycopg')
+#: a temporary table per connection, emptied by every commit
+_STAGING = 'kca_rollups_staging_v1'
+_CREATE_STAGING = (
+    'CREATE TEMPORARY TABLE IF NOT EXISTS %s ('
+    'workload_id VARCHAR(255) NOT NULL, metric VARCHAR(64) NOT NULL, '
+    'window_start TIMESTAMP WITHOUT TIME ZONE NOT NULL, '
+    'mean DOUBLE PRECISION NOT NULL, min DOUBLE PRECISION NOT NULL, '
+    'max DOUBLE PRECISION NOT NULL, count INTEGER NOT NULL) '
+    'ON COMMIT DELETE ROWS' % _STAGING)
+_COPY_STAGING = 'COPY %s (%s) FROM STDIN WITH (FORMAT csv)' % (
+    _STAGING, ', '.join(ROLLUP_COLUMNS))
+_CLAIM_ARRAY = sa.text(
+    'INSERT INTO ingested_messages (message_id, created_at) '
+    'SELECT message_id, :now FROM unnest(CAST(:ids AS VARCHAR[])) '
+    'AS claimed (message_id) ORDER BY message_id ON CONFLICT DO NOTHING')
+#: rows per multi-row statement (MySQL) or executemany batch
+_ROWS_PER_STATEMENT = 1000
+
+
+def _merge_assignments(table, new, dialect):
+    """How a stored rollup and an incoming one (``new``: ``excluded`` or
+    ``VALUES()``) merge: count-weighted mean, min of the minima, max of the
+    maxima, summed count.
+
+    MySQL applies the assignments left to right, each seeing the ones
+    before it: the mean must be computed from the old count, so it comes
+    first.
+    """
+    least = sa.func.min if dialect == 'sqlite' else sa.func.least
+    greatest = sa.func.max if dialect == 'sqlite' else sa.func.greatest
+    return [
+        ('mean', (table.c.mean * table.c.count + new.mean * new.count)
+         / (table.c.count + new.count)),
+        ('min', least(table.c.min, new.min)),
+        ('max', greatest(table.c.max, new.max)),
+        ('count', table.c.count + new.count),
+        ('updated_at', new.updated_at),
+    ]
+
 
 def _rollup_upsert_statement(session):
     table = models.UsageRollup.__table__
     insert, dialect = utils.dialect_insert(session, table)
     if dialect == 'mysql':
-        new = insert.inserted
-        # MySQL applies the assignments left to right, each seeing the
-        # ones before it: the mean must be computed from the old count.
-        return insert.on_duplicate_key_update([
-            ('mean', (table.c.mean * table.c.count + new.mean * new.count)
-             / (table.c.count + new.count)),
-            ('min', sa.func.least(table.c.min, new.min)),
-            ('max', sa.func.greatest(table.c.max, new.max)),
-            ('count', table.c.count + new.count),
-            ('updated_at', new.updated_at),
-        ]), dialect
-    new = insert.excluded
-    least = sa.func.least if dialect == 'postgresql' else sa.func.min
-    greatest = sa.func.greatest if dialect == 'postgresql' else sa.func.max
+        return insert.on_duplicate_key_update(
+            _merge_assignments(table, insert.inserted, dialect)), dialect
     return insert.on_conflict_do_update(
-        index_elements=['workload_id', 'metric', 'window_start'],
-        set_={
-            'mean': (table.c.mean * table.c.count + new.mean * new.count)
-            / (table.c.count + new.count),
-            'min': least(table.c.min, new.min),
-            'max': greatest(table.c.max, new.max),
-            'count': table.c.count + new.count,
-            'updated_at': new.updated_at,
-        }), dialect
+        index_elements=list(_KEY),
+        set_=dict(_merge_assignments(table, insert.excluded, dialect))), \
+        dialect
+
+
+def _staging_merge_statement():
+    """``INSERT … SELECT`` from the staging table, merging like
+    :func:`_rollup_upsert_statement` (the same assignments)."""
+    from sqlalchemy.dialects import postgresql
+    table = models.UsageRollup.__table__
+    staging = sa.table(_STAGING, *[sa.column(c) for c in ROLLUP_COLUMNS])
+    now = sa.bindparam('now', type_=sa.DateTime)
+    # rows in key order: concurrent writers lock existing rows in the same
+    # order and cannot deadlock each other
+    rows = sa.select(*[staging.c[c] for c in ROLLUP_COLUMNS],
+                     now.label('created_at'), now.label('updated_at')
+                     ).order_by(*[staging.c[c] for c in _KEY])
+    insert = postgresql.insert(table).from_select(list(_STORED_COLUMNS),
+                                                  rows)
+    return insert.on_conflict_do_update(
+        index_elements=list(_KEY),
+        set_=dict(_merge_assignments(table, insert.excluded, 'postgresql')))
+
+
+_STAGING_MERGE = _staging_merge_statement()
+
+
+def _rollup_frame(rows):
+    """``rows`` (dicts or a frame) as a frame of :data:`ROLLUP_COLUMNS`."""
+    if isinstance(rows, pd.DataFrame):
+        return rows[list(ROLLUP_COLUMNS)]
+    return pd.DataFrame.from_records(list(rows), columns=ROLLUP_COLUMNS)
+
+
+def _driver_error(connection, statement, error):
+    """A DBAPI error raised outside SQLAlchemy's execution (COPY), as
+    SQLAlchemy raises it: a lost connection is invalidated and comes out
+    as an OperationalError, which the callers retry."""
+    dialect = connection.dialect
+    invalidated = dialect.is_disconnect(error, connection.connection, None)
+    if invalidated:
+        connection.invalidate(error)
+    return sa_exc.DBAPIError.instance(
+        statement, None, error, dialect.loaded_dbapi.Error,
+        hide_parameters=True, connection_invalidated=invalidated,
+        dialect=dialect)
+
+
+def _copy_in(connection, statement, data):
+    """COPY ``data`` (CSV text) in with the driver's own COPY support."""
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor:
+            if connection.dialect.driver == 'psycopg2':
+                cursor.copy_expert(statement, io.StringIO(data))
+            else:
+                with cursor.copy(statement) as copy:
+                    copy.write(data)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _driver_error(connection, statement, error) from error
+
+
+def _merge_copy(session, frame, now):
+    """PostgreSQL: COPY the rows into a temporary staging table, then merge
+    them with one ``INSERT … SELECT … ON CONFLICT DO UPDATE``."""
+    connection = session.connection()
+    connection.exec_driver_sql(_CREATE_STAGING)
+    buffer = io.StringIO()
+    # CSV quoting keeps any text intact; floats are written as their
+    # shortest repr, which PostgreSQL reads back to the same double
+    frame.to_csv(buffer, header=False, index=False,
+                 quoting=csv.QUOTE_NONNUMERIC,
+                 date_format='%Y-%m-%d %H:%M:%S.%f')
+    _copy_in(connection, _COPY_STAGING, buffer.getvalue())
+    connection.execute(_STAGING_MERGE, {'now': now})
+
+
+_MYSQL_VALUES = re.compile(
+    r'^(?P<head>.*? VALUES )(?P<group>\((?:%s|%\(\w+\)s)'
+    r'(?:, (?:%s|%\(\w+\)s))*\))(?P<tail>.*)$', re.S)
+_mysql_merge_sql = {}
+
+
+def _mysql_merge_parts(dialect):
+    """(head, tail) of the multi-row merge statement, compiled by
+    SQLAlchemy from :func:`_merge_assignments` for this server (VALUES()
+    or a row alias)."""
+    key = (dialect.name, dialect.server_version_info)
+    if key not in _mysql_merge_sql:
+        from sqlalchemy.dialects import mysql
+        table = models.UsageRollup.__table__
+        insert = mysql.insert(table).values(
+            {c: sa.bindparam(c) for c in _STORED_COLUMNS})
+        statement = insert.on_duplicate_key_update(
+            _merge_assignments(table, insert.inserted, 'mysql'))
+        text = str(statement.compile(dialect=dialect))
+        match = _MYSQL_VALUES.match(text)
+        if (match is None or '%' in match.group('tail') or
+                match.group('group').count('%') != len(_STORED_COLUMNS)):
+            raise RuntimeError('unexpected statement: %s' % text)
+        _mysql_merge_sql[key] = (match.group('head'), match.group('tail'))
+    return _mysql_merge_sql[key]
+
+
+def _merge_multirow(session, frame, now):
+    """MySQL/MariaDB: one multi-row ``INSERT … ON DUPLICATE KEY UPDATE``
+    per :data:`_ROWS_PER_STATEMENT` rows, in key order."""
+    connection = session.connection()
+    head, tail = _mysql_merge_parts(connection.dialect)
+    frame = frame.sort_values(list(_KEY), kind='stable')
+    columns = [frame[c].tolist() for c in ROLLUP_COLUMNS[:2]]
+    columns.append(list(pd.to_datetime(frame['window_start'])
+                        .dt.to_pydatetime()))
+    columns += [frame[c].astype('float64').tolist()
+                for c in ('mean', 'min', 'max')]
+    columns.append(frame['count'].astype('int64').tolist())
+    rows = list(zip(*columns, itertools.repeat(now, len(frame)),
+                    itertools.repeat(now, len(frame)), strict=False))
+    group = '(%s)' % ', '.join(['%s'] * len(_STORED_COLUMNS))
+    for chunk in utils.batches(rows, _ROWS_PER_STATEMENT):
+        connection.exec_driver_sql(
+            head + ', '.join([group] * len(chunk)) + tail,
+            tuple(itertools.chain.from_iterable(chunk)))
+
+
+def _merge_generic(session, frame, now):
+    """Any other database (SQLite): the dialect's upsert, executed for
+    many rows. Asking for RETURNING lets SQLAlchemy send them as multi-row
+    statements ("insertmanyvalues")."""
+    merge, _ = _rollup_upsert_statement(session)
+    returning = session.get_bind().dialect.insert_returning
+    if returning:
+        merge = merge.returning(models.UsageRollup.__table__.c.id)
+    payload = frame.assign(
+        window_start=list(pd.to_datetime(frame['window_start'])
+                          .dt.to_pydatetime()),
+        count=frame['count'].astype('int64'),
+        created_at=now, updated_at=now).to_dict('records')
+    for row in payload:
+        row['count'] = int(row['count'])
+    for chunk in utils.batches(payload, _ROWS_PER_STATEMENT):
+        result = session.execute(merge, chunk)
+        if returning:
+            result.all()
+
+
+def _claim(session, ids, now):
+    """Record ``ids``; return how many were not recorded before."""
+    dialect = session.get_bind().dialect
+    if not ids:
+        return 0
+    if dialect.name == 'postgresql':
+        return session.execute(_CLAIM_ARRAY,
+                               {'ids': ids, 'now': now}).rowcount
+    messages = models.IngestedMessage.__table__
+    if dialect.name == 'mysql':
+        connection = session.connection()
+        claimed = 0
+        for chunk in utils.batches(ids, _ROWS_PER_STATEMENT):
+            claimed += connection.exec_driver_sql(
+                'INSERT IGNORE INTO ingested_messages (message_id, '
+                'created_at) VALUES ' + ', '.join(['(%s, %s)'] * len(chunk)),
+                tuple(itertools.chain.from_iterable(
+                    (i, now) for i in chunk))).rowcount
+        return claimed
+    insert, _ = utils.dialect_insert(session, messages)
+    claim = insert.on_conflict_do_nothing()
+    returning = dialect.insert_returning
+    if returning:
+        claim = claim.returning(messages.c.message_id)
+    claimed = 0
+    for chunk in utils.batches(ids):
+        result = session.execute(
+            claim, [{'message_id': i, 'created_at': now} for i in chunk])
+        claimed += len(result.all()) if returning else result.rowcount
+    return claimed
 
 
 @main_context_manager.writer
 def rollups_upsert(context, rows, message_ids=()):
     """Merge rollup rows into the store in bulk, in one transaction.
 
-    ``rows`` are dicts with workload_id, metric, window_start (naive UTC),
-    mean, min, max and count, each (workload_id, metric, window_start) at
-    most once. A row whose window already exists is merged:
-    count-weighted mean, min of the minima, max of the maxima, summed
-    count. ``message_ids`` (the messages the rows were folded from) are
-    recorded in the same transaction and returned.
+    ``rows`` are dicts, or a frame, with workload_id, metric, window_start
+    (naive UTC), mean, min, max and count, each (workload_id, metric,
+    window_start) at most once. A row whose window already exists is
+    merged: count-weighted mean, min of the minima, max of the maxima,
+    summed count. ``message_ids`` (the messages the rows were folded from)
+    are recorded in the same transaction and returned.
 
     When one of the ids is already recorded, by an earlier or by a
     concurrent transaction (two agents given the same redelivered
@@ -67,41 +276,32 @@ def rollups_upsert(context, rows, message_ids=()):
     retry finds the id recorded (``message_ids_seen``) and leaves its
     samples out, so that no sample is ever counted twice.
 
-    An upsert executed for many rows becomes one statement per row; asking
-    for RETURNING lets SQLAlchemy send them as multi-row statements
-    ("insertmanyvalues") on PostgreSQL, SQLite and MariaDB. MySQL, which
-    has no RETURNING, keeps the plain executemany.
+    Each database gets its fast bulk path: on PostgreSQL (psycopg2 or
+    psycopg) the ids are claimed with one statement over an array and the
+    rows are COPYed into a temporary staging table, then merged with one
+    ``INSERT … SELECT … ON CONFLICT DO UPDATE``; on MySQL/MariaDB both are
+    multi-row statements (``INSERT IGNORE``, ``ON DUPLICATE KEY UPDATE``);
+    elsewhere (SQLite) the dialect's upsert is executed for many rows.
     """
     session = context.session
     ids = sorted(set(message_ids))
-    messages = models.IngestedMessage.__table__
     now = utils.utcnow()
-    insert, dialect = utils.dialect_insert(session, messages)
-    returning = session.get_bind().dialect.insert_returning
-    if dialect == 'mysql':
-        claim = insert.prefix_with('IGNORE')
-    else:
-        claim = insert.on_conflict_do_nothing()
-    if returning:
-        claim = claim.returning(messages.c.message_id)
-    merge, _ = _rollup_upsert_statement(session)
-    if returning:
-        merge = merge.returning(models.UsageRollup.__table__.c.id)
     # The claim itself tells which ids were recorded before, by an earlier
     # or a concurrent transaction: no separate look-up round trip.
-    claimed = 0
-    for chunk in utils.batches(ids):
-        result = session.execute(
-            claim, [{'message_id': i, 'created_at': now} for i in chunk])
-        claimed += len(result.all()) if returning else result.rowcount
+    claimed = _claim(session, ids, now)
     if claimed != len(ids):
         raise exception.MessagesAlreadyRecorded(
             recorded=len(ids) - claimed, total=len(ids), by='')
-    payload = [dict(row, created_at=now, updated_at=now) for row in rows]
-    for chunk in utils.batches(payload):
-        result = session.execute(merge, chunk)
-        if returning:
-            result.all()
+    frame = _rollup_frame(rows)
+    if frame.empty:
+        return set(ids)
+    dialect = session.get_bind().dialect
+    if dialect.name == 'postgresql' and dialect.driver in _COPY_DRIVERS:
+        _merge_copy(session, frame, now)
+    elif dialect.name == 'mysql':
+        _merge_multirow(session, frame, now)
+    else:
+        _merge_generic(session, frame, now)
     return set(ids)
 
 

@@ -16,11 +16,13 @@ import datetime
 import decimal
 import random
 
+import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db.api import rollups
 from kcloud_analyzer.db import models
 
 T0 = datetime.datetime(2026, 11, 1, 10, 0)
@@ -121,6 +123,62 @@ class DbApiChecks:
         assert {r['count'] for r in stored} == {2}
         assert sum(r['mean'] for r in stored) == pytest.approx(
             sum(range(2500)))
+
+    def test_bulk_merge_equals_the_row_by_row_upsert(self, ctx):
+        """The database's bulk path (COPY into a staging table then one
+        merge; multi-row statements) stores and merges exactly what the
+        dialect's upsert executed row by row does."""
+        rng = random.Random(13)
+        names = ['w,1', 'w"2', "w'3", 'w\u00e94', 'w\\5', 'w 6;--']
+        keys = [(w, metric, T0 + k * FIVE_MIN) for w in names
+                for metric in ('gpu_utilization', 'power_watts')
+                for k in range(3)]
+
+        def rows(prefix, keys, seed):
+            rng.seed(seed)
+            result = []
+            for workload, metric, start in keys:
+                low, high = sorted(rng.uniform(0, 100) for _ in range(2))
+                result.append({'workload_id': prefix + workload,
+                               'metric': metric, 'window_start': start,
+                               'mean': rng.uniform(low, high), 'min': low,
+                               'max': high, 'count': rng.randint(1, 40)})
+            return result
+
+        later = keys[::2] + [(w, 'cpu_utilization', T0) for w in names]
+        batches = [rows('', keys, 1), rows('', later, 2)]
+        # the bulk path, given a frame then dicts
+        db_api.rollups_upsert(ctx, pd.DataFrame(batches[0]))
+        db_api.rollups_upsert(ctx, batches[1])
+        # the row-by-row upsert, on other workload ids
+        for batch in batches:
+            with db_api.main_context_manager.writer.using(ctx) as session:
+                rollups._merge_generic(session, rollups._rollup_frame(
+                    [dict(r, workload_id='g' + r['workload_id'])
+                     for r in batch]), db_api.utils.utcnow())
+        stored = {(r['workload_id'], r['metric'], r['window_start']):
+                  (r['mean'], r['min'], r['max'], r['count'])
+                  for r in db_api.rollup_list(ctx)}
+        assert len(stored) == 2 * (len(keys) + len(names))
+        # (MySQL keeps these columns as FLOAT: about 6 significant digits)
+        for workload, metric, start in keys + later[len(keys[::2]):]:
+            assert stored[(workload, metric, start)] == \
+                stored[('g' + workload, metric, start)]
+        first = {(r['workload_id'], r['metric'], r['window_start']): r
+                 for r in batches[0]}
+        for row in batches[1][:len(keys[::2])]:
+            old = first[(row['workload_id'], row['metric'],
+                         row['window_start'])]
+            mean, low, high, count = stored[(
+                row['workload_id'], row['metric'], row['window_start'])]
+            assert count == old['count'] + row['count']
+            assert mean == pytest.approx(
+                (old['mean'] * old['count'] + row['mean'] * row['count'])
+                / count, rel=1e-5)
+            assert low == pytest.approx(min(old['min'], row['min']),
+                                        rel=1e-5)
+            assert high == pytest.approx(max(old['max'], row['max']),
+                                         rel=1e-5)
 
     def test_message_ids_are_claimed_once(self, ctx):
         row = {'workload_id': 'w1', 'metric': 'power_watts',

@@ -21,6 +21,7 @@ import pytest
 
 from kcloud_analyzer.common import metrics as m
 from kcloud_analyzer.common import prometheus
+from kcloud_analyzer.db.api import rollups
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import normalise
 from kcloud_analyzer.metrics_collector import notifications
@@ -200,7 +201,7 @@ class _RefusingDatabase:
 
     def rollups_upsert(self, context, rows, message_ids=()):
         self.upserts += 1
-        if any(r['workload_id'] == self._poison for r in rows):
+        if self._poison in set(rollups._rollup_frame(rows)['workload_id']):
             raise db_exc.DBDataError('value out of range')
         return self._db.rollups_upsert(context, rows,
                                        message_ids=message_ids)
