@@ -427,10 +427,37 @@ def to_number(value):
         return np.nan
 
 
+_PLAIN_NUMBER_TYPES = frozenset((float, int, type(None)))
+
+
+def to_numbers(values):
+    """:func:`to_number` over a sequence, as a float64 array: the JSON
+    floats, integers and nulls of well-formed input are converted at once;
+    anything else (booleans, strings, a 400-digit integer) value by value.
+    """
+    if set(map(type, values)) <= _PLAIN_NUMBER_TYPES:
+        try:
+            # None becomes NaN, as to_number makes it
+            return np.array(values, dtype='float64')
+        except OverflowError:
+            pass
+    return np.array([to_number(value) for value in values], dtype='float64')
+
+
 def bad_identifiers(values):
     """True where an id cannot be stored: not a string, empty, longer than
     :data:`MAX_ID_LENGTH` characters, or holding a control character or a
-    lone surrogate. Vectorised over a sequence."""
+    lone surrogate. Vectorised over a sequence; a batch's ids repeat, so
+    each distinct string is checked once."""
+    values = np.asarray(values, dtype=object)
+    if len(values) and set(map(type, values)) == {str}:
+        codes, uniques = pd.factorize(values)
+        return np.fromiter(map(bad_identifier, uniques), dtype=bool,
+                           count=len(uniques))[codes]
+    return _bad_identifiers(values)
+
+
+def _bad_identifiers(values):
     series = pd.Series(values, dtype=object)
     is_text = series.map(type).eq(str).to_numpy()
     text = series.where(is_text, '').astype(str)

@@ -200,3 +200,47 @@ def test_ironic_power_uses_the_total_sensor(db, context):
     [row] = _rollups(db, context).values()
     assert (row['workload_id'], row['metric']) == ('vm-9', m.POWER_WATTS)
     assert (row['min'], row['max'], row['count']) == (210.0, 490.0, 2)
+
+
+def _same_rows(left, right):
+    # NaN == NaN here: the rows are compared field by field
+    return len(left) == len(right) and all(
+        len(a) == len(b) and all(x == y or (x != x and y != y)
+                                 for x, y in zip(a, b, strict=True))
+        for a, b in zip(left, right, strict=True))
+
+
+def test_payload_read_at_once_gives_the_rows_of_each_sample():
+    endpoint = notifications.CeilometerEndpoint(
+        ingest.Ingestor(None, 300, db=object(), resolver=object()))
+    payload = [
+        ceilometer_sample('vm-1', 'cpu_util', 10.5, '2026-01-01T00:00:00',
+                          vcpus=4, memory_mb=8192),
+        ceilometer_sample('vm-1', 'memory.usage', 2048, '2026-01-01T00:00:00',
+                          flavor={'vcpus': 2, 'ram': 4096}),
+        ceilometer_sample('vda', 'disk.device.read.bytes', 10 ** 12,
+                          '2026-01-01T00:00:30', instance_id='vm-2'),
+        ceilometer_sample('vm-3', 'power', None, '2026-01-01T00:00:30'),
+    ]
+    one_by_one = endpoint._row
+    endpoint._row = None  # read at once, not sample by sample
+    rows, problems = endpoint.parse(notification('metering', payload))
+    endpoint._row = one_by_one
+    assert problems == []
+    assert _same_rows(rows, [endpoint._row(s) for s in payload])
+    assert rows[2][:2] == ('vm-2', 'vda')
+    assert rows[1][5:] == (2.0, 4096.0)
+    # what the whole payload cannot hold is read sample by sample: the
+    # boolean, the 400-digit integer and the list become NaN (refused
+    # later), the sample without a resource id is counted and skipped
+    odd = payload + [
+        ceilometer_sample('vm-4', 'power', True, '2026-01-01T00:00:30'),
+        ceilometer_sample('vm-4', 'power', 10 ** 400, '2026-01-01T00:00:30'),
+        ceilometer_sample('vm-4', 'power', [1], '2026-01-01T00:00:30'),
+        {'counter_name': 'power'},
+    ]
+    rows, problems = endpoint.parse(notification('metering', odd))
+    assert _same_rows(rows, [endpoint._row(s) for s in odd[:-1]])
+    assert [row[4] != row[4] for row in rows[-3:]] == [True] * 3
+    assert len(problems) == 1 and 'KeyError' in problems[0]
+    assert endpoint.stats.malformed == 1
