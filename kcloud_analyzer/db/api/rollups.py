@@ -11,11 +11,11 @@
 # under the License.
 """Usage rollups and the ids of the messages folded into them."""
 
-import csv
 import io
 import itertools
 import re
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -48,6 +48,8 @@ _CLAIM_ARRAY = sa.text(
     'INSERT INTO ingested_messages (message_id, created_at) '
     'SELECT message_id, :now FROM unnest(CAST(:ids AS VARCHAR[])) '
     'AS claimed (message_id) ORDER BY message_id ON CONFLICT DO NOTHING')
+_CLAIM_ROWS = ('INSERT IGNORE INTO ingested_messages (message_id, created_at) '
+               'VALUES ')
 #: rows per multi-row statement (MySQL) or executemany batch
 _ROWS_PER_STATEMENT = 1000
 
@@ -142,18 +144,44 @@ def _copy_in(connection, statement, data):
         raise _driver_error(connection, statement, error) from error
 
 
+def _distinct_formatted(values, format_one):
+    """``format_one`` applied to each distinct value only (a batch's ids,
+    metrics and windows repeat), as an object array aligned with
+    ``values``."""
+    codes, uniques = pd.factorize(values)
+    return np.array([format_one(value) for value in uniques],
+                    dtype=object)[codes]
+
+
+def _quoted(value):
+    return '"%s"' % str(value).replace('"', '""')
+
+
+def _csv(frame):
+    """The rows as CSV for COPY. Text is quoted, so any character a column
+    holds stays intact; floats are written as their shortest repr, which
+    PostgreSQL reads back as the same double."""
+    starts = pd.to_datetime(frame['window_start'])
+    columns = [
+        _distinct_formatted(frame['workload_id'].to_numpy(dtype=object),
+                            _quoted),
+        _distinct_formatted(frame['metric'].to_numpy(dtype=object), _quoted),
+        _distinct_formatted(starts.to_numpy(),
+                            lambda t: pd.Timestamp(t).isoformat(sep=' ')),
+    ]
+    columns += [map(repr, frame[c].astype('float64').tolist())
+                for c in ('mean', 'min', 'max')]
+    columns.append(map(str, frame['count'].astype('int64').tolist()))
+    return ''.join(line + '\n' for line in map(
+        ','.join, zip(*columns, strict=True)))
+
+
 def _merge_copy(session, frame, now):
     """PostgreSQL: COPY the rows into a temporary staging table, then merge
     them with one ``INSERT … SELECT … ON CONFLICT DO UPDATE``."""
     connection = session.connection()
     connection.exec_driver_sql(_CREATE_STAGING)
-    buffer = io.StringIO()
-    # CSV quoting keeps any text intact; floats are written as their
-    # shortest repr, which PostgreSQL reads back to the same double
-    frame.to_csv(buffer, header=False, index=False,
-                 quoting=csv.QUOTE_NONNUMERIC,
-                 date_format='%Y-%m-%d %H:%M:%S.%f')
-    _copy_in(connection, _COPY_STAGING, buffer.getvalue())
+    _copy_in(connection, _COPY_STAGING, _csv(frame))
     connection.execute(_STAGING_MERGE, {'now': now})
 
 
@@ -240,8 +268,7 @@ def _claim(session, ids, now):
         claimed = 0
         for chunk in utils.batches(ids, _ROWS_PER_STATEMENT):
             claimed += connection.exec_driver_sql(
-                'INSERT IGNORE INTO ingested_messages (message_id, '
-                'created_at) VALUES ' + ', '.join(['(%s, %s)'] * len(chunk)),
+                _CLAIM_ROWS + ', '.join(['(%s, %s)'] * len(chunk)),
                 tuple(itertools.chain.from_iterable(
                     (i, now) for i in chunk))).rowcount
         return claimed
