@@ -186,16 +186,25 @@ def empty_samples(extra_keys=()):
 
 
 def group_codes(frame, columns):
-    """One int64 code per distinct combination of ``columns``.
+    """One int64 code per distinct combination of ``columns``, numbered in
+    order of first appearance.
 
     Grouping on one integer column is much faster than on several object
-    columns; codes are re-factorised after each column so they never
-    overflow.
+    columns. The columns' own codes are combined as the digits of one
+    number, re-factorised only when that number could overflow.
     """
     codes = np.zeros(len(frame), dtype=np.int64)
+    size = 1
     for column in columns:
         values, uniques = pd.factorize(frame[column])
-        codes, _ = pd.factorize(codes * (len(uniques) + 1) + values + 1)
+        # missing values (-1) become a code of their own
+        digits = len(uniques) + 1
+        if size * digits >= 2 ** 62:
+            codes, kept = pd.factorize(codes)
+            size = len(kept)
+        codes = codes * digits + (values + 1)
+        size *= digits
+    codes, _ = pd.factorize(codes)
     return codes.astype(np.int64, copy=False)
 
 
