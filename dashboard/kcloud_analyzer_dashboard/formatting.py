@@ -41,8 +41,11 @@ def figure(value):
 
 def workload_class(workload):
     """The classified type with the classifier's confidence, else the
-    declared type."""
+    declared type; ``unknown`` with the reason the classifier gave."""
     classified = workload.get('classified_type')
+    if classified == 'unknown':
+        reason = workload.get('reason')
+        return 'unknown: %s' % reason if reason else 'unknown'
     if classified:
         if workload.get('confidence') is not None:
             return '%s (%s)' % (classified, percent(workload['confidence']))

@@ -39,6 +39,7 @@ workload = {
         'declared_type': {'type': ['string', 'null']},
         'classified_type': {'type': ['string', 'null']},
         'confidence': common.nullable_number,
+        'reason': common.nullable_string,
         'resources': {'type': 'object'},
         'accelerator': common.nullable_string,
         'profile': {'type': ['object', 'null']},

@@ -41,6 +41,8 @@ from kcloud_analyzerclient.osc.v1 import workloads
 from tests import fixtures
 
 T0 = datetime.datetime(2026, 11, 2, 0, 0)
+UNKNOWN = ('only GPU utilisation seen; training and batch inference look '
+           'alike')
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):
@@ -67,6 +69,11 @@ def endpoint():
         'workload_id': 'serve-1', 'project_id': 'p2',
         'classified_type': 'serving', 'confidence': 0.93,
         'resources': {'cpu_cores': 8, 'gpu_count': 1}})
+    db_api.workload_upsert(ctx, {
+        'workload_id': 'batch-1', 'project_id': 'p2',
+        'classified_type': 'unknown', 'confidence': 0.52,
+        'classification': {'classifier': 'random_forest', 'reason': UNKNOWN},
+        'resources': {'gpu_count': 1}})
     db_api.cost_records_upsert(ctx, [{
         'workload_id': 'train-1', 'project_id': 'p1',
         'hour': T0 + datetime.timedelta(hours=h), 'basis': 'allocation',
@@ -127,7 +134,7 @@ def test_workload_list_and_filter(app):
     columns, rows = _run(workloads.ListWorkload, app, [])
     rows = [dict(zip(columns, row, strict=True)) for row in rows]
     assert {r['workload_id']: r['type'] for r in rows} == {
-        'train-1': 'training', 'serve-1': 'serving'}
+        'train-1': 'training', 'serve-1': 'serving', 'batch-1': 'unknown'}
     columns, rows = _run(workloads.ListWorkload, app, ['--type', 'serving'])
     assert [row[0] for row in rows] == ['serve-1']
 
@@ -139,6 +146,15 @@ def test_workload_show(app):
     assert shown['resources'].human_readable() == (
         "accelerator='A100', cpu_cores='32', gpu_count='4', memory_gb='256'")
     assert shown['instances'].human_readable() == 'i-1'
+    assert shown['reason'] is None
+
+
+def test_workload_show_gives_the_reason_of_unknown(app):
+    shown = _shown(*_run(workloads.ShowWorkload, app, ['batch-1']))
+    assert shown['type'] == 'unknown'
+    assert shown['classified_type'] == 'unknown'
+    assert shown['confidence'] == '52%'
+    assert shown['reason'] == UNKNOWN
 
 
 def test_missing_workload_is_a_clear_error(app):

@@ -47,6 +47,15 @@ def test_workload_class_prefers_the_classified_type():
     assert formatting.workload_class({}) == '-'
 
 
+def test_unknown_is_shown_with_its_reason():
+    reason = 'only 3 samples seen; too little to tell the class'
+    assert formatting.workload_class({
+        'classified_type': 'unknown', 'confidence': 0.41,
+        'reason': reason}) == 'unknown: ' + reason
+    assert formatting.workload_class({
+        'classified_type': 'unknown', 'confidence': 0.41}) == 'unknown'
+
+
 def test_totals_by_workload_sums_the_periods():
     summary = [
         {'group': 'a', 'total': 10.25, 'currency': 'USD'},

@@ -24,7 +24,7 @@ _LIST_COLUMNS = ('workload_id', 'name', 'project_id', 'type', 'confidence',
                  'status', 'accelerator')
 _SHOW_COLUMNS = ('workload_id', 'name', 'project_id', 'status', 'type',
                  'declared_type', 'classified_type', 'confidence',
-                 'accelerator', 'resources', 'instances', 'profile',
+                 'reason', 'accelerator', 'resources', 'instances', 'profile',
                  'started_at', 'ended_at', 'created_at', 'updated_at')
 _FORMATTERS = {'confidence': analyzer_utils.ShareColumn,
                'resources': format_columns.DictColumn,
@@ -140,6 +140,7 @@ class AnalyzeWorkload(command.ShowOne):
         cost = result['cost']
         row = {'workload_id': result['workload_id'], 'type': result['type'],
                'confidence': result['confidence'],
+               'reason': result.get('reason'),
                'classifier': result.get('classifier'),
                'declared_type': result.get('declared_type'),
                'currency': cost['currency'],

@@ -29,6 +29,8 @@ def workload_view(workload):
     view = {field: workload.get(field) for field in _FIELDS}
     view['type'] = workload.get('declared_type') or workload.get(
         'classified_type')
+    # why the classifier answered unknown (None for a class)
+    view['reason'] = (workload.get('classification') or {}).get('reason')
     view['instances'] = workload.get('instances') or []
     view['resources'] = workload.get('resources') or {}
     for field in _TIMES:
