@@ -26,12 +26,14 @@ def main(argv=None):
     # oslo.service's threading backend must be chosen before anything
     # imports oslo_service.service: no eventlet anywhere in the agent.
     backend.init_backend(backend.BackendType.THREADING)
+    conf = service.prepare_command(argv, log_json=True)
+    # Imported once the options are parsed, so that --help and a bad
+    # option answer at once: the agent's jobs load the analytics stack.
     from oslo_service import service as os_service
 
     from kcloud_analyzer.agent import service as agent_service
     from kcloud_analyzer.db import api as db_api
 
-    conf = service.prepare_command(argv, log_json=True)
     db_api.configure(conf)
     launcher = os_service.launch(conf, agent_service.AgentService(conf),
                                  workers=1, restart_method='reload')

@@ -25,9 +25,7 @@ from cheroot import wsgi
 from oslo_log import log
 from prometheus_client import values
 
-from kcloud_analyzer.api import app
 from kcloud_analyzer.api import prometheus
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer import service
 
 LOG = log.getLogger(__name__)
@@ -52,6 +50,11 @@ def base_url(server):
 
 def _serve(conf, reuse_port):
     """Build the application and serve it until interrupted."""
+    # The application loads the analytics stack: imported only to serve,
+    # never for --help or a bad option (a no-op once main imported it).
+    from kcloud_analyzer.api import app
+    from kcloud_analyzer.db import api as db_api
+
     db_api.configure(conf)
     server = make_server(conf, app.setup_app(conf), reuse_port=reuse_port)
     server.prepare()
@@ -110,6 +113,9 @@ def _share_metrics():
 
 def main(argv=None):
     conf = service.prepare_command(argv, log_json=True)
+    # Loaded before any fork, so that the workers share the modules.
+    from kcloud_analyzer.api import app  # noqa: F401
+
     # SIGTERM (a service manager) stops as Ctrl-C does: requests in
     # flight finish.
     signal.signal(signal.SIGTERM, _interrupt)

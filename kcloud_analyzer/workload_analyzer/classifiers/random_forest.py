@@ -31,8 +31,6 @@ import warnings
 
 import numpy as np
 from oslo_log import log
-import skops.io
-from skops.io import exceptions as skops_exceptions
 from sklearn import ensemble
 
 from kcloud_analyzer.workload_analyzer import calibration
@@ -113,6 +111,8 @@ def fit(features, labels, seed=0, n_estimators=200, temperature=1.0,
 
 
 def save(bundle, path):
+    import skops.io  # several seconds to import: only when needed
+
     skops.io.dump(bundle, str(path))
 
 
@@ -125,6 +125,11 @@ def load(path):
     path = pathlib.Path(path)
     if not path.is_file():
         raise base.ModelUnavailable(f'model file {path} does not exist')
+    # skops takes several seconds to import (it lists scikit-learn's
+    # types): only when there is a file to read.
+    import skops.io
+    from skops.io import exceptions as skops_exceptions
+
     try:
         # skops refuses, before building anything, a file holding a type
         # outside its defaults and this list.

@@ -9,30 +9,34 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""kcloud-analyzer-manage --help loads no analytics or database stack."""
+"""kcloud-analyzer-manage, -agent and -api --help load no analytics or
+database stack."""
 
 import json
 import subprocess
 import sys
+
+import pytest
 
 HEAVY = ('pandas', 'numpy', 'scipy', 'sklearn', 'statsmodels', 'sqlalchemy',
          'alembic')
 
 PROBE = """
 import json, sys
-from kcloud_analyzer.cmd import manage
+from kcloud_analyzer.cmd import %s as command
 try:
-    manage.main(['--help'])
+    command.main(['--help'])
 except SystemExit:
     pass
 loaded = sorted({name.split('.')[0] for name in sys.modules
                  if '.' in name and name.split('.')[0] in %r})
 print(json.dumps(loaded), file=sys.stderr)
-""" % (HEAVY,)
+"""
 
 
-def test_help_imports_none_of_the_heavy_packages():
-    result = subprocess.run([sys.executable, '-c', PROBE],
+@pytest.mark.parametrize('command', ['manage', 'agent', 'api'])
+def test_help_imports_none_of_the_heavy_packages(command):
+    result = subprocess.run([sys.executable, '-c', PROBE % (command, HEAVY)],
                             capture_output=True, text=True, timeout=300)
     assert 'category' in result.stdout or 'usage' in result.stdout.lower()
     loaded = json.loads(result.stderr.strip().splitlines()[-1])
