@@ -284,7 +284,7 @@ class Analysis:
         db_api.workload_upsert(context, stored)
         cost_jobs.store_recommendations(context, [workload_id], found)
         if body.get('usage'):
-            cost_jobs.store_costs(context, costs)
+            cost_jobs.store_costs(self.conf, context, costs)
 
         return {
             'workload_id': workload_id,

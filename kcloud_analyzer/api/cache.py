@@ -12,32 +12,99 @@
 """A response cache for cost summaries (oslo.cache, Redis in production).
 
 Summaries add up many hourly records, and dashboards ask for the same ones
-again and again. Each entry is keyed on the request and on the newest cost
-record id, so new cost records make every earlier entry unreachable;
-entries also expire after ``[cache] expiration_time``. With ``[cache]
-enabled = false`` (the default) every request is computed.
+again and again. An entry is keyed on the request (the caller's project
+included) and on the **cost generation**, a token kept in the same cache
+backend (:data:`GENERATION_KEY`). Every code path that writes cost records
+(and with them the daily and monthly totals) replaces the token once its
+transaction has committed (:func:`cost_records_changed`), so every earlier
+entry becomes unreachable at once, corrections to past hours included. A
+request reads the token from the cache, never from the database: two cache
+reads make a cached answer.
+
+Why this order keeps answers right: a summary computed from the database
+before a write committed is stored under the token read before it, which
+the write then replaces; a summary computed after the commit is fresh
+whatever token it is stored under. The token is a random value, not a
+counter, so when it expires or is evicted (``[cache] expiration_time``
+applies to it as to the entries) the next request draws a new one and no
+earlier entry can be reached again. If the writer cannot reach the cache
+backend it logs a warning and an entry may be served until it expires
+(``[cache] expiration_time``); if a request cannot, it computes the
+summary. With ``[cache] enabled = false`` (the default) every request is
+computed.
 """
 
 import hashlib
+import uuid
+import weakref
 
 from oslo_cache import core as oslo_cache
+from oslo_log import log
 from oslo_serialization import jsonutils
 
-from kcloud_analyzer.db import api as db_api
+LOG = log.getLogger(__name__)
+
+#: the cache key of the cost generation token
+GENERATION_KEY = 'kcloud-analyzer:cost-generation'
+
+#: one cache region per configuration object (per process in a service),
+#: by the object's id while it lives
+_REGIONS = {}
+
+
+def region(conf):
+    """The configured cache region of ``conf``, or None when the cache is
+    disabled; made once per configuration object."""
+    if not conf.cache.enabled:
+        return None
+    found = _REGIONS.get(id(conf))
+    if found is None:
+        found = oslo_cache.create_region()
+        oslo_cache.configure_cache_region(conf, found)
+        _REGIONS[id(conf)] = found
+        weakref.finalize(conf, _REGIONS.pop, id(conf), None)
+    return found
+
+
+def new_generation(cache_region):
+    """Replace the cost generation token; return the new one."""
+    token = uuid.uuid4().hex
+    cache_region.set(GENERATION_KEY, token)
+    return token
+
+
+def generation(cache_region):
+    """The current cost generation token (a new one when there is none)."""
+    token = cache_region.get(GENERATION_KEY)
+    if token is oslo_cache.NO_VALUE:
+        token = new_generation(cache_region)
+    return token
+
+
+def cost_records_changed(conf):
+    """Make every cached summary unreachable: call it after a transaction
+    that wrote cost records has committed. A cache backend that cannot be
+    reached is logged, not raised: the records are stored."""
+    cache_region = region(conf)
+    if cache_region is None:
+        return
+    try:
+        new_generation(cache_region)
+    except Exception as exc:
+        LOG.warning('Could not replace the cost generation in the cache '
+                    '(%s); cached summaries may be served until they '
+                    'expire', exc)
 
 
 class SummaryCache:
 
     def __init__(self, conf):
-        self.enabled = conf.cache.enabled
-        self.region = oslo_cache.create_region()
-        if self.enabled:
-            oslo_cache.configure_cache_region(conf, self.region)
+        self.region = region(conf)
+        self.enabled = self.region is not None
 
     @staticmethod
-    def key(context, params):
-        watermark = db_api.cost_records_watermark(context)
-        text = jsonutils.dumps({'params': params, 'watermark': watermark},
+    def key(token, params):
+        text = jsonutils.dumps({'params': params, 'generation': token},
                                sort_keys=True)
         return 'kcloud-analyzer:cost-summary:' + hashlib.sha256(
             text.encode()).hexdigest()
@@ -51,9 +118,18 @@ class SummaryCache:
         """
         if not self.enabled:
             return create()
-        key = self.key(context, params)
-        value = self.region.get(key)
+        try:
+            key = self.key(generation(self.region), params)
+            value = self.region.get(key)
+        except Exception as exc:
+            LOG.warning('Cost summary cache unavailable (%s); computing '
+                        'the summary', exc)
+            return create()
         if value is oslo_cache.NO_VALUE:
             value = create()
-            self.region.set(key, value)
+            try:
+                self.region.set(key, value)
+            except Exception as exc:
+                LOG.warning('Could not store a cost summary in the cache '
+                            '(%s)', exc)
         return value

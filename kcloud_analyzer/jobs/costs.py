@@ -26,6 +26,7 @@ import datetime
 from oslo_log import log
 import pandas as pd
 
+from kcloud_analyzer.api import cache
 from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import flavors as flavors_lib
 from kcloud_analyzer.cost_model import ratecard
@@ -71,10 +72,17 @@ def store_recommendations(context, workload_ids, found):
         db_api.recommendations_replace(context, workload_id, rows)
 
 
-def store_costs(context, costs):
-    """Write the cost records of ``costs``; return how many."""
-    return db_api.cost_records_upsert(context,
-                                      realtime.cost_record_rows(costs))
+def store_costs(conf, context, costs):
+    """Write the cost records of ``costs``; return how many.
+
+    Once they are committed, cached cost summaries are made unreachable
+    (:func:`kcloud_analyzer.api.cache.cost_records_changed`).
+    """
+    written = db_api.cost_records_upsert(context,
+                                         realtime.cost_record_rows(costs))
+    if written:
+        cache.cost_records_changed(conf)
+    return written
 
 
 def update_costs(conf, context, now=None):
@@ -103,7 +111,7 @@ def update_costs(conf, context, now=None):
         fresh = costs.loc[costs['hour'] >= price_from.replace(
             tzinfo=datetime.UTC)].copy()
         fresh.attrs = costs.attrs
-        written += store_costs(context, fresh)
+        written += store_costs(conf, context, fresh)
         hours += len(fresh)
         store_recommendations(context, costs['workload_id'].unique(), found)
         advised += len(found)
@@ -157,8 +165,7 @@ def reprocess_costs(conf, context, start, end, project_id=None):
         inside = costs.loc[(costs['hour'] >= pd.Timestamp(start, tz='UTC'))
                            & (costs['hour'] < stop)].copy()
         inside.attrs = costs.attrs
-        written = db_api.cost_records_upsert(
-            context, realtime.cost_record_rows(inside))
+        written = store_costs(conf, context, inside)
     after, currency_after = _window_totals(context, start, end, project_id)
     LOG.info('Reprocessed costs from %s to %s (%s): %d records, total '
              '%.6f -> %.6f', start.isoformat(), end.isoformat(),

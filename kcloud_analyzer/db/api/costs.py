@@ -73,11 +73,3 @@ def cost_record_list(context, workload_id, start=None, end=None,
 def cost_records_latest_hour(context):
     """The newest hour that has cost records, or None."""
     return context.session.query(sa.func.max(models.CostRecord.hour)).scalar()
-
-
-@main_context_manager.reader
-def cost_records_watermark(context):
-    """The highest cost record id: it grows with every new record, so a
-    cached cost summary keyed on it is dropped when records arrive."""
-    return context.session.query(
-        sa.func.max(models.CostRecord.id)).scalar() or 0
