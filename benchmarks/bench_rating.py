@@ -9,44 +9,57 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Rating benchmark: usage points priced under rate cards of 10, 100 and
-1,000 flavour/accelerator entries, next to CloudKitty's hashmap module.
+"""Rating benchmark: the product's pricing next to CloudKitty's hashmap, on
+the same resource-hours and the same prices.
 
-For each card size the same ``--points`` usage points (a flavour name and a
-quantity of hours, names drawn uniformly from the card, held as the pandas
-string column ``read_csv`` gives) are priced by
-:func:`kcloud_analyzer.cost_model.realtime.rate_by_key` (a hash index to
-integer codes, then one ``numpy.take``). Points per second are the best of
-five runs; peak memory is the tracemalloc peak of one run (Python and
-numpy allocations) next to the process's peak RSS.
+**Ours** is the function the agent's cost job and the API price with,
+:func:`kcloud_analyzer.cost_model.realtime.compute_costs`, fed the way
+:func:`kcloud_analyzer.jobs.costs.update_costs` feeds it: the workloads
+frame of :func:`kcloud_analyzer.jobs.frames.workload_frame` and usage from
+5-minute rollup means (:func:`~kcloud_analyzer.jobs.frames.usage_from_means`),
+``--batch`` workloads per call (the job's batch). The fleet is
+``--workloads`` workloads over ``--hours`` hours, each with ten metrics per
+5-minute window (CPU, memory, accelerator and accelerator-memory
+utilisation, accelerator board power, network in and out, disk read and
+write, allocated storage): 120 rollup rows per workload-hour. Every line is
+priced: compute, GPU or NPU, storage, network and energy (power integrated
+over the hour, priced at the packaged card's time-of-use tariff and PUE),
+with the usage basis and idle cost beside them.
 
-CloudKitty, when its venv exists, rates the same points with the same
-rules: one hashmap service ``instance`` with a field ``flavor_name`` and
-one flat mapping per card entry (price per hour; CloudKitty multiplies it
-by the quantity). Two paths are timed in a child process of that venv:
+**CloudKitty** (its hashmap rating module, from its own venv, see below)
+rates the same workload-hours as the points its collector would hand it,
+six per workload-hour, one per priced resource: ``vcpu`` (quantity: cores),
+``ram`` (GB), ``accelerator`` (count; a field mapping on the model),
+``storage`` (GB-hours at the monthly price / 730), ``network`` (GB out)
+and ``energy`` (facility kWh of the hour; a field mapping on the hour's
+tariff). Its quantities are the hourly figures ours computes from the
+rollups (CloudKitty does not aggregate or integrate samples: its collector
+does), so it is given less to do. Two paths are timed:
 
 * bare: ``HashMap.process_services`` / ``process_fields`` /
   ``add_rating_informations`` per point, the module's own loop with its
-  rules already in memory (no database);
+  rules in memory (no database);
 * pipeline: ``HashMap.process`` over a CloudKitty ``DataFrame`` of
-  ``DataPoint`` objects, the path its processor runs.
+  ``DataPoint`` objects, the path its processor runs (the DataPoints are
+  built before the clock starts).
 
-Because CloudKitty compares every mapping as a string, its cost grows with
-the card; it rates a sample of the points (``--cloudkitty-budget`` point x
-entry comparisons per path, at least 2,000 points) and its rate is
-points/second over that sample. Both sides' total prices over the sample
-are compared so the rules are known to be the same.
+A **priced resource-hour** is one of those six resources of one
+workload-hour; ratios are resource-hours per second, ours over
+CloudKitty's. Each side runs in a process of its own, ``--runs`` times;
+the figures are the median and the spread (min-max), and each side's peak
+RSS (``ru_maxrss`` of its process, inputs included). The total price of
+the allocation basis is compared between the two sides (it must agree to
+1e-9 relative).
 
 To make the CloudKitty venv (kept out of the project venv)::
 
-    python3 -m venv .ci-venvs/cloudkitty
-    .ci-venvs/cloudkitty/bin/pip install cloudkitty
+    tools/ci/setup-cloudkitty.sh
 
-The last line is (ratios for the 10-entry card, where CloudKitty is
-fastest; ``na`` without the venv)::
+The last line is::
 
-    BENCH rating points=<n> points_per_s=<x> cloudkitty_bare_ratio=<r>
-    cloudkitty_pipeline_ratio=<r>
+    BENCH rating workload_hours=<n> resource_hours=<n>
+    resource_hours_per_s=<x> cloudkitty_bare_ratio=<r>
+    cloudkitty_pipeline_ratio=<r> peak_rss_mb=<m> cloudkitty_peak_rss_mb=<m>
 """
 
 import argparse
@@ -54,189 +67,347 @@ import json
 import os
 import pathlib
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
-
-import numpy as np
-import pandas as pd
-
-from kcloud_analyzer.cost_model import realtime
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_CLOUDKITTY_PYTHON = REPO.joinpath('.ci-venvs', 'cloudkitty', 'bin',
                                          'python')
 
+#: the priced resources of a workload-hour, as CloudKitty services
+SERVICES = ('vcpu', 'ram', 'accelerator', 'storage', 'network', 'energy')
+
 CLOUDKITTY_RUNNER = r'''
-import decimal, json, sys, time, warnings
+import decimal, json, resource, statistics, sys, time, warnings
 warnings.simplefilter('ignore')
 import datetime
 from cloudkitty import dataframe
 from cloudkitty.rating import hash as hashmap
 
-card_path, points_path, bare_n, pipe_n = sys.argv[1:5]
-card = json.load(open(card_path))
+prices_path, points_path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+prices = json.load(open(prices_path))
 rows = [line.rstrip('\n').split(',') for line in open(points_path)]
-mappings = {name: {'type': 'flat', 'cost': decimal.Decimal(price)}
-            for name, price in card.items()}
+
+def flat(price):
+    return {'type': 'flat', 'cost': decimal.Decimal(price)}
+
+def entries():
+    # Rules go straight into the module's in-memory form: no database.
+    services = {}
+    for name in ('vcpu', 'ram', 'storage', 'network'):
+        services[name] = {'mappings': {'_DEFAULT_': flat(prices[name])},
+                          'thresholds': {}, 'fields': {}}
+    for service, field, table in (('accelerator', 'model', 'accelerators'),
+                                  ('energy', 'tariff', 'tariffs')):
+        services[service] = {'mappings': {}, 'thresholds': {}, 'fields': {
+            field: {'mappings': {'_DEFAULT_': {
+                value: flat(price) for value, price in prices[table].items()}},
+                'thresholds': {}}}}
+    return services
 
 def module():
-    # Rules go straight into the module's in-memory form: no database.
     hm = object.__new__(hashmap.HashMap)
     hm._tenant_id = None
     hm._res = {}
-    hm._entries = {'instance': {
-        'mappings': {}, 'thresholds': {},
-        'fields': {'flavor_name': {'mappings': {'_DEFAULT_': mappings},
-                                   'thresholds': {}}}}}
+    hm._entries = entries()
     return hm
 
-def points(n):
-    return [dataframe.DataPoint('instance', decimal.Decimal(qty), 0,
-                                {'flavor_name': name, 'id': str(i)}, {})
-            for i, (name, qty) in enumerate(rows[:n])]
+FIELD = {'accelerator': 'model', 'energy': 'tariff'}
 
-result = {}
-hm = module()
-sample = points(int(bare_n))
-started = time.perf_counter()
-total = decimal.Decimal(0)
-for point in sample:
-    hm._res = {}
-    hm.process_services('instance', point)
-    hm.process_fields('instance', point)
-    total += hm.add_rating_informations(point).price
-elapsed = time.perf_counter() - started
-result['bare'] = {'points': len(sample), 'seconds': elapsed,
-                  'total': str(total)}
+def points():
+    made = {}
+    for i, (service, qty, key) in enumerate(rows):
+        groupby = {'id': str(i)}
+        if service in FIELD:
+            groupby[FIELD[service]] = key
+        made.setdefault(service, []).append(dataframe.DataPoint(
+            'unit', decimal.Decimal(qty), 0, groupby, {}))
+    return made
+
+by_service = points()
+result = {'bare': [], 'pipeline': [], 'bare_cpu': [], 'pipeline_cpu': []}
+total = None
+for _ in range(runs):
+    hm = module()
+    started, cpu = time.perf_counter(), time.process_time()
+    total = decimal.Decimal(0)
+    for service, sample in by_service.items():
+        for point in sample:
+            hm._res = {}
+            hm.process_services(service, point)
+            hm.process_fields(service, point)
+            total += hm.add_rating_informations(point).price
+    result['bare'].append(time.perf_counter() - started)
+    result['bare_cpu'].append(time.process_time() - cpu)
+result['bare_total'] = str(total)
 
 start = datetime.datetime(2026, 1, 1)
-frame = dataframe.DataFrame(start, start + datetime.timedelta(hours=1))
-sample = points(int(pipe_n))
-frame.add_points(sample, 'instance')
-hm = module()
-started = time.perf_counter()
-rated = hm.process(frame)
-total = sum((p.price for _, p in rated.iterpoints()), decimal.Decimal(0))
-elapsed = time.perf_counter() - started
-result['pipeline'] = {'points': len(sample), 'seconds': elapsed,
-                      'total': str(total)}
+for _ in range(runs):
+    frame = dataframe.DataFrame(start, start + datetime.timedelta(hours=1))
+    for service, sample in by_service.items():
+        frame.add_points(sample, service)
+    hm = module()
+    started, cpu = time.perf_counter(), time.process_time()
+    rated = hm.process(frame)
+    total = sum((p.price for _, p in rated.iterpoints()), decimal.Decimal(0))
+    result['pipeline'].append(time.perf_counter() - started)
+    result['pipeline_cpu'].append(time.process_time() - cpu)
+result['pipeline_total'] = str(total)
+result['points'] = len(rows)
+result['peak_rss_mb'] = resource.getrusage(
+    resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(result))
 '''
 
 
-def make_card(entries, rng):
-    names = [f'flavor-{i:04d}' for i in range(entries)]
-    cents = rng.integers(1, 100000, entries)
-    return {name: f'{c / 10000:.4f}' for name, c in zip(names, cents,
-                                                        strict=True)}
+def fleet(workloads, hours, seed):
+    """Stored workload dicts and the usage frame of a synthetic fleet, in
+    the dtypes :func:`kcloud_analyzer.jobs.frames.usage_from_means` gives
+    (one row per workload, metric and 5-minute window)."""
+    import numpy as np
+    import pandas as pd
+
+    from kcloud_analyzer.common import metrics
+
+    rng = np.random.default_rng(seed)
+    models = [('A100', 'gpu', 400.0), ('H100', 'gpu', 700.0),
+              ('L40S', 'gpu', 350.0), ('RNGD', 'npu', 180.0),
+              ('Ascend-910B', 'npu', 400.0)]
+    stored, board = [], []
+    for i in range(workloads):
+        model, kind, watts = models[i % len(models)]
+        count = int(rng.choice([1, 2, 4, 8]))
+        board.append(watts * count)
+        stored.append({
+            'workload_id': f'bench-{i:06d}',
+            'project_id': f'project-{i % 50:02d}',
+            'declared_type': ('training', 'inference', 'serving')[i % 3],
+            'status': 'active', 'accelerator': model,
+            'resources': {'cpu_cores': int(rng.choice([8, 16, 32, 64])),
+                          'memory_gb': int(rng.choice([64, 128, 256])),
+                          'gpu_count': count if kind == 'gpu' else 0,
+                          'npu_count': count if kind == 'npu' else 0}})
+    windows = hours * 12
+    n = workloads * windows
+    gpu = np.repeat([bool(w['resources']['gpu_count']) for w in stored],
+                    windows)
+    util = np.clip(rng.normal(60, 25, n), 0, 100)
+    series = [
+        (metrics.CPU_UTILIZATION, np.clip(rng.normal(40, 20, n), 0, 100)),
+        (metrics.MEMORY_UTILIZATION, np.clip(rng.normal(50, 15, n), 0,
+                                             100)),
+        (np.where(gpu, metrics.GPU_UTILIZATION, metrics.NPU_UTILIZATION),
+         util),
+        (np.where(gpu, metrics.GPU_MEMORY_UTILIZATION,
+                  metrics.NPU_MEMORY_UTILIZATION),
+         np.clip(rng.normal(70, 10, n), 0, 100)),
+        (metrics.ACCELERATOR_POWER_WATTS,
+         np.repeat(board, windows) * (0.3 + 0.7 * util / 100)),
+        (metrics.NETWORK_TX_BYTES_PER_S, rng.uniform(0, 5e7, n)),
+        (metrics.NETWORK_RX_BYTES_PER_S, rng.uniform(0, 5e7, n)),
+        (metrics.DISK_READ_BYTES_PER_S, rng.uniform(0, 1e8, n)),
+        (metrics.DISK_WRITE_BYTES_PER_S, rng.uniform(0, 1e8, n)),
+        (metrics.STORAGE_GB, np.repeat(rng.choice([100.0, 500.0, 2000.0],
+                                                  workloads), windows)),
+    ]
+    ids = np.repeat(np.array([w['workload_id'] for w in stored],
+                             dtype=object), windows)
+    stamps = np.tile(pd.date_range('2026-03-02', periods=windows,
+                                   freq='5min', tz='UTC'), workloads)
+    usage = pd.DataFrame({
+        'workload_id': np.concatenate([ids] * len(series)),
+        'timestamp': pd.DatetimeIndex(np.concatenate(
+            [stamps] * len(series))),
+        'metric': np.concatenate([np.broadcast_to(
+            np.asarray(name, dtype=object), n) for name, _ in series]),
+        'value': np.concatenate([values for _, values in series]),
+    })
+    # The store returns a workload's rows together, by metric and time.
+    usage = usage.sort_values(['workload_id', 'metric', 'timestamp'],
+                              kind='stable', ignore_index=True)
+    return stored, usage
 
 
-def make_points(card, count, rng):
-    names = np.array(list(card), dtype=object)
-    keys = pd.Series(names[rng.integers(0, len(names), count)], dtype='str')
-    quantities = rng.choice([0.5, 1.0, 2.0], count)
-    return keys, quantities
+def rss_mb():
+    with open('/proc/self/status') as stream:
+        for line in stream:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def ours(keys, quantities, card):
-    realtime.rate_by_key(keys[:1000], quantities[:1000], card)
-    best = float('inf')
-    for _ in range(5):
-        started = time.perf_counter()
-        rated = realtime.rate_by_key(keys, quantities, card)
-        best = min(best, time.perf_counter() - started)
-    tracemalloc.start()
-    realtime.rate_by_key(keys, quantities, card)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return rated, len(keys) / best, peak
+def ours(args):
+    """The product side, in a process of its own; prints a JSON result
+    and writes the CloudKitty points and prices to ``args.workdir``."""
+    import numpy as np
+
+    from kcloud_analyzer.cost_model import energy_billing
+    from kcloud_analyzer.cost_model import ratecard
+    from kcloud_analyzer.cost_model import realtime
+    from kcloud_analyzer.jobs import frames
+
+    card = ratecard.load_rate_card(args.rate_card)
+    stored, usage = fleet(args.workloads, args.hours, args.seed)
+    batches = []
+    for first in range(0, len(stored), args.batch):
+        page = frames.workload_frame(stored[first:first + args.batch])
+        batches.append((page, usage.loc[usage['workload_id'].isin(
+            page['workload_id'])].reset_index(drop=True)))
+    usage_rows = len(usage)
+    del usage
+    inputs_mb = rss_mb()
+    seconds, cpu = [], []
+    for _ in range(args.runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        costs = [realtime.compute_costs(workloads, usage, card)
+                 for workloads, usage in batches]
+        seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    costs = realtime.pd.concat(costs, ignore_index=True)
+
+    # The same workload-hours as CloudKitty points, six per hour.
+    workloads = realtime.pd.concat([b[0] for b in batches],
+                                   ignore_index=True).set_index(
+                                       'workload_id')
+    chosen = workloads.loc[costs['workload_id']]
+    count = (chosen['gpu_count'] + chosen['npu_count']).to_numpy()
+    tariff = energy_billing.mean_tariff(card, costs['hour'], np.full(
+        len(costs), 60.0))
+    quantities = {
+        'vcpu': chosen['cpu_cores'].to_numpy(),
+        'ram': chosen['memory_gb'].to_numpy(),
+        'accelerator': count,
+        'storage': costs['storage'].to_numpy() / (
+            float(card.storage_gb_month) / ratecard.HOURS_PER_MONTH),
+        'network': costs['network'].to_numpy() / float(
+            card.network_egress_gb),
+        'energy': costs['facility_kwh'].to_numpy(),
+    }
+    keys = {'accelerator': chosen['accelerator'].to_numpy(),
+            'energy': np.array([f'{t:.6f}' for t in tariff])}
+    with open(os.path.join(args.workdir, 'points.csv'), 'w') as stream:
+        for service in SERVICES:
+            key = keys.get(service, np.full(len(costs), '-'))
+            stream.writelines(f'{service},{q!r},{k}\n' for q, k in zip(
+                quantities[service].tolist(), key, strict=True))
+    prices = {
+        'vcpu': str(card.vcpu_hour), 'ram': str(card.ram_gb_hour),
+        'storage': repr(float(card.storage_gb_month) /
+                        ratecard.HOURS_PER_MONTH),
+        'network': str(card.network_egress_gb),
+        'accelerators': {name: str(acc.hour)
+                         for name, acc in card.accelerators.items()},
+        'tariffs': {key: key for key in set(keys['energy'])},
+    }
+    with open(os.path.join(args.workdir, 'prices.json'), 'w') as stream:
+        json.dump(prices, stream)
+    print(json.dumps({
+        'seconds': seconds, 'cpu': cpu, 'workload_hours': len(costs),
+        'resource_hours': len(costs) * len(SERVICES),
+        'usage_rows': usage_rows,
+        'total': float(costs['cost_per_hour'].sum()),
+        'peak_rss_mb': peak, 'inputs_rss_mb': inputs_mb}))
+    return 0
 
 
-def cloudkitty(python, card, keys, quantities, budget, workdir):
-    entries = len(card)
-    sample = int(min(len(keys), max(2000, budget // entries)))
-    card_path = os.path.join(workdir, 'card.json')
-    points_path = os.path.join(workdir, 'points.csv')
-    with open(card_path, 'w') as stream:
-        json.dump(card, stream)
-    with open(points_path, 'w') as stream:
-        stream.writelines(f'{k},{q}\n' for k, q in zip(
-            keys[:sample], quantities[:sample], strict=True))
-    pipeline_sample = max(2000, sample // 4)
-    done = subprocess.run(
-        [str(python), '-c', CLOUDKITTY_RUNNER, card_path, points_path,
-         str(sample), str(pipeline_sample)],
-        capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def spread(values):
+    return (f'{statistics.median(values):.3f} s '
+            f'({min(values):.3f}-{max(values):.3f})')
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--points', type=int, default=1_000_000)
-    parser.add_argument('--sizes', default='10,100,1000',
-                        help='rate card entries, comma separated')
+    parser.add_argument('--workloads', type=int, default=200)
+    parser.add_argument('--hours', type=int, default=168,
+                        help="hours of usage (the cost job's 7 days)")
+    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--batch', type=int, default=None,
+                        help='workloads per compute_costs call (the cost '
+                             "job's batch by default)")
+    parser.add_argument('--rate-card', default=None,
+                        help='rate card file (the packaged one)')
     parser.add_argument('--cloudkitty-python',
                         default=str(DEFAULT_CLOUDKITTY_PYTHON),
                         help='python of a venv with the cloudkitty package')
-    parser.add_argument('--cloudkitty-budget', type=int, default=2_000_000,
-                        help='point x entry comparisons per CloudKitty path')
     parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument('--side', choices=['ours'], help=argparse.SUPPRESS)
+    parser.add_argument('--workdir', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.batch is None:
+        from kcloud_analyzer.jobs import frames
+        args.batch = frames.BATCH_WORKLOADS
+    if args.side == 'ours':
+        return ours(args)
 
-    rng = np.random.default_rng(args.seed)
     have_cloudkitty = os.path.exists(args.cloudkitty_python)
     if not have_cloudkitty:
         print(f'CloudKitty venv not found at {args.cloudkitty_python}; '
-              'ratios are na (see the docstring to make one)',
+              'ratios are na (tools/ci/setup-cloudkitty.sh makes it)',
               file=sys.stderr)
-    print(f'{"entries":>7} {"points":>9} {"points/s":>12} {"peak MB":>8} '
-          f'{"CK bare/s":>10} {"CK pipe/s":>10} {"bare x":>7} '
-          f'{"pipe x":>7} {"same prices":>11}')
-    first = None
-    with tempfile.TemporaryDirectory() as workdir:
-        for entries in (int(s) for s in args.sizes.split(',')):
-            card = make_card(entries, rng)
-            keys, quantities = make_points(card, args.points, rng)
-            rated, rate, peak = ours(keys, quantities, card)
-            row = {'entries': entries, 'rate': rate, 'bare': None,
-                   'pipeline': None, 'same': 'na'}
-            if have_cloudkitty:
-                measured = cloudkitty(args.cloudkitty_python, card, keys,
-                                      quantities, args.cloudkitty_budget,
-                                      workdir)
-                bare, pipe = measured['bare'], measured['pipeline']
-                row['bare'] = bare['points'] / bare['seconds']
-                row['pipeline'] = pipe['points'] / pipe['seconds']
-                same = (abs(float(bare['total']) -
-                            rated[:bare['points']].sum()) < 1e-6 and
-                        abs(float(pipe['total']) -
-                            rated[:pipe['points']].sum()) < 1e-6)
-                row['same'] = 'yes' if same else 'NO'
-            first = first or row
+    with tempfile.TemporaryDirectory(prefix='bench-rating-') as workdir:
+        command = [sys.executable, __file__, '--side', 'ours',
+                   '--workdir', workdir, '--workloads', str(args.workloads),
+                   '--hours', str(args.hours), '--runs', str(args.runs),
+                   '--batch', str(args.batch), '--seed', str(args.seed)]
+        if args.rate_card:
+            command += ['--rate-card', args.rate_card]
+        mine = json.loads(subprocess.run(
+            command, capture_output=True, text=True,
+            check=True).stdout.strip().splitlines()[-1])
+        theirs = None
+        if have_cloudkitty:
+            done = subprocess.run(
+                [args.cloudkitty_python, '-c', CLOUDKITTY_RUNNER,
+                 os.path.join(workdir, 'prices.json'),
+                 os.path.join(workdir, 'points.csv'), str(args.runs)],
+                capture_output=True, text=True, check=True)
+            theirs = json.loads(done.stdout.strip().splitlines()[-1])
 
-            def fmt(value, spec):
-                return 'na' if value is None else format(value, spec)
-
-            bare_x = row['bare'] and rate / row['bare']
-            pipe_x = row['pipeline'] and rate / row['pipeline']
-            print(f'{entries:>7} {args.points:>9} {rate:>12,.0f} '
-                  f'{peak / 2**20:>8.1f} {fmt(row["bare"], ",.0f"):>10} '
-                  f'{fmt(row["pipeline"], ",.0f"):>10} '
-                  f'{fmt(bare_x, ".1f"):>7} {fmt(pipe_x, ".1f"):>7} '
-                  f'{row["same"]:>11}', flush=True)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f'peak RSS of this process: {rss:.0f} MB')
-
-    def ratio(other):
-        return 'na' if other is None else f'{first["rate"] / other:.1f}'
-
-    print(f'BENCH rating points={args.points} '
-          f'points_per_s={first["rate"]:.0f} '
-          f'cloudkitty_bare_ratio={ratio(first["bare"])} '
-          f'cloudkitty_pipeline_ratio={ratio(first["pipeline"])}')
+    units = mine['resource_hours']
+    rate = units / statistics.median(mine['seconds'])
+    print(f'fleet: {args.workloads} workloads x {args.hours} h = '
+          f'{mine["workload_hours"]} workload-hours, {units} resource-hours,'
+          f' {mine["usage_rows"]} rollup rows; {args.runs} runs each')
+    print(f'ours (compute_costs, {args.batch} workloads per call): '
+          f'{spread(mine["seconds"])}, {rate:,.0f} resource-hours/s, '
+          f'{mine["workload_hours"] / statistics.median(mine["seconds"]):,.0f}'
+          f' workload-hours/s, peak RSS {mine["peak_rss_mb"]:.0f} MB '
+          f'({mine["inputs_rss_mb"]:.0f} MB with the inputs built)')
+    cpu_rate = units / statistics.median(mine['cpu'])
+    print(f'ours CPU: {spread(mine["cpu"])}, {cpu_rate:,.0f} '
+          'resource-hours per CPU second')
+    ratios = {'bare': 'na', 'pipeline': 'na'}
+    ck_rss = 'na'
+    if theirs is not None:
+        assert theirs['points'] == units, (theirs['points'], units)
+        for path in ('bare', 'pipeline'):
+            their_rate = units / statistics.median(theirs[path])
+            ratios[path] = f'{rate / their_rate:.2f}'
+            total = float(theirs[path + '_total'])
+            same = abs(total - mine['total']) <= 1e-9 * abs(mine['total'])
+            their_cpu = units / statistics.median(theirs[path + '_cpu'])
+            print(f'CloudKitty {path}: {spread(theirs[path])}, '
+                  f'{their_rate:,.0f} resource-hours/s (CPU '
+                  f'{spread(theirs[path + "_cpu"])}, ratio by CPU '
+                  f'{cpu_rate / their_cpu:.2f}); total '
+                  f'{total:.6f} vs ours {mine["total"]:.6f}: '
+                  f'{"same" if same else "DIFFERENT"}')
+            if not same:
+                print('Totals differ: the two sides did not price the same',
+                      file=sys.stderr)
+                return 1
+        ck_rss = f'{theirs["peak_rss_mb"]:.0f}'
+        print(f'CloudKitty peak RSS {ck_rss} MB')
+    print(f'BENCH rating workload_hours={mine["workload_hours"]} '
+          f'resource_hours={units} resource_hours_per_s={rate:.0f} '
+          f'cloudkitty_bare_ratio={ratios["bare"]} '
+          f'cloudkitty_pipeline_ratio={ratios["pipeline"]} '
+          f'peak_rss_mb={mine["peak_rss_mb"]:.0f} '
+          f'cloudkitty_peak_rss_mb={ck_rss}')
     return 0
 
 

@@ -399,28 +399,3 @@ def totals_to_records(total_frame):
             'carbon_kg_co2e': float(row['carbon_kg_co2e']),
         })
     return records
-
-
-def rate_by_key(keys, quantities, prices):
-    """Rate usage points against a price table keyed by name.
-
-    The price of each point is ``prices[key] x quantity``: the keys become
-    integer codes through one hash index and the prices are gathered with
-    one ``numpy.take``, so the cost of a lookup does not grow with the
-    size of the table.
-
-    :param keys: array-like of names (e.g. flavors or accelerator models).
-    :param quantities: array-like of quantities (e.g. hours).
-    :param prices: mapping name -> price (Decimal or float).
-    :returns: float array of prices.
-    :raises CostInputError: for a key that is not in ``prices``.
-    """
-    names = list(prices)
-    codes = pd.Index(names).get_indexer(keys)
-    missing = codes < 0
-    if missing.any():
-        first = np.asarray(keys, dtype=object)[np.argmax(missing)]
-        raise CostInputError(f'no price for {first!r}')
-    table = np.fromiter((float(prices[name]) for name in names),
-                        dtype=float, count=len(names))
-    return np.take(table, codes) * np.asarray(quantities, dtype=float)

@@ -209,16 +209,6 @@ def test_records_carry_decimal_money_rounded_once():
     assert isinstance(p1['breakdown']['gpu'], decimal.Decimal)
 
 
-def test_rate_by_key():
-    prices = {'m1.small': decimal.Decimal('0.05'), 'g.a100': 2.0}
-    rated = realtime.rate_by_key(
-        np.array(['g.a100', 'm1.small', 'g.a100'], dtype=object),
-        [1.0, 2.0, 0.5], prices)
-    assert rated.tolist() == pytest.approx([2.0, 0.10, 1.0])
-    with pytest.raises(realtime.CostInputError, match='m9'):
-        realtime.rate_by_key(['m1.small', 'm9'], [1, 1], prices)
-
-
 def test_power_is_estimated_from_utilisation_where_not_measured():
     # 2 A100 at 50 % for an hour, no power series: the A100 curve
     # (idle 60 W, busy 240 W here) gives 2 x 150 W = 0.3 kWh, estimated.
