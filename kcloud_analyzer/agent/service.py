@@ -39,6 +39,7 @@ import uuid
 
 from oslo_log import log as logging
 from oslo_service.backend import base as service_base
+import numpy as np
 import pandas as pd
 from tooz import coordination
 
@@ -52,6 +53,7 @@ from kcloud_analyzer.jobs import costs
 from kcloud_analyzer.jobs import profiles
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector import collectors as collector_plugins
+from kcloud_analyzer.metrics_collector.collectors import base as collector_base
 from kcloud_analyzer.metrics_collector import deadletter
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import normalise
@@ -359,22 +361,83 @@ class AgentService(service_base.ServiceBase):
                          self._known_workloads]):
                     self.db.workload_upsert(self.context, values)
                     self._known_workloads.add((name, values['workload_id']))
-                samples = collector.poll(mine, now)
+                if collector.backfill:
+                    polled, samples = self._poll_from_watermarks(
+                        name, collector, mine, now)
+                else:
+                    polled, samples = None, collector.poll(mine, now)
             except Exception:
                 LOG.exception('Polling %s failed', name)
                 continue
             self.ingestor.stats.add(received=len(samples))
             # Samples a failed store left behind go first; their message
-            # ids keep a second attempt from counting anything twice.
+            # ids keep a second attempt from counting anything twice. (A
+            # collector that backfills polls them again from its
+            # watermarks instead.)
             pending = self._unstored.pop(name, None)
             if pending is not None:
                 samples = pd.concat([pending, samples], ignore_index=True)
-            if samples.empty:
+            if not samples.empty and not self._store_polled(
+                    name, samples, keep=not collector.backfill):
                 continue
-            self._store_polled(name, samples)
+            if polled:
+                self._advance_watermarks(name, polled)
         self.polls += 1
 
-    def _store_polled(self, name, samples):
+    def slot(self, when):
+        """The collection-interval slot of ``when`` (epoch seconds)."""
+        return int(when // self.conf.collection_interval)
+
+    def _poll_from_watermarks(self, name, collector, targets, now):
+        """Poll every slot of ``targets`` after its watermark, up to the
+        current one and at most ``[agent] max_backfill`` back; a target
+        without a watermark (never polled) from the current slot.
+
+        Returns ({slot: targets polled up to it}, samples).
+        """
+        interval = self.conf.collection_interval
+        current = self.slot(now)
+        phase = now - current * interval
+        earliest = current - self.conf.agent.max_backfill // interval
+        marks = self.db.poll_watermarks_get(self.context, name, targets)
+        starts = np.array([max(marks[t] + 1, earliest) if t in marks
+                           else current for t in targets], dtype='int64')
+        names = np.array(targets, dtype=object)
+        frames, polled = [], {}
+        if starts.size and starts.min() < current:
+            late = starts < current
+            LOG.info('Backfilling %d slots of %d targets of %s (%s)',
+                     int((current - starts[late]).sum()), int(late.sum()),
+                     name, ', '.join(sorted(names[late])[:5]))
+        for slot in range(int(starts.min()) if starts.size else current,
+                          current + 1):
+            due = list(names[starts <= slot])
+            if not due:
+                continue
+            frames.append(collector.poll(due, slot * interval + phase))
+            if slot < current:
+                prometheus.POLLS_BACKFILLED.inc(len(due))
+        due = list(names[starts <= current])
+        if due:
+            polled[current] = due
+        if not frames:
+            return polled, collector_base.empty_samples()
+        return polled, pd.concat(frames, ignore_index=True)
+
+    def _advance_watermarks(self, name, polled):
+        for slot, targets in polled.items():
+            try:
+                self.db.poll_watermarks_set(self.context, name, targets,
+                                            slot, polled_by=self.member_id)
+            except Exception:
+                # the next poll polls these slots again; their message ids
+                # keep them from being counted twice
+                LOG.exception('Could not record the polls of %s up to slot '
+                              '%d', name, slot)
+
+    def _store_polled(self, name, samples, keep=True):
+        """Store polled samples; False when the store failed (they are
+        then kept for the next poll when ``keep`` is set)."""
         samples, refused = normalise.validate_samples(samples, time.time())
         if not refused.empty:
             for reason, count in refused['reason'].value_counts().items():
@@ -384,20 +447,22 @@ class AgentService(service_base.ServiceBase):
                                         refused['reason'].value_counts(
                                         ).items()))
         if samples.empty:
-            return
+            return True
         try:
             failed = self.ingestor.store_isolating(
                 samples, list(samples['message_id'].unique()),
                 db_api.RETRYABLE_ERRORS)
         except Exception:
-            # bounded: a long outage keeps the most recent samples
-            self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)
+            if keep:
+                # bounded: a long outage keeps the most recent samples
+                self._unstored[name] = samples.tail(MAX_UNSTORED_SAMPLES)
             LOG.exception('Storing %d samples of %s failed; they are '
                           'retried at the next poll', len(samples), name)
-            return
+            return False
         for message_id, error in failed.items():
             LOG.error('The store refused the samples of poll %s of %s: %s',
                       message_id, name, error)
+        return True
 
     def analyse_once(self):
         LOG.info('Notifications and polls since start: %s',

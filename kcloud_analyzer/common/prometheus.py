@@ -77,6 +77,12 @@ RING_MEMBERS = prometheus_client.Gauge(
     'polling), as this agent sees it.',
     registry=REGISTRY)
 
+POLLS_BACKFILLED = prometheus_client.Counter(
+    'kcloud_analyzer_polls_backfilled',
+    'Polls of one target for a past collection-interval slot that no '
+    'agent had stored (its agent died, or every agent was down).',
+    registry=REGISTRY)
+
 # process_start_time_seconds and the other process_* metrics.
 prometheus_client.ProcessCollector(registry=REGISTRY)
 

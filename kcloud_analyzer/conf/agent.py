@@ -42,6 +42,16 @@ opts = [
             default='1h',
             help='How often rollups older than [DEFAULT] '
                  'metrics_retention_days are deleted.'),
+    cfg.Opt('max_backfill',
+            type=types.Duration(min=0),
+            default='1h',
+            help='How far back an agent polls the interval slots of a '
+                 'target that nobody polled (its agent died, or every '
+                 'agent was down), from the last stored poll of that '
+                 'target, for the collectors whose source keeps history '
+                 '(prometheus). Each slot is polled at most once per '
+                 'target and its samples are counted once, whoever polls '
+                 'it. 0 polls the current slot only.'),
     cfg.PortOpt('metrics_port',
                 default=9666,
                 help='Port on which the agent serves its Prometheus metrics '

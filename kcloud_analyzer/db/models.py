@@ -112,6 +112,21 @@ class IngestedMessage(BASE):
     message_id = sa.Column(sa.String(64), primary_key=True)
 
 
+class PollWatermark(BASE):
+    """The last collection-interval slot of one polling target whose poll
+    is stored: whoever owns the target next polls from the slot after it
+    (backfill), whichever agent polled it before."""
+
+    __tablename__ = 'poll_watermarks'
+
+    collector = sa.Column(sa.String(64), primary_key=True)
+    target = sa.Column(sa.String(255), primary_key=True)
+    #: ``int(epoch seconds // collection_interval)`` of the poll
+    slot = sa.Column(sa.BigInteger, nullable=False)
+    #: the coordination member id of the agent that stored it
+    polled_by = sa.Column(sa.String(255), nullable=True)
+
+
 class _CostLines:
     """The currency, cost lines, energy and carbon that an hourly cost
     record and a daily or monthly total both carry."""

@@ -403,13 +403,18 @@ def rollup_list(context, workload_id=None, metric=None, start=None,
 
 @main_context_manager.writer
 def rollups_purge(context, before):
-    """Delete rollups of windows before ``before`` and the message ids
-    recorded before it; return the number of rollups deleted."""
+    """Delete rollups of windows before ``before``, the message ids
+    recorded before it and the poll watermarks last moved before it;
+    return the number of rollups deleted."""
     deleted = context.session.query(models.UsageRollup).filter(
         models.UsageRollup.window_start < before).delete(
         synchronize_session=False)
     context.session.query(models.IngestedMessage).filter(
         models.IngestedMessage.created_at < before).delete(
+        synchronize_session=False)
+    # targets nobody polled since then (gone from their source)
+    context.session.query(models.PollWatermark).filter(
+        models.PollWatermark.updated_at < before).delete(
         synchronize_session=False)
     return deleted
 
@@ -424,3 +429,61 @@ def rollups_updated_since(context, since, limit=None):
     if limit is not None:
         query = query.limit(limit)
     return utils.dicts(query)
+
+
+@main_context_manager.reader
+def poll_watermarks_get(context, collector, targets):
+    """``{target: slot}``: the last stored poll slot of each of
+    ``targets`` of ``collector`` that has one."""
+    table = models.PollWatermark.__table__
+    found = {}
+    for chunk in utils.batches(sorted(set(targets))):
+        found.update(context.session.execute(
+            sa.select(table.c.target, table.c.slot).where(
+                table.c.collector == collector,
+                table.c.target.in_(chunk))).all())
+    return found
+
+
+@main_context_manager.reader
+def poll_watermark_list(context, collector=None):
+    """Every watermark (of ``collector``), as dicts."""
+    query = context.session.query(models.PollWatermark)
+    if collector is not None:
+        query = query.filter(models.PollWatermark.collector == collector)
+    return utils.dicts(query.order_by(models.PollWatermark.collector,
+                                      models.PollWatermark.target))
+
+
+@main_context_manager.writer
+def poll_watermarks_set(context, collector, targets, slot, polled_by=None):
+    """Record that the polls of ``targets`` of ``collector`` up to
+    ``slot`` are stored. A watermark never moves back: an agent that
+    stored an older slot late leaves a newer one in place."""
+    session = context.session
+    table = models.PollWatermark.__table__
+    insert, dialect = utils.dialect_insert(session, table)
+    now = utils.utcnow()
+    if dialect == 'mysql':
+        new = insert.inserted
+        newer = new.slot > table.c.slot
+        # left to right: polled_by and updated_at before slot changes
+        statement = insert.on_duplicate_key_update([
+            ('polled_by', sa.case((newer, new.polled_by),
+                                  else_=table.c.polled_by)),
+            ('updated_at', sa.case((newer, new.updated_at),
+                                   else_=table.c.updated_at)),
+            ('slot', sa.func.greatest(table.c.slot, new.slot)),
+        ])
+    else:
+        new = insert.excluded
+        statement = insert.on_conflict_do_update(
+            index_elements=['collector', 'target'],
+            set_={'slot': new.slot, 'polled_by': new.polled_by,
+                  'updated_at': new.updated_at},
+            where=new.slot > table.c.slot)
+    rows = [{'collector': collector, 'target': target, 'slot': int(slot),
+             'polled_by': polled_by, 'created_at': now, 'updated_at': now}
+            for target in sorted(set(targets))]
+    for chunk in utils.batches(rows):
+        session.execute(statement, chunk)

@@ -16,6 +16,15 @@ A collector polls one kind of source. Its work is a list of *targets*
 every collector over the live agents with a tooz hash ring, so each target
 is polled by exactly one agent, and calls :meth:`Collector.poll` with the
 targets it owns every ``collection_interval`` seconds.
+
+Time is cut into *slots* of ``collection_interval`` seconds
+(``int(epoch // collection_interval)``). The samples of one target's poll
+in one slot carry one message id (:func:`poll_id`), so a slot polled twice
+(by two agents while the ring changes, or by a retry) is counted once.
+A collector whose source keeps history (:attr:`Collector.backfill`) can be
+asked for a past slot: the agent then polls every slot of a target from
+the last one stored for it (its *watermark*, kept in the database) to now,
+so the slots of an agent that died are polled by the next owner.
 """
 
 import abc
@@ -63,6 +72,10 @@ class Collector(metaclass=abc.ABCMeta):
     #: the plugin's name in the namespace (set by each plugin)
     name = None
 
+    #: True when ``poll(targets, when)`` with a past ``when`` reads what
+    #: the source held then (the agent then backfills missed slots)
+    backfill = False
+
     def __init__(self, conf):
         self.conf = conf
 
@@ -72,7 +85,8 @@ class Collector(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def poll(self, targets, now):
-        """Poll ``targets`` at ``now`` (epoch seconds).
+        """Poll ``targets`` at ``now`` (epoch seconds); a time in the past
+        when :attr:`backfill` is set.
 
         Returns canonical samples: a frame with columns resource_id (an
         instance or workload id), metric, timestamp (epoch seconds), value

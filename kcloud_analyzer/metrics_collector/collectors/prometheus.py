@@ -16,6 +16,8 @@ instance_label``) that have series of any mapped exporter metric. Gauges
 are read with one instant query; each counter (the DCGM energy totals) is
 read as ``rate()`` over ``rate_window``, which PromQL returns per second,
 so a counter in millijoules becomes watts once the mapping scales it.
+Queries are evaluated at the poll's time, so a past interval slot is read
+as Prometheus held it then (backfill).
 """
 
 import pandas as pd
@@ -56,6 +58,7 @@ class PrometheusError(RuntimeError):
 
 class PrometheusCollector(base.Collector):
     name = 'prometheus'
+    backfill = True
 
     def __init__(self, conf):
         super().__init__(conf)

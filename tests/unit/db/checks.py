@@ -23,6 +23,7 @@ from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db.api import rollups
+from kcloud_analyzer.db.api import utils as db_api_utils
 from kcloud_analyzer.db import models
 
 T0 = datetime.datetime(2026, 11, 1, 10, 0)
@@ -219,6 +220,21 @@ class DbApiChecks:
         db_api.rollups_upsert(ctx, rows)
         assert db_api.rollups_purge(ctx, T0 + 2 * FIVE_MIN) == 2
         assert len(db_api.rollup_list(ctx)) == 4
+
+    def test_poll_watermarks_never_move_back(self, ctx):
+        db_api.poll_watermarks_set(ctx, 'c', ['t', 'u'], 10, polled_by='a')
+        db_api.poll_watermarks_set(ctx, 'c', ['t'], 7, polled_by='late')
+        db_api.poll_watermarks_set(ctx, 'c', ['u'], 2 ** 40, polled_by='b')
+        marks = {m['target']: (m['slot'], m['polled_by'])
+                 for m in db_api.poll_watermark_list(ctx, 'c')}
+        assert marks == {'t': (10, 'a'), 'u': (2 ** 40, 'b')}
+        assert db_api.poll_watermarks_get(ctx, 'c', ['t', 'v']) == {
+            't': 10}
+        assert db_api.poll_watermarks_get(ctx, 'other', ['t']) == {}
+        # a target nobody polled within the retention goes with the purge
+        db_api.rollups_purge(ctx, db_api_utils.utcnow() +
+                             datetime.timedelta(seconds=1))
+        assert db_api.poll_watermark_list(ctx) == []
 
     def _cost(self, workload, project, hour, total, **extra):
         return dict({'workload_id': workload, 'project_id': project,
