@@ -2,8 +2,11 @@
 #
 # The build stage has git (pbr reads the version from the repository); the
 # image itself gets only the virtualenv: every dependency comes as a wheel,
-# so neither stage needs a compiler.
-FROM python:3.11-slim-bookworm AS build
+# so neither stage needs a compiler. PYTHON_IMAGE is any Debian 12 image
+# with Python 3.11 as "python" (tools/docker-base-image.sh builds one
+# where Docker Hub is out of reach).
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE} AS build
 
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update \
@@ -14,11 +17,14 @@ WORKDIR /src
 COPY requirements.txt ./
 RUN /opt/kcloud-analyzer/bin/pip install --only-binary=:all: -r requirements.txt
 COPY . .
+# Where the context has no usable .git (a git worktree's .git is a pointer
+# to a folder outside it), make docker-build passes the version.
+ARG PBR_VERSION=
 RUN /opt/kcloud-analyzer/bin/pip install --no-deps . \
     && install -D -m 0644 etc/kcloud-analyzer/embedded-container.conf \
         /opt/kcloud-analyzer/etc/kcloud-analyzer/embedded-container.conf
 
-FROM python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PATH=/opt/kcloud-analyzer/bin:$PATH \

@@ -11,6 +11,9 @@ SPHINX := $(BIN)/sphinx-build -W --keep-going -q -b html
 CONFIG ?= $(wildcard /etc/kcloud-analyzer/kcloud-analyzer.conf)
 CONFIG_ARGS := $(if $(CONFIG),--config-file $(CONFIG),)
 IMAGE ?= kcloud-analyzer:latest
+# The image the Dockerfile builds on; tools/docker-base-image.sh makes one from
+# Debian's packages where Docker Hub is out of reach.
+PYTHON_IMAGE ?= python:3.11-slim-bookworm
 PYTEST_ARGS ?=
 
 .PHONY: help install dev run run-api test test-unit test-functional \
@@ -91,7 +94,7 @@ test-functional: $(STAMP_DEV) services
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check kcloud_analyzer client dashboard tests benchmarks tools
 	$(BIN)/bashate -i E006 devstack/plugin.sh devstack/settings devstack/lib/kcloud-analyzer \
-		tools/devstack-sandbox.sh
+		tools/devstack-sandbox.sh tools/docker-base-image.sh
 
 # One virtualenv for the three books, as OpenStack's docs, api-ref and
 # releasenotes jobs build them.
@@ -119,7 +122,9 @@ docker-build:
 		echo "Build the image on a host with Docker: docker build -t $(IMAGE) ."; \
 		exit 2; \
 	fi
-	docker build -t $(IMAGE) .
+	docker build --build-arg PYTHON_IMAGE=$(PYTHON_IMAGE) \
+		--build-arg PBR_VERSION=$$($(BIN)/python setup.py --version 2>/dev/null | tail -1) \
+		-t $(IMAGE) .
 
 docker-run:
 	@if ! docker info >/dev/null 2>&1; then \
