@@ -156,6 +156,7 @@ def evaluate(group, series, bounds, rows, methods, folds, offset=0):
         started = time.monotonic()
         result = forecast.forecast(history, HOLDOUT, methods=methods,
                                    folds=folds, bounds=bounds)
+        seconds = time.monotonic() - started
         baselines = {
             'daily': forecast.seasonal_naive(history, HOLDOUT),
             'weekly': forecast.weekly_naive(history, HOLDOUT),
@@ -169,14 +170,14 @@ def evaluate(group, series, bounds, rows, methods, folds, offset=0):
                'actual': np.abs(actual).sum(),
                'wape_ours': _wape(actual, result.point),
                'covered': int(inside.sum()), 'hours': HOLDOUT,
-               'out_of_bounds': out_of_bounds}
+               'out_of_bounds': out_of_bounds, 'seconds': seconds}
         for baseline, predicted in baselines.items():
             row[f'wape_{baseline}'] = _wape(actual, predicted)
         rows.append(row)
         print(f'[{group}] {index}/{len(series)} {name}: {result.method} '
               f'{row["wape_ours"]:.3f} (daily {row["wape_daily"]:.3f}, '
               f'weekly {row["wape_weekly"]:.3f}, hw {row["wape_hw"]:.3f}) '
-              f'in {time.monotonic() - started:.1f}s', file=sys.stderr)
+              f'in {seconds:.1f}s', file=sys.stderr)
 
 
 def summarise(rows):
@@ -200,6 +201,10 @@ def summarise(rows):
             **means,
             'vs_best': (means['ours'] - best) / best,
             'beats': int((part['wape_ours'] < per_series_best).sum()),
+            # robust to the few series whose held-out hours are near zero
+            'median_ratio': float((part['wape_ours'] /
+                                   per_series_best).median()),
+            'seconds': float(part['seconds'].mean()),
             'coverage': part['covered'].sum() / part['hours'].sum(),
             'out_of_bounds': int(part['out_of_bounds'].sum()),
         })
@@ -210,11 +215,12 @@ def report(rows, title):
     summary = summarise(rows)
     header = ('group', 'n', 'tuned on', 'daily-naive', 'weekly-naive',
               'Holt-Winters', 'ours', 'vs best', 'beats all 3',
-              '80 % cover', 'outside bounds')
+              'median ratio', '80 % cover', 'outside bounds', 's/series')
     cells = [[s['group'], str(s['n']), s['tuned'], f'{s["daily"]:.3f}',
               f'{s["weekly"]:.3f}', f'{s["hw"]:.3f}', f'{s["ours"]:.3f}',
               f'{100 * s["vs_best"]:+.1f} %', f'{s["beats"]}/{s["n"]}',
-              f'{100 * s["coverage"]:.1f} %', str(s['out_of_bounds'])]
+              f'{s["median_ratio"]:.3f}', f'{100 * s["coverage"]:.1f} %',
+              str(s['out_of_bounds']), f'{s["seconds"]:.2f}']
              for s in summary]
     widths = [max(len(h), *(len(c[i]) for c in cells))
               for i, h in enumerate(header)]
@@ -248,6 +254,8 @@ def main(argv=None):
                         help='comma-separated groups to run (default all)')
     parser.add_argument('--write', metavar='FILE',
                         help='also write the table (reStructuredText) here')
+    parser.add_argument('--rows', metavar='CSV',
+                        help='also write the per-series figures here')
     args = parser.parse_args(argv)
     methods = forecast.DEFAULT_METHODS + (('sarimax',) if args.sarimax
                                           else ())
@@ -274,6 +282,8 @@ def main(argv=None):
               'series, never fitted nor tuned on.')
     text = report(rows, f'{window} Mean per-series WAPE per group.')
     print(text)
+    if args.rows:
+        pd.DataFrame(rows).to_csv(args.rows, index=False)
     if args.write:
         with open(args.write, 'w', encoding='utf-8') as stream:
             stream.write(text)
