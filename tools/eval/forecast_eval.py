@@ -38,16 +38,21 @@ day repeated; weekly naive: the same hours a week before; Holt-Winters:
 additive trend and day season fitted on the same history) are computed in
 the same run, on the same window. Per group the table gives the mean over
 series of the per-series WAPE of each, ours relative to the better
-baseline of the group, and the coverage of the 80 % interval (pooled over
-the group's series and hours).
+baseline of the group, the median over series of ours over the best
+baseline of that series (robust to the few series whose held-out hours are
+near zero and dominate the means), the coverage of the 80 % interval
+(pooled over the group's series and hours), and the mean seconds one
+forecast took.
 
 The constants of :mod:`kcloud_analyzer.cost_model.forecast` were chosen on
-a development window of the ServeGen, Helios and Philly series (``--dev``:
-the 48 hours just before the held-out window, forecast from the hours
-before them), never on the held-out hours.
+a development window of the ServeGen, Helios GPU-count and Philly series
+(``--dev --groups servegen-model,servegen-client,helios-vc,philly``: the
+48 hours just before the held-out window, forecast from the hours before
+them), never on the held-out hours nor on the groups not in
+:data:`TUNED_ON`.
 
-Run: ``.venv/bin/python tools/eval/forecast_eval.py [--clients 20]
-[--write doc/source/user/forecast-evaluation.inc]``
+Run: ``.venv/bin/python tools/eval/forecast_eval.py [--clients 8]
+[--write doc/source/user/forecast-evaluation.inc] [--rows rows.csv]``
 """
 
 import argparse
