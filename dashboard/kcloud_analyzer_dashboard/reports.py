@@ -185,6 +185,35 @@ def summed_interval(rows):
     return max(amount - below, spent, 0.0), amount + above
 
 
+def _money(amount, currency):
+    return '-' if amount is None else '%.2f %s' % (amount, currency or '')
+
+
+def applied_rows(recommendations, project_names, kind_name):
+    """Rows of the applied recommendations: what each promised next to
+    what it realised (``-`` until the window after the change has
+    passed), the latest change first."""
+    rows = []
+    for item in sorted(recommendations,
+                       key=lambda r: r.get('applied_at') or '',
+                       reverse=True):
+        currency = item.get('currency')
+        kwh = item.get('realised_monthly_kwh')
+        rows.append({
+            'workload_id': item['workload_id'],
+            'project': (project_names.get(item['project_id'])
+                        or item['project_id']),
+            'kind': kind_name(item),
+            'change': (item.get('applied_change') or '-').replace('_', ' '),
+            'applied_at': item.get('applied_at') or '-',
+            'promised': _money(item.get('monthly_saving'), currency),
+            'realised': _money(item.get('realised_monthly_saving'),
+                               currency),
+            'realised_kwh': '-' if kwh is None else '%.1f' % kwh,
+        })
+    return rows
+
+
 def metric_series(rollups, names):
     """Labels (window starts) and one series of means per metric in
     ``names`` that has data, named by :data:`METRIC_LABELS`; windows a

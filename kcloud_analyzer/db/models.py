@@ -248,6 +248,7 @@ class Recommendation(BASE):
         sa.UniqueConstraint('uuid', name='uniq_recommendations0uuid'),
         sa.Index('recommendations_workload_id_idx', 'workload_id'),
         sa.Index('recommendations_project_id_idx', 'project_id'),
+        sa.Index('recommendations_state_idx', 'state'),
     )
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
@@ -260,3 +261,15 @@ class Recommendation(BASE):
     currency = sa.Column(sa.String(3), nullable=False)
     confidence = sa.Column(sa.Float, nullable=False)
     evidence = sa.Column(sa.JSON, nullable=False, default=dict)
+    #: ``open`` until Nova shows it acted on, then ``applied``
+    state = sa.Column(sa.String(16), nullable=False, default='open',
+                      server_default='open')
+    applied_at = sa.Column(sa.DateTime, nullable=True)
+    #: what Nova showed: ``resize``, ``delete`` or
+    #: ``accelerators_released``
+    applied_change = sa.Column(sa.String(32), nullable=True)
+    #: measured from the cost records once the window after the change
+    #: has passed (see :mod:`kcloud_analyzer.jobs.efficacy`)
+    realised_monthly_saving = sa.Column(Money, nullable=True)
+    realised_monthly_kwh = sa.Column(sa.Float, nullable=True)
+    realised_at = sa.Column(sa.DateTime, nullable=True)

@@ -34,6 +34,7 @@ from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
 from kcloud_analyzer.cost_model import spend
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import efficacy
 from kcloud_analyzer.jobs import frames
 
 LOG = log.getLogger(__name__)
@@ -117,6 +118,8 @@ def update_costs(conf, context, now=None):
         advised += len(found)
     LOG.info('Priced %d workload-hours from %s; %d recommendations',
              hours, price_from.isoformat(), advised)
+    # applied recommendations whose window after the change has passed
+    efficacy.realise(context, now)
     return written, advised
 
 

@@ -27,6 +27,14 @@ where the classifier takes them as evidence
 the ``kcloud:workload_type`` metadata key, else the flavor extra spec of
 that name.
 
+When Nova shows a recommendation acted on, the workload's open
+recommendations of the kinds that change answers are marked ``applied``
+with the time of the change (:data:`APPLIED_BY`): a flavor change of an
+instance (``resize``, or ``accelerators_released`` when the new flavor has
+fewer accelerators), or the deletion of the workload's last instance
+(``delete``). A reverted resize (``instance.resize_revert.end``) opens them
+again. The realised saving is measured later, by the agent's cost job.
+
 A message the store refuses is counted and dead-lettered; when the database
 cannot be reached the rest of the batch is requeued (workload updates are
 idempotent, so applying one again is harmless).
@@ -51,6 +59,41 @@ WORKLOAD_METADATA_KEY = 'kcloud:workload_id'
 WORKLOAD_TYPE_METADATA_KEY = 'kcloud:workload_type'
 #: Nova instance UUIDs
 MAX_INSTANCE_ID_LENGTH = 36
+
+_RESIZE_KINDS = ('oversized_compute', 'gpu_partition', 'cheaper_accelerator')
+_ACCELERATOR_KINDS = ('idle_accelerator', 'fewer_gpus')
+#: the recommendation kinds each change Nova shows puts into effect
+APPLIED_BY = {
+    'resize': _RESIZE_KINDS,
+    'accelerators_released': _RESIZE_KINDS + _ACCELERATOR_KINDS,
+    'delete': _RESIZE_KINDS + _ACCELERATOR_KINDS,
+}
+_SIZE_KEYS = ('name', 'cpu_cores', 'memory_mb', 'gpu_count', 'npu_count',
+              'accelerator')
+
+
+def flavor_change(old, new):
+    """The change from flavor resources ``old`` to ``new``: None (same
+    size, or nothing known before), ``accelerators_released`` or
+    ``resize``."""
+    if not old or not new:
+        return None
+    if all(old.get(key) == new.get(key) for key in _SIZE_KEYS):
+        return None
+    count = (new.get('gpu_count') or 0) + (new.get('npu_count') or 0)
+    if count < (old.get('gpu_count') or 0) + (old.get('npu_count') or 0):
+        return 'accelerators_released'
+    return 'resize'
+
+
+def _message_time(message):
+    """When the notification was sent (naive UTC), else now."""
+    stamp = (message.get('metadata') or {}).get('timestamp')
+    try:
+        return timeutils.normalize_time(timeutils.parse_isotime(
+            str(stamp).replace(' ', 'T')))
+    except (TypeError, ValueError):
+        return timeutils.utcnow()
 
 
 def parse_pci_aliases(spec):
@@ -265,11 +308,15 @@ class NovaInstanceEndpoint:
                 deleted_at = timeutils.normalize_time(
                     timeutils.parse_isotime(deleted_at))
             try:
-                self.db.workload_delete_instance(self.context, instance_id,
-                                                 deleted_at=deleted_at)
+                workload = self.db.workload_delete_instance(
+                    self.context, instance_id, deleted_at=deleted_at)
             except exception.NotFound:
                 LOG.debug('Deleted instance %s was never recorded',
                           instance_id)
+            else:
+                if workload['status'] == 'deleted':
+                    self._applied(workload['workload_id'], 'delete',
+                                  workload['ended_at'])
             if self.resolver:
                 self.resolver.forget(instance_id)
             return
@@ -297,11 +344,22 @@ class NovaInstanceEndpoint:
             values['name'] = normalise.clean_text(data.get('display_name'))
         else:
             values['name'] = workload_id
+        before = {i['instance_id']: i.get('flavor') for i in
+                  self.db.instance_list_by_workload(self.context,
+                                                    workload_id)}
         self.db.workload_upsert(self.context, values)
         records = instance_records(
             data, (self.metadata_key, WORKLOAD_TYPE_METADATA_KEY))
         self.db.instance_update(self.context, instance_id,
                                 {'flavor': resources, 'records': records})
+        if message['event_type'] == 'instance.resize_revert.end':
+            self.db.recommendations_reopen(
+                self.context, workload_id,
+                ('resize', 'accelerators_released'))
+        else:
+            change = flavor_change(before.get(instance_id), resources)
+            if change:
+                self._applied(workload_id, change, _message_time(message))
         instances = self.db.instance_list_by_workload(self.context,
                                                       workload_id)
         total = sum_resources([i.get('flavor') for i in instances])
@@ -312,3 +370,10 @@ class NovaInstanceEndpoint:
                                       for i in instances])})
         if self.resolver:
             self.resolver.remember(instance_id, workload_id)
+
+    def _applied(self, workload_id, change, at):
+        count = self.db.recommendations_apply(
+            self.context, workload_id, change, at, APPLIED_BY[change])
+        if count:
+            LOG.info('%d recommendation(s) of workload %s applied by a %s '
+                     'at %s', count, workload_id, change, at)

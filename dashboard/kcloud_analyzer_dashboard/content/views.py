@@ -118,9 +118,12 @@ class _AnalyzerView:
         return {'project_id': self.request.user.project_id}
 
     @memoized.memoized_method
-    def recommendations(self):
+    def recommendations(self, state='open'):
+        """The open recommendations (the savings still available), or
+        those of ``state``."""
         try:
-            return self.client().recommendation_list(**self.scope())
+            return self.client().recommendation_list(state=state,
+                                                     **self.scope())
         except Exception:
             exceptions.handle(self.request,
                               _('Unable to retrieve recommendations.'))
@@ -307,7 +310,10 @@ class AdminIndexView(IndexView):
             idle_by_accelerator=[
                 {'accelerator': label,
                  'cost': formatting.money(values['idle'], currency)}
-                for label, values in by_accelerator if values['idle']])
+                for label, values in by_accelerator if values['idle']],
+            applied=reports.applied_rows(
+                self.recommendations('applied'), names,
+                formatting.recommendation_kind))
         return context
 
 

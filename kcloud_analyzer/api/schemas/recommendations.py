@@ -18,6 +18,7 @@ list_query = {
         'workload_id': common.workload_id,
         'project_id': common.project_id,
         'limit': common.limit,
+        'state': {'type': 'string', 'enum': ['open', 'applied']},
     },
 }
 
@@ -47,7 +48,15 @@ recommendation = {
         id={'type': 'string'},
         workload_id={'type': 'string'},
         project_id={'type': 'string'},
-        created_at=common.timestamp),
+        created_at=common.timestamp,
+        state={'type': 'string', 'enum': ['open', 'applied']},
+        applied_at=common.timestamp,
+        applied_change={'type': ['string', 'null'],
+                        'enum': ['resize', 'accelerators_released',
+                                 'delete', None]},
+        realised_monthly_saving={'type': ['number', 'null']},
+        realised_monthly_kwh={'type': ['number', 'null']},
+        realised_at=common.timestamp),
 }
 
 list_response = {

@@ -31,7 +31,14 @@ from kcloud_analyzer.db.api.analysis import model_version_get_latest  # noqa
 from kcloud_analyzer.db.api.analysis import model_version_next  # noqa
 from kcloud_analyzer.db.api.analysis import prediction_create  # noqa
 from kcloud_analyzer.db.api.analysis import prediction_list  # noqa
+from kcloud_analyzer.db.api.analysis import APPLIED  # noqa
+from kcloud_analyzer.db.api.analysis import cost_window_sums  # noqa
+from kcloud_analyzer.db.api.analysis import OPEN  # noqa
 from kcloud_analyzer.db.api.analysis import recommendation_list  # noqa
+from kcloud_analyzer.db.api.analysis import recommendation_realise  # noqa
+from kcloud_analyzer.db.api.analysis import recommendations_apply  # noqa
+from kcloud_analyzer.db.api.analysis import recommendations_unrealised  # noqa
+from kcloud_analyzer.db.api.analysis import recommendations_reopen  # noqa
 from kcloud_analyzer.db.api.analysis import recommendations_replace  # noqa
 from kcloud_analyzer.db.api.costs import cost_record_list  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_latest_hour  # noqa

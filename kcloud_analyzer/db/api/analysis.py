@@ -21,6 +21,10 @@ from kcloud_analyzer.db.api import utils
 from kcloud_analyzer.db.api.engine import main_context_manager
 from kcloud_analyzer.db import models
 
+#: the states of a recommendation
+OPEN = 'open'
+APPLIED = 'applied'
+
 
 # -------------------------------------------------------------- predictions
 
@@ -87,9 +91,11 @@ def model_version_next(context, name):
 
 @main_context_manager.writer
 def recommendations_replace(context, workload_id, rows):
-    """Replace the recommendations of a workload with ``rows``."""
+    """Replace the open recommendations of a workload with ``rows``; the
+    applied ones are kept, with their realised saving."""
     context.session.query(models.Recommendation).filter_by(
-        workload_id=workload_id).delete(synchronize_session=False)
+        workload_id=workload_id, state=OPEN).delete(
+        synchronize_session=False)
     created = []
     for row in rows:
         values = dict(row, workload_id=workload_id)
@@ -103,11 +109,13 @@ def recommendations_replace(context, workload_id, rows):
 
 @main_context_manager.reader
 def recommendation_list(context, project_id=None, workload_id=None,
-                        limit=None):
-    """Recommendations, the largest expected saving (monthly saving x
-    confidence) first."""
+                        limit=None, state=None):
+    """Recommendations (of ``state`` when given), the largest expected
+    saving (monthly saving x confidence) first."""
     model = models.Recommendation
     query = context.session.query(model)
+    if state is not None:
+        query = query.filter(model.state == state)
     if project_id is not None:
         query = query.filter(model.project_id == project_id)
     if workload_id is not None:
@@ -118,3 +126,62 @@ def recommendation_list(context, project_id=None, workload_id=None,
     if limit is not None:
         query = query.limit(limit)
     return utils.dicts(query)
+
+
+@main_context_manager.writer
+def recommendations_apply(context, workload_id, change, applied_at, kinds):
+    """Mark the open recommendations of ``kinds`` of a workload applied by
+    ``change`` at ``applied_at``; returns how many. A redelivered
+    notification finds them applied already and changes nothing."""
+    model = models.Recommendation
+    return context.session.query(model).filter(
+        model.workload_id == workload_id, model.state == OPEN,
+        model.kind.in_(list(kinds))).update(
+        {'state': APPLIED, 'applied_at': applied_at,
+         'applied_change': change}, synchronize_session=False)
+
+
+@main_context_manager.writer
+def recommendations_reopen(context, workload_id, changes):
+    """Open again the recommendations of a workload applied by one of
+    ``changes`` and not yet realised (a reverted resize)."""
+    model = models.Recommendation
+    return context.session.query(model).filter(
+        model.workload_id == workload_id, model.state == APPLIED,
+        model.applied_change.in_(list(changes)),
+        model.realised_at.is_(None)).update(
+        {'state': OPEN, 'applied_at': None, 'applied_change': None},
+        synchronize_session=False)
+
+
+@main_context_manager.reader
+def recommendations_unrealised(context, applied_before):
+    """Applied recommendations without a realised saving yet, applied
+    before ``applied_before``."""
+    model = models.Recommendation
+    return utils.dicts(context.session.query(model).filter(
+        model.state == APPLIED, model.realised_at.is_(None),
+        model.applied_at <= applied_before).order_by(model.id))
+
+
+@main_context_manager.writer
+def recommendation_realise(context, recommendation_uuid, values):
+    """Record the realised ``realised_monthly_saving``,
+    ``realised_monthly_kwh`` and ``realised_at`` of a recommendation."""
+    context.session.query(models.Recommendation).filter_by(
+        uuid=recommendation_uuid).update(values, synchronize_session=False)
+
+
+@main_context_manager.reader
+def cost_window_sums(context, workload_ids, start, end,
+                     basis='allocation'):
+    """``{workload_id: (total, energy_kwh)}`` summed over the hourly cost
+    records of ``start`` <= hour < ``end`` (no entry: no record)."""
+    model = models.CostRecord
+    rows = context.session.query(
+        model.workload_id, sa.func.sum(model.total),
+        sa.func.sum(model.energy_kwh)).filter(
+        model.workload_id.in_(list(workload_ids)), model.basis == basis,
+        model.hour >= start, model.hour < end).group_by(model.workload_id)
+    return {workload_id: (float(total or 0), float(kwh or 0))
+            for workload_id, total, kwh in rows}

@@ -31,6 +31,7 @@ from kcloud_analyzer.api import app
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
+from kcloud_analyzer.jobs import efficacy
 from kcloud_analyzer import service
 
 from tests import fixtures as test_fixtures
@@ -154,6 +155,13 @@ def seed(admin):
             'monthly_saving': 100.0 * gpus, 'currency': 'USD',
             'confidence': 0.8, 'evidence': {'gpu_util_p95': 41.0},
         }])
+    # B's advice was acted on after its first day; its cost stayed the
+    # same on both sides, so it realised nothing
+    db_api.recommendations_apply(admin, 'infer-b1', 'resize',
+                                 START + datetime.timedelta(hours=24),
+                                 ('rightsize_gpu',))
+    efficacy.realise(admin, now=START + datetime.timedelta(hours=HOURS),
+                     hours=HOURS // 2 - 1)
 
 
 class APIFixture(fixture.GabbiFixture):

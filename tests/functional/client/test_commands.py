@@ -32,6 +32,7 @@ import pytest
 from kcloud_analyzer.api import app as api_app
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import efficacy
 from kcloud_analyzerclient import client as analyzer_client
 from kcloud_analyzerclient.osc.v1 import cost
 from kcloud_analyzerclient.osc.v1 import metrics
@@ -195,6 +196,28 @@ def test_recommendation_list(app):
     assert rows[0]['confidence'] == '70%'
     assert rows[0]['evidence'] == "peak_share='0.80'"
     assert rows[0]['project_id'] == 'p1'
+
+
+def test_recommendation_list_applied(app):
+    # the workload deleted in its third hour; a one-hour window on either
+    # side: 9.50 an hour before, nothing after
+    ctx = kcontext.get_admin_context()
+    assert db_api.recommendations_apply(
+        ctx, 'train-1', 'delete', T0 + datetime.timedelta(hours=2,
+                                                          minutes=10),
+        ('off_peak_training',)) == 1
+    assert efficacy.realise(ctx, now=T0 + datetime.timedelta(hours=4),
+                            hours=1) == 1
+    assert _rows(*_run(recommendations.ListRecommendation, app,
+                       ['--state', 'open'])) == []
+    [row] = _rows(*_run(recommendations.ListRecommendation, app,
+                        ['--state', 'applied']))
+    assert row == {
+        'workload_id': 'train-1', 'kind': 'off_peak_training',
+        'action': 'Run in off-peak hours', 'applied_change': 'delete',
+        'applied_at': '2026-11-02T02:10:00Z', 'monthly_saving': '42.50',
+        'realised_monthly_saving': '6935.00',
+        'realised_monthly_kwh': '2190.00', 'currency': 'USD'}
 
 
 def test_metric_list(app):

@@ -19,6 +19,7 @@ import pytest
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import rpc
+from kcloud_analyzer.jobs import efficacy
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer.metrics_collector import notifications
 from kcloud_analyzer.metrics_collector import nova as nova_endpoint
@@ -152,3 +153,72 @@ def test_nova_flavor_samples_parse(name):
         'memory_mb': flavor['memory_mb'],
         'memory_gb': flavor['memory_mb'] / 1024.0, 'gpu_count': 0,
         'npu_count': 0, 'accelerator': None}
+
+
+def _states(db, context, instance):
+    return {r['kind']: (r['state'], r['applied_change'])
+            for r in db.recommendation_list(context, workload_id=instance)}
+
+
+def test_nova_samples_apply_recommendations_and_realise_them(db, nova):
+    """Resize, revert, confirmed resize and delete samples mark the
+    workload's recommendations applied (and open again on the revert);
+    the cost job then records what the confirmed resize realised."""
+    send, stats, context = nova
+    # an instance of its own: the other tests end the samples' one
+    instance = str(uuid.uuid4())
+
+    def sample(name):
+        return producers.nova_sample(name, {'uuid': instance})
+
+    send(sample('instance-create-end'))
+    db.recommendations_replace(context, instance, [{
+        'project_id': SAMPLE_PROJECT, 'kind': kind, 'action': 'act',
+        'monthly_saving': saving, 'currency': 'EUR', 'confidence': 0.9,
+        'evidence': {}} for kind, saving in (('oversized_compute', 50.0),
+                                             ('idle_accelerator', 80.0))])
+    send(sample('instance-resize_finish-end'))
+    assert _states(db, context, instance)['oversized_compute'] == (
+        'applied', 'resize')
+    send(sample('instance-resize_revert-end'))
+    assert _states(db, context, instance)['oversized_compute'] == (
+        'open', None)
+    sent = datetime.datetime.utcnow()
+    send(sample('instance-resize_confirm-end'))
+    assert _states(db, context, instance) == {
+        'oversized_compute': ('applied', 'resize'),
+        'idle_accelerator': ('open', None)}
+    [applied] = db.recommendation_list(context, state='applied',
+                                       workload_id=instance)
+    # the time the notification was sent
+    assert abs(applied['applied_at'] - sent) < datetime.timedelta(
+        seconds=30)
+
+    # a day of cost records on each side of the hour of the change
+    changed = applied['applied_at'].replace(minute=0, second=0,
+                                            microsecond=0)
+    hour = datetime.timedelta(hours=1)
+    db.cost_records_upsert(context, [{
+        'workload_id': instance, 'project_id': SAMPLE_PROJECT,
+        'hour': changed + i * hour, 'basis': 'allocation',
+        'currency': 'EUR', 'workload_type': 'inference', 'compute': total,
+        'gpu': 0, 'npu': 0, 'storage': 0, 'network': 0, 'energy': 0,
+        'idle': 0, 'total': total, 'energy_kwh': kwh, 'carbon_kg': 0}
+        for i, total, kwh in [(i, 0.12, 0.05) for i in range(-24, 0)] +
+        [(i, 0.05, 0.02) for i in range(1, 25)]])
+    assert efficacy.realise(context, now=changed + 25 * hour) == 1
+    [applied] = db.recommendation_list(context, state='applied',
+                                       workload_id=instance)
+    assert float(applied['realised_monthly_saving']) == pytest.approx(
+        (0.12 - 0.05) * 730)
+    assert applied['realised_monthly_kwh'] == pytest.approx(
+        (0.05 - 0.02) * 730)
+
+    send(sample('instance-delete-end'))
+    assert _states(db, context, instance)['idle_accelerator'] == (
+        'applied', 'delete')
+    applied = {r['kind']: r for r in db.recommendation_list(
+        context, state='applied', workload_id=instance)}
+    assert applied['idle_accelerator']['applied_at'] == datetime.datetime(
+        2012, 10, 29, 13, 42, 11)
+    assert stats.malformed == 0

@@ -180,3 +180,96 @@ def test_merge_records():
         'image': ['a', 'b'], 'tags': ['x', 'y'],
         'metadata': {'j': '3', 'k': '1'},
         'created_at': '2026-01-01T00:00:00'}
+
+
+def _advise(db, context, workload_id, *kinds):
+    db.recommendations_replace(context, workload_id, [{
+        'project_id': 'proj-1', 'kind': kind, 'action': 'do it',
+        'monthly_saving': 100.0, 'currency': 'USD', 'confidence': 0.9,
+        'evidence': {}} for kind in kinds])
+
+
+def _states(db, context, workload_id):
+    return {r['kind']: (r['state'], r['applied_change'])
+            for r in db.recommendation_list(context,
+                                            workload_id=workload_id)}
+
+
+def test_flavor_change():
+    small = {'name': 'm1.small', 'cpu_cores': 2, 'memory_mb': 4096,
+             'gpu_count': 0, 'npu_count': 0, 'accelerator': None}
+    gpus = dict(small, name='g1', gpu_count=2, accelerator='a100')
+    assert nova.flavor_change(None, small) is None
+    assert nova.flavor_change(small, dict(small)) is None
+    assert nova.flavor_change(small, dict(small, name='m1.tiny',
+                                          memory_mb=2048)) == 'resize'
+    assert nova.flavor_change(gpus, dict(gpus, gpu_count=1)) == (
+        'accelerators_released')
+    assert nova.flavor_change(gpus, small) == 'accelerators_released'
+    assert nova.flavor_change(small, gpus) == 'resize'
+
+
+def test_nova_resize_revert_and_delete_apply_recommendations(db, context):
+    ingestor = _ingestor(db, context)
+    endpoint = nova.NovaInstanceEndpoint(context, db, ingestor.stats)
+    specs = {'pci_passthrough:alias': 'a100:2'}
+    endpoint.info([notification('instance.create.end',
+                                nova_payload('i-9', specs))])
+    _advise(db, context, 'i-9', 'oversized_compute', 'idle_accelerator',
+            'off_peak_training')
+    # the same flavor again changes nothing
+    endpoint.info([notification('instance.update',
+                                nova_payload('i-9', specs))])
+    assert set(_states(db, context, 'i-9').values()) == {('open', None)}
+
+    resized = notification('instance.resize_finish.end',
+                           nova_payload('i-9', specs, vcpus=4))
+    resized['metadata']['timestamp'] = '2026-03-02 10:15:00.000000'
+    endpoint.info([resized])
+    states = _states(db, context, 'i-9')
+    assert states['oversized_compute'] == ('applied', 'resize')
+    assert states['idle_accelerator'] == ('open', None)
+    [applied] = db.recommendation_list(context, workload_id='i-9',
+                                       state='applied')
+    assert applied['applied_at'] == datetime.datetime(2026, 3, 2, 10, 15)
+
+    # reverted: open again
+    endpoint.info([notification('instance.resize_revert.end',
+                                nova_payload('i-9', specs))])
+    assert set(_states(db, context, 'i-9').values()) == {('open', None)}
+
+    # the accelerators released: both sizing kinds, not the tariff one
+    endpoint.info([notification('instance.resize_confirm.end',
+                                nova_payload('i-9', None, vcpus=4))])
+    states = _states(db, context, 'i-9')
+    assert states['oversized_compute'] == ('applied',
+                                           'accelerators_released')
+    assert states['idle_accelerator'] == ('applied', 'accelerators_released')
+    assert states['off_peak_training'] == ('open', None)
+    # a new pricing run replaces only the open ones
+    _advise(db, context, 'i-9', 'committed_use')
+    assert _states(db, context, 'i-9') == {
+        'oversized_compute': ('applied', 'accelerators_released'),
+        'idle_accelerator': ('applied', 'accelerators_released'),
+        'committed_use': ('open', None)}
+
+
+def test_deleting_the_last_instance_applies_at_nova_time(db, context):
+    ingestor = _ingestor(db, context)
+    endpoint = nova.NovaInstanceEndpoint(context, db, ingestor.stats)
+    meta = {'kcloud:workload_id': 'job-7'}
+    endpoint.info([notification('instance.create.end',
+                                nova_payload(i, metadata=meta))
+                   for i in ('i-1', 'i-2')])
+    _advise(db, context, 'job-7', 'idle_accelerator')
+    gone = nova_payload('i-1')
+    gone['nova_object.data']['deleted_at'] = '2026-03-02T11:00:00Z'
+    endpoint.info([notification('instance.delete.end', gone)])
+    assert _states(db, context, 'job-7') == {
+        'idle_accelerator': ('open', None)}
+    gone = nova_payload('i-2')
+    gone['nova_object.data']['deleted_at'] = '2026-03-02T12:30:00Z'
+    endpoint.info([notification('instance.delete.end', gone)])
+    [item] = db.recommendation_list(context, state='applied')
+    assert (item['applied_change'], item['applied_at']) == (
+        'delete', datetime.datetime(2026, 3, 2, 12, 30))

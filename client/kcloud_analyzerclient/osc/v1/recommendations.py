@@ -18,7 +18,13 @@ from kcloud_analyzerclient.osc import utils as analyzer_utils
 
 _COLUMNS = ('workload_id', 'kind', 'action', 'monthly_saving', 'currency',
             'confidence', 'expected_monthly_saving')
+#: an applied recommendation: what it promised next to what it realised
+_APPLIED_COLUMNS = ('workload_id', 'kind', 'action', 'applied_change',
+                    'applied_at', 'monthly_saving', 'realised_monthly_saving',
+                    'realised_monthly_kwh', 'currency')
 _FORMATTERS = {'monthly_saving': analyzer_utils.MoneyColumn,
+               'realised_monthly_saving': analyzer_utils.MoneyColumn,
+               'realised_monthly_kwh': analyzer_utils.FigureColumn,
                'expected_monthly_saving': analyzer_utils.MoneyColumn,
                'confidence': analyzer_utils.ShareColumn,
                'evidence': analyzer_utils.RoundedDictColumn}
@@ -35,6 +41,11 @@ class ListRecommendation(command.Lister):
             parser, 'Only this project, by name or id (admin).')
         parser.add_argument('--limit', type=int, metavar='<n>',
                             help='At most this many.')
+        parser.add_argument('--state', choices=('open', 'applied'),
+                            help='Only open ones, or only those acted on '
+                                 '(applied: with the saving and kWh a '
+                                 'month they realised next to the saving '
+                                 'promised).')
         parser.add_argument('--long', action='store_true',
                             help='Also show the project and the evidence.')
         return parser
@@ -43,8 +54,10 @@ class ListRecommendation(command.Lister):
         rows = self.app.client_manager.analyzer.recommendation_list(
             workload_id=parsed_args.workload,
             project_id=analyzer_utils.project_id(self.app, parsed_args),
-            limit=parsed_args.limit)
-        columns = _COLUMNS + (
+            limit=parsed_args.limit, state=parsed_args.state)
+        shown = (_APPLIED_COLUMNS if parsed_args.state == 'applied'
+                 else _COLUMNS)
+        columns = shown + (
             ('project_id', 'evidence') if parsed_args.long else ())
         return columns, [utils.get_dict_properties(
             row, columns, formatters=_FORMATTERS) for row in rows]

@@ -35,6 +35,14 @@ def recommendation_view(row):
             float(row['monthly_saving']) * row['confidence'])),
         'evidence': row.get('evidence') or {},
         'created_at': utils.iso(row.get('created_at')),
+        'state': row.get('state') or 'open',
+        'applied_at': utils.iso(row.get('applied_at')),
+        'applied_change': row.get('applied_change'),
+        'realised_monthly_saving': (
+            None if row.get('realised_monthly_saving') is None
+            else utils.money(row['realised_monthly_saving'])),
+        'realised_monthly_kwh': row.get('realised_monthly_kwh'),
+        'realised_at': utils.iso(row.get('realised_at')),
     }
 
 
@@ -43,7 +51,7 @@ class RecommendationsController(rest.RestController):
     @expose('kcloud-analyzer:recommendation:list',
             query=schema.list_query, response=schema.list_response)
     def get_all(self, *, workload_id=None, project_id=None,
-                limit=utils.MAX_LIMIT):
+                limit=utils.MAX_LIMIT, state=None):
         scope = utils.project_scope(
             'kcloud-analyzer:recommendation:list_all_projects', project_id)
         if workload_id is not None:
@@ -51,5 +59,5 @@ class RecommendationsController(rest.RestController):
                                    workload_id)
         rows = db_api.recommendation_list(
             pecan.request.context, project_id=scope,
-            workload_id=workload_id, limit=limit)
+            workload_id=workload_id, limit=limit, state=state)
         return {'recommendations': [recommendation_view(r) for r in rows]}

@@ -1,0 +1,105 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The realised saving of an applied recommendation, from cost records."""
+
+import datetime
+import decimal
+
+import pytest
+
+from kcloud_analyzer.common import context as k_context
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import efficacy
+from tests import fixtures
+
+CHANGE = datetime.datetime(2026, 3, 2, 10, 15)
+HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.fixture
+def store():
+    conf_fixture = fixtures.ConfFixture()
+    conf_fixture.setUp()
+    database = fixtures.Database(conf_fixture.conf)
+    database.setUp()
+    yield k_context.get_admin_context()
+    database.cleanUp()
+    conf_fixture.cleanUp()
+
+
+def _records(context, workload_id, first, hours, total, kwh):
+    db_api.cost_records_upsert(context, [{
+        'workload_id': workload_id, 'project_id': 'p1',
+        'hour': first + i * HOUR, 'basis': basis, 'currency': 'EUR',
+        'workload_type': 'inference', 'accelerator': 'A100',
+        'compute': total, 'gpu': 0, 'npu': 0, 'storage': 0, 'network': 0,
+        'energy': 0, 'idle': 0, 'total': total, 'energy_kwh': kwh,
+        'carbon_kg': 0} for i in range(hours)
+        for basis in ('allocation', 'usage')])
+
+
+def _advise(context, workload_id, kind, saving):
+    db_api.workload_upsert(context, {'workload_id': workload_id,
+                                     'project_id': 'p1'})
+    db_api.recommendations_replace(context, workload_id, [{
+        'project_id': 'p1', 'kind': kind, 'action': 'act',
+        'monthly_saving': saving, 'currency': 'EUR', 'confidence': 0.9,
+        'evidence': {}}])
+
+
+def test_windows_leave_out_the_hour_of_the_change():
+    before, after = efficacy.windows(CHANGE, hours=24)
+    assert before == (datetime.datetime(2026, 3, 1, 10),
+                      datetime.datetime(2026, 3, 2, 10))
+    assert after == (datetime.datetime(2026, 3, 2, 11),
+                     datetime.datetime(2026, 3, 3, 11))
+
+
+def test_resize_realises_the_drop_in_cost_per_hour(store):
+    context = store
+    _advise(context, 'w', 'oversized_compute', 1500.0)
+    start = CHANGE.replace(minute=0) - 30 * HOUR
+    _records(context, 'w', start, 30, 3.0, 0.5)          # before
+    _records(context, 'w', CHANGE.replace(minute=0), 1, 99.0, 9.0)
+    _records(context, 'w', CHANGE.replace(minute=0) + HOUR, 30, 1.0, 0.2)
+    assert db_api.recommendations_apply(context, 'w', 'resize', CHANGE,
+                                        ('oversized_compute',)) == 1
+    # the window after is not over yet: nothing recorded
+    assert efficacy.realise(context, now=CHANGE + 20 * HOUR) == 0
+    [item] = db_api.recommendation_list(context, state='applied')
+    assert item['realised_monthly_saving'] is None
+    done = CHANGE.replace(minute=0) + 25 * HOUR
+    assert efficacy.realise(context, now=done) == 1
+    [item] = db_api.recommendation_list(context, state='applied')
+    # (3.00 - 1.00) x 730 next to the promised 1,500; the hour of the
+    # change (99 a hour) is in neither window
+    assert item['realised_monthly_saving'] == decimal.Decimal('1460.000000')
+    assert item['realised_monthly_kwh'] == pytest.approx((0.5 - 0.2) * 730)
+    assert item['monthly_saving'] == decimal.Decimal('1500.000000')
+    assert item['realised_at'] == done
+    # recorded once
+    assert efficacy.realise(context, now=done + 5 * HOUR) == 0
+
+
+def test_a_deleted_workload_realises_all_it_cost(store):
+    context = store
+    _advise(context, 'gone', 'idle_accelerator', 1606.0)
+    _records(context, 'gone', CHANGE.replace(minute=0) - 24 * HOUR, 24,
+             2.2, 0.3)
+    db_api.recommendations_apply(context, 'gone', 'delete', CHANGE,
+                                 ('idle_accelerator',))
+    assert efficacy.realise(context, now=CHANGE + 48 * HOUR) == 1
+    [item] = db_api.recommendation_list(context, state='applied')
+    assert float(item['realised_monthly_saving']) == pytest.approx(
+        2.2 * 730, abs=1e-6)
+    assert item['realised_monthly_kwh'] == pytest.approx(0.3 * 730)
+    assert db_api.recommendation_list(context, state='open') == []
