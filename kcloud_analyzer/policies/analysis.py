@@ -17,6 +17,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'analysis:create',
         check_str=base.PROJECT_MEMBER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'analysis:create', base.LEGACY_PROJECT_MEMBER_OR_ADMIN),
         description='Analyse a workload (profile, class, cost, '
                     'recommendations) and store it in the project.',
         operations=[{'path': '/api/v1/analyze', 'method': 'POST'}],

@@ -17,6 +17,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'metric:list',
         check_str=base.PROJECT_READER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'metric:list', base.LEGACY_PROJECT_READER_OR_ADMIN),
         description='List the usage rollups of the workloads of the '
                     'project of the token.',
         operations=[{'path': '/api/v1/metrics', 'method': 'GET'}],
@@ -24,6 +26,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'metric:list_all_projects',
         check_str=base.ADMIN_OR_SYSTEM_READER,
+        deprecated_rule=base.deprecated(
+            'metric:list_all_projects', base.LEGACY_ADMIN_OR_SYSTEM_READER),
         description='List the usage rollups of every project.',
         operations=[{'path': '/api/v1/metrics?project_id={project_id}',
                      'method': 'GET'}],
@@ -31,6 +35,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'prometheus:get',
         check_str=base.ADMIN_OR_SYSTEM_READER,
+        deprecated_rule=base.deprecated(
+            'prometheus:get', base.LEGACY_ADMIN_OR_SYSTEM_READER),
         description='Read the Prometheus exposition of the API from an '
                     'address outside [api] metrics_allowed_cidrs (from '
                     'those, no token is needed).',

@@ -17,6 +17,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'prediction:create',
         check_str=base.PROJECT_MEMBER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'prediction:create', base.LEGACY_PROJECT_MEMBER_OR_ADMIN),
         description='Predict the cost of a workload over a horizon and '
                     'store the prediction.',
         operations=[{'path': '/api/v1/predict-cost', 'method': 'POST'}],

@@ -17,6 +17,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'recommendation:list',
         check_str=base.PROJECT_READER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'recommendation:list', base.LEGACY_PROJECT_READER_OR_ADMIN),
         description='List the cost-saving recommendations of the '
                     'project of the token.',
         operations=[{'path': '/api/v1/recommendations', 'method': 'GET'}],
@@ -24,6 +26,9 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'recommendation:list_all_projects',
         check_str=base.ADMIN_OR_SYSTEM_READER,
+        deprecated_rule=base.deprecated(
+            'recommendation:list_all_projects',
+            base.LEGACY_ADMIN_OR_SYSTEM_READER),
         description='List the cost-saving recommendations of every '
                     'project.',
         operations=[{

@@ -17,6 +17,8 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'workload:get',
         check_str=base.PROJECT_READER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'workload:get', base.LEGACY_PROJECT_READER_OR_ADMIN),
         description='Show one workload, its resources and its class.',
         operations=[{'path': '/api/v1/workloads/{workload_id}',
                      'method': 'GET'}],
@@ -24,12 +26,16 @@ rules = [
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'workload:list',
         check_str=base.PROJECT_READER_OR_ADMIN,
+        deprecated_rule=base.deprecated(
+            'workload:list', base.LEGACY_PROJECT_READER_OR_ADMIN),
         description='List the workloads of the project of the token.',
         operations=[{'path': '/api/v1/workloads', 'method': 'GET'}],
         scope_types=['project', 'system']),
     policy.DocumentedRuleDefault(
         name=base.PREFIX % 'workload:list_all_projects',
         check_str=base.ADMIN_OR_SYSTEM_READER,
+        deprecated_rule=base.deprecated(
+            'workload:list_all_projects', base.LEGACY_ADMIN_OR_SYSTEM_READER),
         description='List the workloads of every project, or of a '
                     'project other than the one of the token.',
         operations=[{'path': '/api/v1/workloads?project_id={project_id}',

@@ -49,6 +49,8 @@ TOKENS = {
     'member-b': {'user': 'bob', 'project': PROJECT_B,
                  'roles': 'member,reader'},
     'system-reader': {'user': 'sam', 'system': 'all', 'roles': 'reader'},
+    'system-admin': {'user': 'root', 'system': 'all',
+                     'roles': 'admin,member,reader'},
 }
 
 # The headers auth_token removes from every request before setting its

@@ -180,13 +180,18 @@ class Admin:
         response.raise_for_status()
 
 
-def token(url, user, password, project):
-    """A project-scoped token from a password login."""
+def token(url, user, password, project=None):
+    """A token from a password login, scoped to ``project`` (a name), or
+    to the system when ``project`` is None (bootstrap gives the admin
+    user the admin role on the system)."""
+    if project is None:
+        scope = {'system': {'all': True}}
+    else:
+        scope = {'project': {'name': project, 'domain': {'id': 'default'}}}
     response = requests.post(url + '/v3/auth/tokens', json={'auth': {
         'identity': {'methods': ['password'], 'password': {'user': {
             'name': user, 'domain': {'id': 'default'},
             'password': password}}},
-        'scope': {'project': {'name': project,
-                              'domain': {'id': 'default'}}}}}, timeout=30)
+        'scope': scope}}, timeout=30)
     response.raise_for_status()
     return response.headers['X-Subject-Token']

@@ -50,6 +50,7 @@ def cloud(tmp_path_factory):
         admin.user('alice', 'alice-pw', alpha, 'member')
         admin.user('rita', 'rita-pw', alpha, 'reader')
         admin.user('bob', 'bob-pw', beta, 'member')
+        admin.user('ada', 'ada-pw', alpha, 'admin')
 
         folder = tmp_path_factory.mktemp('store')
         config = folder / 'kcloud-analyzer.conf'
@@ -109,12 +110,38 @@ def test_member_of_other_project_gets_404(cloud):
     assert _get(cloud, '/api/v1/workloads/beta-job', token).ok
 
 
-def test_admin_sees_every_project(cloud):
-    token = _token(cloud, 'admin', keystone.ADMIN_PASSWORD, 'admin')
+def test_system_admin_sees_every_project(cloud):
+    token = _token(cloud, 'admin', keystone.ADMIN_PASSWORD, None)
     response = _get(cloud, '/api/v1/workloads', token)
     assert response.status_code == 200
     assert {w['workload_id'] for w in response.json()['workloads']} == {
         'alpha-job', 'beta-job'}
+    assert _get(cloud, '/api/v1/workloads/beta-job', token).ok
+
+
+def test_project_admin_sees_its_project_only(cloud):
+    # an admin of project "admin" sees none of alpha's and beta's
+    token = _token(cloud, 'admin', keystone.ADMIN_PASSWORD, 'admin')
+    response = _get(cloud, '/api/v1/workloads', token)
+    assert response.status_code == 200, response.text
+    assert response.json()['workloads'] == []
+    # an admin of alpha sees alpha, and beta reads as missing
+    token = _token(cloud, 'ada', 'ada-pw', 'alpha')
+    response = _get(cloud, '/api/v1/workloads', token)
+    assert [w['workload_id'] for w in response.json()['workloads']] == [
+        'alpha-job']
+    assert _get(cloud, '/api/v1/workloads/alpha-job', token).ok
+    response = _get(cloud, '/api/v1/workloads/beta-job', token)
+    assert response.status_code == 404
+    response = _get(cloud, '/api/v1/workloads?project_id=%s'
+                    % cloud['beta'], token)
+    assert response.status_code == 403
+    response = requests.post(
+        cloud['api'] + '/api/v1/cost/reprocess', timeout=30,
+        headers={'X-Auth-Token': token},
+        json={'start': '2026-01-05T00:00:00Z',
+              'end': '2026-01-06T00:00:00Z'})
+    assert response.status_code == 403
 
 
 def test_reader_cannot_write(cloud):
@@ -201,7 +228,7 @@ def test_metrics_need_a_token_outside_the_allowed_networks(restricted):
     response = _get(restricted, '/metrics', member)
     assert response.status_code == 403
     assert response.json()['errors'][0]['code'] == 'kcloud-analyzer.forbidden'
-    admin = _token(restricted, 'admin', keystone.ADMIN_PASSWORD, 'admin')
+    admin = _token(restricted, 'admin', keystone.ADMIN_PASSWORD, None)
     response = _get(restricted, '/metrics', admin)
     assert response.status_code == 200
     assert 'kcloud_analyzer_api_requests_total' in response.text

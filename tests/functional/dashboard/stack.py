@@ -91,8 +91,14 @@ def serve_api(folder, keystone_url):
     """The API behind auth_token on a free loopback port; returns the
     configuration and the running server."""
     config = folder / 'kcloud-analyzer.conf'
+    # Horizon's tokens are project-scoped: the admin panel needs admin
+    # tokens of any project to see every project, as doc/source/admin/
+    # dashboard.rst tells operators to set.
+    policy_file = folder / 'policy.yaml'
+    policy_file.write_text('"admin_all_projects": "role:admin"\n')
     config.write_text(AUTHTOKEN_CONFIG.format(
-        url=keystone_url, password=keystone.ADMIN_PASSWORD))
+        url=keystone_url, password=keystone.ADMIN_PASSWORD) +
+        '[oslo_policy]\npolicy_file = %s\n' % policy_file)
     conf = fixtures.make_conf('sqlite:///%s' % (folder / 'store.sqlite'),
                               config_files=[str(config)])
     conf.set_override('state_path', str(folder))

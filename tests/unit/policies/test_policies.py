@@ -23,8 +23,11 @@ PROJECT_B = 'b' * 32
 
 # Keystone's implied roles: a token granted "member" also carries "reader".
 PERSONAS = {
+    # the administrator of project A
     'admin': {'roles': ['admin', 'member', 'reader'],
               'project_id': PROJECT_A},
+    'system_admin': {'roles': ['admin', 'member', 'reader'],
+                     'system_scope': 'all'},
     'system_reader': {'roles': ['reader'], 'system_scope': 'all'},
     'member_a': {'roles': ['member', 'reader'], 'project_id': PROJECT_A},
     'reader_a': {'roles': ['reader'], 'project_id': PROJECT_A},
@@ -78,7 +81,10 @@ def test_project_reads(enforcer, rule):
     assert allowed(enforcer, 'member_a', rule, PROJECT_A)
     assert not allowed(enforcer, 'member_b', rule, PROJECT_A)
     assert not allowed(enforcer, 'reader_a', rule, PROJECT_B)
-    assert allowed(enforcer, 'admin', rule, PROJECT_B)
+    # a project-scoped admin sees its own project only
+    assert allowed(enforcer, 'admin', rule, PROJECT_A)
+    assert not allowed(enforcer, 'admin', rule, PROJECT_B)
+    assert allowed(enforcer, 'system_admin', rule, PROJECT_B)
     assert allowed(enforcer, 'system_reader', rule, PROJECT_B)
 
 
@@ -87,10 +93,12 @@ def test_project_reads(enforcer, rule):
 def test_writes_need_member(enforcer, rule):
     assert allowed(enforcer, 'member_a', rule, PROJECT_A)
     assert allowed(enforcer, 'admin', rule, PROJECT_A)
+    assert not allowed(enforcer, 'admin', rule, PROJECT_B)
     assert not allowed(enforcer, 'reader_a', rule, PROJECT_A)
     assert not allowed(enforcer, 'member_b', rule, PROJECT_A)
     # Writes are project-scoped: a system-scoped token is the wrong scope.
     assert not allowed(enforcer, 'system_reader', rule, PROJECT_A)
+    assert not allowed(enforcer, 'system_admin', rule, PROJECT_A)
 
 
 @pytest.mark.parametrize('rule', [
@@ -99,8 +107,9 @@ def test_writes_need_member(enforcer, rule):
     'kcloud-analyzer:metric:list_all_projects',
     'kcloud-analyzer:recommendation:list_all_projects'])
 def test_cross_project_listing(enforcer, rule):
-    assert allowed(enforcer, 'admin', rule)
+    assert allowed(enforcer, 'system_admin', rule)
     assert allowed(enforcer, 'system_reader', rule)
+    assert not allowed(enforcer, 'admin', rule)
     assert not allowed(enforcer, 'member_a', rule)
     assert not allowed(enforcer, 'reader_a', rule)
 
@@ -121,3 +130,53 @@ def test_operator_file_overrides_a_default(tmp_path):
     enforcer = policies.make_enforcer(conf)
     assert not allowed(enforcer, 'reader_a', 'kcloud-analyzer:rate:list')
     assert allowed(enforcer, 'admin', 'kcloud-analyzer:rate:list')
+
+
+def test_reprocessing_is_for_the_cloud_administrator(enforcer):
+    rule = 'kcloud-analyzer:cost:reprocess'
+    assert allowed(enforcer, 'system_admin', rule)
+    for persona in ('admin', 'system_reader', 'member_a', 'reader_a'):
+        assert not allowed(enforcer, persona, rule), persona
+
+
+def _enforcer_with(tmp_path, policy_text=None, options=''):
+    config_file = tmp_path / 'kcloud-analyzer.conf'
+    policy_file = tmp_path / 'policy.yaml'
+    if policy_text is not None:
+        policy_file.write_text(policy_text)
+    config_file.write_text('[oslo_policy]\npolicy_file = %s\n%s'
+                           % (policy_file, options))
+    conf = cfg.ConfigOpts()
+    conf([], default_config_files=[str(config_file)])
+    return policies.make_enforcer(conf)
+
+
+def test_an_explicit_admin_all_projects_rule_opens_every_project(tmp_path):
+    enforcer = _enforcer_with(
+        tmp_path, '"admin_all_projects": "role:admin"\n')
+    assert allowed(enforcer, 'admin', 'kcloud-analyzer:workload:get',
+                   PROJECT_B)
+    assert allowed(enforcer, 'admin',
+                   'kcloud-analyzer:workload:list_all_projects')
+    assert allowed(enforcer, 'admin', 'kcloud-analyzer:cost:reprocess')
+    # members are not concerned
+    assert not allowed(enforcer, 'member_a', 'kcloud-analyzer:workload:get',
+                       PROJECT_B)
+
+
+def test_the_old_defaults_apply_without_enforce_new_defaults(tmp_path):
+    enforcer = _enforcer_with(tmp_path,
+                              options='enforce_new_defaults = false\n')
+    assert allowed(enforcer, 'admin', 'kcloud-analyzer:workload:get',
+                   PROJECT_B)
+    assert allowed(enforcer, 'admin',
+                   'kcloud-analyzer:metric:list_all_projects')
+    assert not allowed(enforcer, 'member_a', 'kcloud-analyzer:workload:get',
+                       PROJECT_B)
+
+
+def test_a_project_admin_token_is_checked_against_the_target(enforcer):
+    # the rule the API checks for a workload of another project
+    assert not allowed(enforcer, 'admin', 'kcloud-analyzer:cost:get',
+                       PROJECT_B)
+    assert allowed(enforcer, 'admin', 'kcloud-analyzer:cost:get', PROJECT_A)
