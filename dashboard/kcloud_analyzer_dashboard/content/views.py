@@ -350,12 +350,29 @@ class DetailView(_AnalyzerView, horizon_tables.DataTableView):
                               _('Unable to retrieve recommendations.'))
             return []
 
+    def project_name(self, project_id):
+        """The name of the workload's project in Keystone, None when
+        Keystone does not give it."""
+        user = self.request.user
+        if project_id == user.project_id:
+            # The project of the user's token: Keystone named it there.
+            return user.project_name
+        # An administrator looking at another project's workload.
+        try:
+            return keystone.tenant_get(self.request, project_id,
+                                       admin=True).name
+        except Exception:
+            exceptions.handle(self.request,
+                              _('Unable to retrieve the project name.'))
+            return None
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         workload, cost = self._workload_and_cost()
         resources = workload.get('resources') or {}
         context.update(
             workload=workload,
+            project_name=self.project_name(workload['project_id']),
             workload_class=formatting.workload_class(workload),
             resources=[
                 {'label': label, 'value': formatting.figure(resources[key])}

@@ -26,6 +26,7 @@ import datetime
 import json
 import socket
 import subprocess
+import uuid
 
 import pytest
 
@@ -56,7 +57,14 @@ WORKLOADS = {
                    {'compute': 1.0, 'gpu': 6.5, 'npu': 0.0,
                     'storage': 0.125, 'network': 0.25, 'energy': 0.5},
                    230.0),
+    # A project Keystone no longer knows: its workloads stay in the store.
+    'gamma-old': ('gamma', 'training', 0.71, 'A100', 1,
+                  {'compute': 0.5, 'gpu': 2.5, 'npu': 0.0,
+                   'storage': 0.0625, 'network': 0.0, 'energy': 0.25},
+                  55.0),
 }
+#: the id of project gamma, never created in Keystone
+GONE_PROJECT_ID = uuid.uuid4().hex
 PROFILE = {'resource': {'primary_metric': 'gpu_utilization',
                         'gpu_utilization.mean': 41.25,
                         'gpu_utilization.p95': 77.5},
@@ -138,7 +146,8 @@ PAGES = {
     ],
     'bob': [{'path': '/project/workload_analyzer/'}],
     'admin': [{'path': '/admin/workload_analyzer/'},
-              {'path': '/admin/workload_analyzer/beta-infer/'}],
+              {'path': '/admin/workload_analyzer/beta-infer/'},
+              {'path': '/admin/workload_analyzer/gamma-old/'}],
 }
 
 
@@ -156,6 +165,7 @@ def horizon(tmp_path_factory):
         for user, (password, project, role) in USERS.items():
             projects[project] = admin.project(project)
             admin.user(user, password, projects[project], role)
+        projects['gamma'] = GONE_PROJECT_ID
 
         _conf, server = stack.serve_api(tmp_path_factory.mktemp('store'),
                                         keystone_url)
@@ -166,10 +176,12 @@ def horizon(tmp_path_factory):
 
         passwords = dict({user: spec[0] for user, spec in USERS.items()},
                          admin=keystone.ADMIN_PASSWORD)
-        yield _horizon_results(process, {
+        results = _horizon_results(process, {
             'keystone_url': keystone_url + '/v3',
             'users': {user: {'password': passwords[user], 'pages': pages}
                       for user, pages in PAGES.items()}})
+        results['projects'] = projects
+        yield results
 
 
 def _page(horizon, user, index):
@@ -286,3 +298,29 @@ def test_admin_panel_lists_every_project(horizon):
 def test_members_do_not_get_the_admin_panel(horizon):
     html = _page(horizon, 'bob', 0)
     assert 'href="/admin/workload_analyzer/"' not in html
+
+
+def _project_cell(project_id, shown):
+    return ('<dd class="workload-project" title="%s">%s</dd>'
+            % (project_id, shown))
+
+
+def test_detail_names_the_project(horizon):
+    projects = horizon['projects']
+    # Alice's own project: the name her token carries.
+    html = _page(horizon, 'alice', 1)
+    assert _project_cell(projects['alpha'], 'alpha') in html
+    # The administrator, scoped to project admin, looks at beta's
+    # workload: the name comes from Keystone.
+    html = _page(horizon, 'admin', 1)
+    assert _project_cell(projects['beta'], 'beta') in html
+    assert 'Unable to retrieve the project name.' not in html
+
+
+def test_detail_of_a_project_keystone_does_not_know_shows_its_id(horizon):
+    html = _page(horizon, 'admin', 2)
+    assert _project_cell(GONE_PROJECT_ID, GONE_PROJECT_ID) in html
+    assert 'Unable to retrieve the project name.' in html
+    cost = WORKLOADS['gamma-old'][5]
+    assert ('<dd class="cost-per-hour">%s</dd>'
+            % _money(sum(cost.values()) * _hour_factor(HOURS - 1))) in html
