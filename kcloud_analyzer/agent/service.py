@@ -24,7 +24,7 @@ One agent runs:
   workload profiles, classes and costs, and the retraining of each model
   on its ``retrain_interval`` under a tooz lock, so one agent retrains;
 - the export of changed rollups to InfluxDB when ``[influxdb] url`` is set;
-- the retention purge.
+- the retention purge and the downsampling of old rollups to hours.
 
 Stopping (SIGTERM) stops the listener and waits for the batches in flight
 to be stored or requeued, then leaves the group.
@@ -51,6 +51,7 @@ from kcloud_analyzer.common import utils
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import costs
 from kcloud_analyzer.jobs import profiles
+from kcloud_analyzer.jobs import retention
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector import collectors as collector_plugins
 from kcloud_analyzer.metrics_collector.collectors import base as collector_base
@@ -503,6 +504,14 @@ class AgentService(service_base.ServiceBase):
         if deleted:
             LOG.info('Purged %d rollups of windows before %s', deleted,
                      before)
+        # One agent at a time: two would merge the same windows.
+        lock = self.coordinator.get_lock(b'kcloud-analyzer-downsample')
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            retention.downsample(self.conf, self.context)
+        finally:
+            lock.release()
 
     def export_once(self):
         started = utils.utcnow()

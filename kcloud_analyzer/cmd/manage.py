@@ -37,6 +37,7 @@ CATEGORY_MODULES = (
     'kcloud_analyzer.cmd.analyze',
     'kcloud_analyzer.cmd.cost',
     'kcloud_analyzer.cmd.dlq',
+    'kcloud_analyzer.cmd.rollups',
 )
 
 

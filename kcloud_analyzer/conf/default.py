@@ -33,6 +33,18 @@ opts = [
                min=1,
                help='Days of usage rollups kept in the database; older '
                     'windows are purged by the agent.'),
+    cfg.Opt('rollup_full_resolution_age',
+            type=types.Duration(min=0),
+            default='8d',
+            help='Age after which usage rollups are replaced by hourly '
+                 'rollups (count-weighted mean, min, max and summed count '
+                 'per workload, metric and hour), by the agent at every '
+                 '[agent] purge_interval and by kcloud-analyzer-manage '
+                 'rollups downsample. Hours not priced yet are never '
+                 'downsampled. The default keeps the 7 days that '
+                 'recommendations and profiles read at full resolution. '
+                 '0 never downsamples. Accepts seconds or a number '
+                 'followed by s, m, h or d.'),
     cfg.Opt('rollup_window',
             type=types.Duration(min=1),
             default='5m',

@@ -59,6 +59,7 @@ from kcloud_analyzer.db.api.rollups import poll_watermarks_get  # noqa
 from kcloud_analyzer.db.api.rollups import poll_watermarks_set  # noqa
 from kcloud_analyzer.db.api.rollups import rollup_list  # noqa
 from kcloud_analyzer.db.api.rollups import rollup_means  # noqa
+from kcloud_analyzer.db.api.rollups import rollups_downsample  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_purge  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_updated_since  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_upsert  # noqa

@@ -487,3 +487,90 @@ def poll_watermarks_set(context, collector, targets, slot, polled_by=None):
             for target in sorted(set(targets))]
     for chunk in utils.batches(rows):
         session.execute(statement, chunk)
+
+
+def _hour_of(column, dialect):
+    """SQL for the start of the hour of a DateTime column, in the column's
+    own storage form (SQLite keeps SQLAlchemy's text with microseconds, so
+    that comparisons with bound datetimes still hold)."""
+    if dialect == 'postgresql':
+        return sa.func.date_trunc('hour', column)
+    if dialect == 'mysql':
+        return sa.func.str_to_date(
+            sa.func.date_format(column, '%Y-%m-%d %H:00:00'),
+            '%Y-%m-%d %H:%i:%s')
+    return sa.func.strftime('%Y-%m-%d %H:00:00.000000', column)
+
+
+_HOURS = sa.Table(
+    'kcloud_rollup_hours', sa.MetaData(),
+    sa.Column('workload_id', sa.String(255), nullable=False),
+    sa.Column('metric', sa.String(64), nullable=False),
+    sa.Column('hour', sa.DateTime, nullable=False),
+    sa.Column('mean', sa.Float, nullable=False),
+    sa.Column('min', sa.Float, nullable=False),
+    sa.Column('max', sa.Float, nullable=False),
+    sa.Column('count', sa.Integer, nullable=False),
+    sa.Column('created_at', sa.DateTime),
+    sa.Column('updated_at', sa.DateTime),
+    prefixes=['TEMPORARY'])
+
+
+@main_context_manager.writer
+def rollups_downsample(context, before):
+    """Replace the rollups of windows before ``before`` (naive UTC, taken
+    down to its hour) by one rollup per workload, metric and hour, in bulk
+    SQL and one transaction; return ``(hours written, rollups replaced)``.
+
+    An hourly rollup holds what its windows held: the count-weighted
+    mean, the least minimum, the greatest maximum and the summed count
+    (so the sum, mean x count, is kept too), at the start of the hour.
+    Its ``updated_at`` is the newest of its windows', so an exporter does
+    not send it again. An hour that is already one rollup at its start is
+    left alone: running it twice changes nothing more.
+    """
+    session = context.session
+    dialect = session.get_bind().dialect.name
+    before = before.replace(minute=0, second=0, microsecond=0)
+    table = models.UsageRollup.__table__
+    hour = _hour_of(table.c.window_start, dialect)
+    weight = sa.func.sum(table.c.count)
+    grouped = sa.select(
+        table.c.workload_id, table.c.metric, hour.label('hour'),
+        (sa.func.sum(table.c.mean * table.c.count) / weight).label('mean'),
+        sa.func.min(table.c.min).label('min'),
+        sa.func.max(table.c.max).label('max'),
+        weight.label('count'),
+        sa.func.min(table.c.created_at).label('created_at'),
+        sa.func.max(table.c.updated_at).label('updated_at'),
+    ).where(table.c.window_start < before).group_by(
+        table.c.workload_id, table.c.metric, hour).having(
+        (sa.func.count() > 1) |
+        (sa.func.min(table.c.window_start) != sa.func.min(hour)))
+    drop = ('DROP TEMPORARY TABLE IF EXISTS kcloud_rollup_hours'
+            if dialect == 'mysql' else
+            'DROP TABLE IF EXISTS kcloud_rollup_hours')
+    connection = session.connection()
+    connection.execute(sa.text(drop))
+    _HOURS.create(connection)
+    try:
+        hours = connection.execute(_HOURS.insert().from_select(
+            [c.name for c in _HOURS.c], grouped)).rowcount
+        if not hours:
+            return 0, 0
+        replaced = connection.execute(table.delete().where(
+            table.c.window_start < before).where(sa.exists().where(
+                (_HOURS.c.workload_id == table.c.workload_id) &
+                (_HOURS.c.metric == table.c.metric) &
+                (_HOURS.c.hour == _hour_of(table.c.window_start,
+                                           dialect))))).rowcount
+        connection.execute(table.insert().from_select(
+            ['workload_id', 'metric', 'window_start', 'mean', 'min', 'max',
+             'count', 'created_at', 'updated_at'],
+            sa.select(_HOURS.c.workload_id, _HOURS.c.metric, _HOURS.c.hour,
+                      _HOURS.c.mean, _HOURS.c.min, _HOURS.c.max,
+                      _HOURS.c.count, _HOURS.c.created_at,
+                      _HOURS.c.updated_at)))
+        return hours, replaced
+    finally:
+        connection.execute(sa.text(drop))

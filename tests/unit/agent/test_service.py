@@ -9,6 +9,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
+import datetime
 import socket
 import threading
 import time
@@ -224,3 +225,42 @@ def test_a_failing_task_is_counted():
             raise RuntimeError('the purge failed')
     assert prometheus.value('kcloud_analyzer_task_failures_total',
                             {'task': 'purge'}) == before + 1
+
+
+def test_purge_downsamples_priced_rollups_older_than_the_age(
+        conf, db, context, tmp_path):
+    conf.set_override('backend_url', 'file://%s' % tmp_path,
+                      group='coordination')
+    agent = service.AgentService(conf, db=db, listen=False,
+                                 member_id='unit')
+    agent.context = context
+    agent._start_coordination()
+    hour = datetime.datetime.now(datetime.UTC).replace(
+        tzinfo=None, minute=0, second=0, microsecond=0) - \
+        datetime.timedelta(days=10)
+    try:
+        db.rollups_upsert(context, [{
+            'workload_id': 'w1', 'metric': 'power_watts',
+            'window_start': hour + i * datetime.timedelta(minutes=5),
+            'mean': float(i), 'min': float(i), 'max': float(i),
+            'count': 2} for i in range(24)])
+        agent.purge_once()
+        # no hour priced yet: full resolution kept
+        assert len(db.rollup_list(context)) == 24
+        db.cost_records_upsert(context, [{
+            'workload_id': 'w1', 'project_id': 'p1',
+            'hour': hour + datetime.timedelta(hours=1), 'basis': 'usage',
+            'currency': 'USD', 'compute': 0, 'gpu': 0, 'npu': 0,
+            'storage': 0, 'network': 0, 'energy': 0, 'idle': 0,
+            'total': 1}])
+        agent.purge_once()
+        # the first hour is priced and older than 8 days; the second is
+        # the newest priced hour, priced again at the next run
+        rows = db.rollup_list(context)
+        assert [(r['window_start'], r['count']) for r in rows[:2]] == [
+            (hour, 24), (hour + datetime.timedelta(hours=1), 2)]
+        assert len(rows) == 13
+        assert rows[0]['mean'] == sum(range(12)) / 12
+    finally:
+        agent.coordinator.stop()
+        agent.conf.clear_override('backend_url', group='coordination')

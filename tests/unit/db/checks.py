@@ -236,6 +236,68 @@ class DbApiChecks:
                              datetime.timedelta(seconds=1))
         assert db_api.poll_watermark_list(ctx) == []
 
+    def test_rollups_downsample_to_hours(self, ctx):
+        rng = random.Random(7)
+        hour = datetime.timedelta(hours=1)
+        rows = [{'workload_id': w, 'metric': m,
+                 'window_start': T0 + i * FIVE_MIN,
+                 'mean': rng.uniform(0, 100), 'min': rng.uniform(-5, 0),
+                 'max': rng.uniform(100, 105), 'count': rng.randint(1, 10)}
+                for w in ('w1', 'w2')
+                for m in ('power_watts', 'gpu_utilization')
+                for i in range(36) if (w, i) != ('w2', 12)]
+        # an hour of one window not at its start
+        rows.append({'workload_id': 'w3', 'metric': 'power_watts',
+                     'window_start': T0 + 10 * FIVE_MIN, 'mean': 3.0,
+                     'min': 1.0, 'max': 4.0, 'count': 2})
+        db_api.rollups_upsert(ctx, rows)
+        before = db_api.rollup_list(ctx)
+
+        def hourly(stored, end):
+            cells = {}
+            for r in stored:
+                if r['window_start'] >= end:
+                    continue
+                key = (r['workload_id'], r['metric'],
+                       r['window_start'].replace(minute=0))
+                cell = cells.setdefault(key, [0.0, 0, 1e9, -1e9])
+                cell[0] += r['mean'] * r['count']
+                cell[1] += r['count']
+                cell[2] = min(cell[2], r['min'])
+                cell[3] = max(cell[3], r['max'])
+            return cells
+
+        cut = T0 + 2 * hour + 7 * FIVE_MIN   # taken down to T0 + 2 h
+        expected = hourly(before, T0 + 2 * hour)
+        hours, replaced = db_api.rollups_downsample(ctx, cut)
+        assert hours == len(expected) == 2 * 2 * 2 + 1
+        assert replaced == 2 * 2 * 24 - 2 + 1
+        after = db_api.rollup_list(ctx)
+        old = [r for r in after if r['window_start'] < T0 + 2 * hour]
+        assert len(old) == len(expected)
+        for r in old:
+            total, count, low, high = expected[
+                (r['workload_id'], r['metric'], r['window_start'])]
+            assert r['window_start'].minute == 0
+            assert r['count'] == count
+            assert r['mean'] * r['count'] == pytest.approx(total)
+            assert (r['min'], r['max']) == (low, high)
+        # The newer windows are untouched.
+        newer = [r for r in before if r['window_start'] >= T0 + 2 * hour]
+        assert sorted((r['workload_id'], r['metric'], r['window_start'],
+                       r['mean'], r['count']) for r in newer) == sorted(
+            (r['workload_id'], r['metric'], r['window_start'], r['mean'],
+             r['count']) for r in after if r['window_start'] >= T0 + 2 * hour)
+        # The windows keep their last change: an exporter sends nothing.
+        assert db_api.rollups_updated_since(
+            ctx, max(r['updated_at'] for r in before) +
+            datetime.timedelta(microseconds=1)) == []
+        # Reads by window bounds see the hourly rows.
+        assert len(db_api.rollup_list(ctx, start=T0, end=T0 + hour)) == 5
+        # Idempotent: a second run finds nothing to do.
+        assert db_api.rollups_downsample(ctx, cut) == (0, 0)
+        assert db_api.rollup_list(ctx) == after
+
     def _cost(self, workload, project, hour, total, **extra):
         return dict({'workload_id': workload, 'project_id': project,
                      'hour': hour, 'basis': 'allocation', 'currency': 'USD',
