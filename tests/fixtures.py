@@ -11,11 +11,15 @@
 # under the License.
 """Fixtures shared by the unit and functional tests."""
 
+import contextlib
 import os
+import uuid
 
 import fixtures
 from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import provision
+import sqlalchemy as sa
 
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
@@ -74,6 +78,33 @@ def unconfigured_store():
     """Let a command run in-process configure the store itself, as it
     does in a process of its own; returns a callable that undoes it."""
     return _patch_store(enginefacade.transaction_context(), configured=False)
+
+
+@contextlib.contextmanager
+def provisioned_database(database_type='postgresql', migrate=False):
+    """A database of its own on the real PostgreSQL or MySQL/MariaDB
+    (``database_type`` as oslo.db names it), made and dropped by oslo.db's
+    provisioning with the ``openstack_citest`` account its opportunistic
+    tests use; at the newest schema when ``migrate``. Yields its URL.
+
+    :raises oslo_db.exception.BackendNotAvailable: the server cannot be
+        reached (a test fails on it; it does not skip).
+    """
+    backend = provision.Backend.backend_for_database_type(database_type)
+    name = 'kca_%s' % uuid.uuid4().hex[:12]
+    backend.create_named_database(name)
+    url = backend.provisioned_database_url(name).render_as_string(
+        hide_password=False)
+    try:
+        if migrate:
+            engine = sa.create_engine(url)
+            try:
+                migration.upgrade(engine)
+            finally:
+                engine.dispose()
+        yield url
+    finally:
+        backend.drop_named_database(name)
 
 
 class Database(fixtures.Fixture):

@@ -16,9 +16,7 @@ import pathlib
 import re
 import subprocess
 import sys
-import uuid
 
-from oslo_db.sqlalchemy import provision
 import pytest
 import yaml
 
@@ -33,18 +31,13 @@ BIN = pathlib.Path(sys.executable).parent
 
 @pytest.fixture
 def store(tmp_path):
-    backend = provision.Backend.backend_for_database_type('postgresql')
-    name = 'kcloud_reprocess_%s' % uuid.uuid4().hex[:12]
-    backend.create_named_database(name)
-    url = backend.provisioned_database_url(name).render_as_string(
-        hide_password=False)
-    conf = fixtures.make_conf(url)
-    reset = test_fixtures.use_store(conf)
-    migration.upgrade()
-    fixtures.seed(context.get_admin_context())
-    yield url
-    reset()
-    backend.drop_named_database(name)
+    with test_fixtures.provisioned_database('postgresql') as url:
+        conf = fixtures.make_conf(url)
+        reset = test_fixtures.use_store(conf)
+        migration.upgrade()
+        fixtures.seed(context.get_admin_context())
+        yield url
+        reset()
 
 
 def _reprocess(tmp_path, url, card, *extra):

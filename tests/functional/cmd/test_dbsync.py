@@ -10,19 +10,19 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 """kcloud-analyzer-dbsync and kcloud-analyzer-manage db, run as the
-console scripts an operator runs, on SQLite and on the real PostgreSQL."""
+console scripts an operator runs, on SQLite and on the real PostgreSQL
+and MariaDB."""
 
 import pathlib
 import subprocess
 import sys
-import uuid
 
-from oslo_db.sqlalchemy import provision
 import pytest
 import sqlalchemy as sa
 
 from kcloud_analyzer.db import migration
 from kcloud_analyzer.db import models
+from tests import fixtures
 
 BIN = pathlib.Path(sys.executable).parent
 
@@ -49,14 +49,10 @@ def _assert_schema(url):
         engine.dispose()
 
 
-@pytest.fixture
-def postgresql_url():
-    backend = provision.Backend.backend_for_database_type('postgresql')
-    name = 'kcloud_dbsync_%s' % uuid.uuid4().hex[:12]
-    backend.create_named_database(name)
-    yield backend.provisioned_database_url(name).render_as_string(
-        hide_password=False)
-    backend.drop_named_database(name)
+@pytest.fixture(params=['postgresql', 'mysql'])
+def server_url(request):
+    with fixtures.provisioned_database(request.param) as url:
+        yield url
 
 
 def test_dbsync_creates_the_schema_on_sqlite(tmp_path):
@@ -71,14 +67,14 @@ def test_dbsync_creates_the_schema_on_sqlite(tmp_path):
     assert 'up to date' in again.stdout + again.stderr
 
 
-def test_dbsync_creates_the_schema_on_postgresql(tmp_path, postgresql_url):
-    conf = _config(tmp_path, postgresql_url)
+def test_dbsync_creates_the_schema_on_a_server(tmp_path, server_url):
+    conf = _config(tmp_path, server_url)
     version = _run(BIN / 'kcloud-analyzer-manage', '--config-file', conf,
                    'db', 'version')
     assert (version.returncode, version.stdout.strip()) == (1, 'empty')
     result = _run(BIN / 'kcloud-analyzer-dbsync', '--config-file', conf)
     assert result.returncode == 0, result.stderr
-    _assert_schema(postgresql_url)
+    _assert_schema(server_url)
     version = _run(BIN / 'kcloud-analyzer-manage', '--config-file', conf,
                    'db', 'version')
     assert (version.returncode, version.stdout.strip()) == (

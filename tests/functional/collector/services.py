@@ -20,13 +20,9 @@ import socket
 import subprocess
 import tempfile
 import time
-import uuid
 
 from oslo_config import cfg
-from oslo_db.sqlalchemy import provision
-import sqlalchemy as sa
 
-from kcloud_analyzer.db import migration
 from kcloud_analyzer import service
 
 from tests import fixtures
@@ -108,19 +104,8 @@ def postgresql_database(migrate=True):
     unless ``migrate`` is false), provisioned by oslo.db as its
     opportunistic tests do (``openstack_citest``); yields its URL."""
     require_port('127.0.0.1', 5432, 'PostgreSQL')
-    backend = provision.Backend.backend_for_database_type('postgresql')
-    name = 'kca_%s' % uuid.uuid4().hex[:12]
-    backend.create_named_database(name)
-    url = backend.provisioned_database_url(name).render_as_string(
-        hide_password=False)
-    try:
-        if migrate:
-            engine = sa.create_engine(url)
-            migration.upgrade(engine)
-            engine.dispose()
+    with fixtures.provisioned_database('postgresql', migrate) as url:
         yield url
-    finally:
-        backend.drop_named_database(name)
 
 
 def configure_db(url):
