@@ -81,12 +81,12 @@ def _stored(context, workload):
 
 
 def test_agent_reloads_on_sighup_and_drains_on_sigterm(pg_url, redis_url,
-                                                       tmp_path):
+                                                       tmp_path, broker):
     services.require_port('127.0.0.1', 5672, 'RabbitMQ')
     assert AGENT.exists(), AGENT
     services.configure_db(pg_url)
     context = kcontext.get_admin_context()
-    topic = 'kca-cmd-%s' % uuid.uuid4().hex[:10]
+    topic = broker.topic('kca-cmd')
     workload = 'cmd-%s' % uuid.uuid4().hex[:8]
     replayed = 'replayed-%s' % uuid.uuid4().hex[:8]
     trace = tmp_path / 'usage.csv'

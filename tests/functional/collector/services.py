@@ -20,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 from oslo_config import cfg
 
@@ -141,12 +142,76 @@ def process(args, ready=None, timeout=30, **kwargs):
 
 def delete_queues(url, names):
     """Remove the broker queues a test declared (its own topics and
-    pools), so the shared RabbitMQ keeps no queue nobody reads."""
+    pools), so the shared RabbitMQ keeps no queue nobody reads. A queue
+    that does not exist is no error."""
     import kombu
     with kombu.Connection(url.replace('rabbit://', 'amqp://', 1)) as conn:
         channel = conn.channel()
         for name in names:
             channel.queue_delete(name)
+
+
+#: oslo.messaging's notification priorities: a notifier declares the
+#: queue ``<topic>.<priority>`` of each priority it sends on
+PRIORITIES = ('audit', 'critical', 'debug', 'error', 'info', 'sample',
+              'warn')
+#: the exchanges the tests publish and listen on: the services' own (the
+#: agent's ``[notification] exchanges`` and the producers of the Ceilometer
+#: test) and oslo.messaging's default
+EXCHANGES = ('nova', 'ironic', 'ceilometer', 'openstack', 'cinder',
+             'neutron')
+
+
+def delete_unused_exchanges(url, names):
+    """Remove the exchanges ``names`` that no queue is bound to any more
+    (``if_unused``: an exchange another test still uses is kept)."""
+    import kombu
+    with kombu.Connection(url.replace('rabbit://', 'amqp://', 1)) as conn:
+        for name in names:
+            channel = conn.channel()
+            try:
+                channel.exchange_delete(name, if_unused=True)
+            except conn.channel_errors:
+                pass    # in use: the broker closed this channel
+            finally:
+                try:
+                    channel.close()
+                except conn.channel_errors:
+                    pass
+
+
+class Broker:
+    """Topics and queues of one test on the shared RabbitMQ, all removed
+    at its end: for each topic the notifiers' ``<topic>.<priority>``
+    queues, the listener pools ``<topic>`` and ``<topic>.<topic>`` (the
+    agent's ``<pool>.<topic>`` with the topic as pool), the dead letters
+    ``<topic>.dlq``; the queues named with :meth:`queue`; then the
+    exchanges nothing is bound to any more."""
+
+    def __init__(self, url):
+        self.url = url
+        self.topics = []
+        self.queues = []
+
+    def topic(self, prefix):
+        name = '%s-%s' % (prefix, uuid.uuid4().hex[:10])
+        self.topics.append(name)
+        return name
+
+    def queue(self, name):
+        self.queues.append(name)
+        return name
+
+    def names(self):
+        names = list(self.queues)
+        for topic in self.topics:
+            names += [topic, '%s.%s' % (topic, topic), topic + '.dlq']
+            names += ['%s.%s' % (topic, p) for p in PRIORITIES]
+        return names
+
+    def cleanup(self):
+        delete_queues(self.url, self.names())
+        delete_unused_exchanges(self.url, EXCHANGES)
 
 
 def exchange_transport(url, exchange):

@@ -44,8 +44,6 @@ from tests.functional.collector import services
 CEILOMETER_VENV = os.environ.get(
     'CEILOMETER_VENV', str(services.REPO / '.ci-venvs' / 'ceilometer'))
 SECRET = 'functional-ceilometer-secret'
-PRIORITIES = ('audit', 'critical', 'debug', 'error', 'info', 'sample',
-              'warn')
 
 INSTANCE = str(uuid.uuid4())
 VOLUME = str(uuid.uuid4())
@@ -100,10 +98,11 @@ def _polling_cycle(folder, when, cpu_ns, memory_mb, rx_bytes, read_bytes):
 
 
 @pytest.fixture
-def ceilometer(tmp_path, rabbit_url):
+def ceilometer(tmp_path, rabbit_url, broker):
     """ceilometer-agent-notification listening on a topic of this test
     and publishing to another; yields (config, input topic, output
-    topic). Removes every queue the test declared."""
+    topic). Removes every queue the test declared (and ``broker`` the
+    exchanges left unused)."""
     python = os.path.join(CEILOMETER_VENV, 'bin', 'python')
     assert os.path.exists(python), (
         'Ceilometer is not installed; run tools/ci/setup-ceilometer.sh')
@@ -121,7 +120,7 @@ def ceilometer(tmp_path, rabbit_url):
         '[publisher]\ntelemetry_secret = %s\n'
         '[notification]\nworkers = 1\npipelines = meter\n'
         % (rabbit_url, pipeline, feed, SECRET))
-    queues = ['%s.%s' % (feed, p) for p in PRIORITIES]
+    queues = ['%s.%s' % (feed, p) for p in services.PRIORITIES]
     log = open(tmp_path / 'agent.log', 'w')
     try:
         with services.process(

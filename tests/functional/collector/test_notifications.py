@@ -56,11 +56,12 @@ def _nova(instance_id, workload_id, vcpus, memory_mb, alias):
 
 
 @pytest.fixture
-def bus(rabbit_url):
-    """A listener with the real endpoints on topics unique to this test."""
+def bus(rabbit_url, broker):
+    """A listener with the real endpoints on topics unique to this test
+    (their queues are deleted at its end)."""
     conf = services.make_conf()
     transport = rpc.get_transport(conf, url=rabbit_url)
-    topics = ['kca-ft-%s' % uuid.uuid4().hex[:10]]
+    topics = [broker.topic('kca-ft')]
     context = kcontext.get_admin_context()
 
     def start(db, window=300):

@@ -32,12 +32,12 @@ SAMPLE_PROJECT = '6f70656e737461636b20342065766572'
 
 
 @pytest.fixture
-def nova(db, rabbit_url):
+def nova(db, rabbit_url, broker):
     """Sends a Nova sample and waits until the agent's endpoint took it."""
     conf = services.make_conf()
     transport = rpc.get_transport(conf, url=rabbit_url)
-    topic = 'kca-nova-%s' % uuid.uuid4().hex[:10]
-    pool = topic + '-pool'
+    topic = broker.topic('kca-nova')
+    pool = broker.queue(topic + '-pool')
     context = kcontext.get_admin_context()
     ingestor = ingest.Ingestor(context, 300, db=db)
     endpoint = notifications.endpoints(
@@ -66,7 +66,6 @@ def nova(db, rabbit_url):
     finally:
         listener.stop()
         listener.wait()
-        services.delete_queues(rabbit_url, [pool, topic + '.info'])
         nova_transport.cleanup()
         transport.cleanup()
 
