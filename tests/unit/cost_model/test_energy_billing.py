@@ -32,29 +32,32 @@ from tests.unit.cost_model.test_realtime import _row
 from tests.unit.cost_model.test_realtime import TRAINER
 
 
+def _trainer_costs(rows):
+    """The cost rows of the two-A100 trainer of the test card, from
+    (workload_id, timestamp, metric, value) usage rows."""
+    return realtime.compute_costs(cards.workloads(TRAINER), cards.usage(rows),
+                                  cards.card())
+
+
 def test_host_power_is_preferred_over_board_power():
-    usage = cards.usage([
+    costs = _trainer_costs([
         ('w1', '2026-03-07T12:00Z', 'power_watts', 1000),
         ('w1', '2026-03-07T12:30Z', 'power_watts', 1000),
         ('w1', '2026-03-07T12:00Z', 'accelerator_power_watts', 600),
         ('w1', '2026-03-07T12:30Z', 'accelerator_power_watts', 600),
     ])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
     assert costs['energy_kwh'].iloc[0] == pytest.approx(1.0)
 
 
 def test_tariff_boundary_inside_the_hour_prices_each_quarter():
     # Peak starts at 07:30 on Monday: the first two quarters are at 0.10,
     # the last two at 0.30, and the power differs between the halves.
-    usage = cards.usage([
+    costs = _trainer_costs([
         ('w1', '2026-03-02T07:00Z', 'power_watts', 400),
         ('w1', '2026-03-02T07:15Z', 'power_watts', 400),
         ('w1', '2026-03-02T07:30Z', 'power_watts', 2000),
         ('w1', '2026-03-02T07:45Z', 'power_watts', 2000),
     ])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
     row = _row(costs, 'w1', '2026-03-02T07:00Z')
     # 0.1 kWh + 0.1 kWh at 0.10, 0.5 kWh + 0.5 kWh at 0.30
     assert row['energy_kwh'] == pytest.approx(1.2)
@@ -64,10 +67,8 @@ def test_tariff_boundary_inside_the_hour_prices_each_quarter():
 
 def test_one_sample_spanning_a_boundary_gets_the_time_weighted_price():
     # The 07:15 sample stands for 07:15-07:45: half at 0.10, half at 0.30.
-    usage = cards.usage([('w1', '2026-03-02T07:15Z', 'power_watts', 1000),
-                         ('w1', '2026-03-02T07:45Z', 'power_watts', 3000)])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
+    costs = _trainer_costs([('w1', '2026-03-02T07:15Z', 'power_watts', 1000),
+                            ('w1', '2026-03-02T07:45Z', 'power_watts', 3000)])
     seven = _row(costs, 'w1', '2026-03-02T07:00Z')
     # 0.25 kWh at 0.10, 0.25 kWh at 0.30, then 3 kW for 15 min at 0.30
     assert seven['energy_kwh'] == pytest.approx(0.5 + 0.75)
@@ -82,10 +83,8 @@ def test_one_sample_spanning_a_boundary_gets_the_time_weighted_price():
 def test_a_short_job_is_billed_the_energy_of_its_minutes():
     # Three minutes at 200 W, one sample a second: 0.01 kWh, not 0.2.
     stamps = pd.date_range('2026-03-02T10:20Z', periods=180, freq='s')
-    usage = cards.usage([('w1', t, 'accelerator_power_watts', 200.0)
-                         for t in stamps])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
+    costs = _trainer_costs([('w1', t, 'accelerator_power_watts', 200.0)
+                            for t in stamps])
     assert len(costs) == 1
     assert costs['energy_kwh'].iloc[0] == pytest.approx(200 * 180 / 3.6e6)
     assert costs['estimated_kwh'].iloc[0] == 0.0
@@ -96,11 +95,9 @@ def test_a_gap_inside_an_hour_is_estimated_and_flagged():
     # at 1200 W: 10:20-10:40 was not measured.
     first = pd.date_range('2026-03-07T10:00Z', periods=20, freq='min')
     second = pd.date_range('2026-03-07T10:40Z', periods=20, freq='min')
-    usage = cards.usage(
+    costs = _trainer_costs(
         [('w1', t, 'power_watts', 600.0) for t in first] +
         [('w1', t, 'power_watts', 1200.0) for t in second])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
     row = _row(costs, 'w1', '2026-03-07T10:00Z')
     # measured: 20 min at 600 W + 20 min at 1200 W = 0.6 kWh; the 10:19
     # sample stands for one minute, the 20 min after it are a gap at the
@@ -112,13 +109,11 @@ def test_a_gap_inside_an_hour_is_estimated_and_flagged():
 
 
 def test_an_hour_inside_a_gap_is_not_billed():
-    usage = cards.usage([
+    costs = _trainer_costs([
         ('w1', '2026-03-07T10:00Z', 'power_watts', 1000),
         ('w1', '2026-03-07T10:30Z', 'power_watts', 1000),
         ('w1', '2026-03-07T13:00Z', 'power_watts', 1000),
         ('w1', '2026-03-07T13:30Z', 'power_watts', 1000)])
-    costs = realtime.compute_costs(cards.workloads(TRAINER), usage,
-                                   cards.card())
     # 10:30 stands for one interval (30 min), the two hours after it are
     # a gap: 11:00 and 12:00 hold no sample and are not billed.
     assert costs['hour'].dt.strftime('%H').tolist() == ['10', '13']
