@@ -17,7 +17,9 @@ import uuid
 
 from oslo_db.sqlalchemy import provision
 import pytest
+from sqlalchemy import exc as sa_exc
 
+from kcloud_analyzer.db import api as db_api
 from tests import fixtures
 from tests.unit.db import checks
 
@@ -47,6 +49,23 @@ class TestDbApiPostgreSQL(checks.DbApiChecks):
     @pytest.fixture
     def database(self):
         yield from _database_on('postgresql')
+
+    def test_a_row_copy_refuses_is_not_retried(self, ctx):
+        """A value COPY refuses comes out as SQLAlchemy's error for it (not
+        retryable, so the ingestor isolates the message) and nothing of the
+        batch is written; the connection serves the next batch."""
+        row = {'workload_id': 'w' * 300, 'metric': 'power_watts',
+               'window_start': checks.T0, 'mean': 1.0, 'min': 1.0,
+               'max': 1.0, 'count': 1}
+        with pytest.raises(sa_exc.DataError) as raised:
+            db_api.rollups_upsert(ctx, [row, dict(row, workload_id='ok')],
+                                  message_ids=['m1'])
+        assert not isinstance(raised.value, db_api.RETRYABLE_ERRORS)
+        assert db_api.message_ids_seen(ctx, ['m1']) == set()
+        assert db_api.rollup_list(ctx) == []
+        db_api.rollups_upsert(ctx, [dict(row, workload_id='ok')],
+                              message_ids=['m1'])
+        assert [r['count'] for r in db_api.rollup_list(ctx)] == [1]
 
 
 class TestDbApiMySQL(checks.DbApiChecks):
