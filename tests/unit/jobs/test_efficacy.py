@@ -19,21 +19,15 @@ import pytest
 from kcloud_analyzer.common import context as k_context
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import efficacy
-from tests import fixtures
 
 CHANGE = datetime.datetime(2026, 3, 2, 10, 15)
 HOUR = datetime.timedelta(hours=1)
 
 
 @pytest.fixture
-def store():
-    conf_fixture = fixtures.ConfFixture()
-    conf_fixture.setUp()
-    database = fixtures.Database(conf_fixture.conf)
-    database.setUp()
-    yield k_context.get_admin_context()
-    database.cleanUp()
-    conf_fixture.cleanUp()
+def store(store):
+    """The admin context on the jobs' empty store (conftest's ``store``)."""
+    return k_context.get_admin_context()
 
 
 def _records(context, workload_id, first, hours, total, kwh):
