@@ -16,9 +16,11 @@ When Nova shows a recommendation acted on (see
 ``applied`` at the time of the change. Once :data:`WINDOW_HOURS` hours have
 passed after the hour of the change, the agent's cost job compares the
 workload's stored cost records (allocation basis) of the
-:data:`WINDOW_HOURS` hours before that hour with those of the
-:data:`WINDOW_HOURS` hours after it (the hour of the change itself is in
-neither)::
+:data:`WINDOW_HOURS` hours after that hour with those of the
+:data:`WINDOW_HOURS` hours before the hour preceding it. Neither the hour of
+the change nor the hour before it is counted: the first holds both set-ups,
+and the cost job prices its latest hour again on its next run, with the
+workload's resources of that time, which may already be the new ones::
 
     cost per hour      = sum of total over the window / WINDOW_HOURS
     energy per hour    = sum of energy_kwh over the window / WINDOW_HOURS
@@ -47,11 +49,11 @@ _HOUR = datetime.timedelta(hours=1)
 
 
 def windows(applied_at, hours=WINDOW_HOURS):
-    """``((start, end), (start, end))`` of the windows before and after
-    the hour of ``applied_at``."""
+    """``((start, end), (start, end))`` of the windows before the hour
+    preceding the hour of ``applied_at`` and after the hour of it."""
     changed = applied_at.replace(minute=0, second=0, microsecond=0)
     span = hours * _HOUR
-    return ((changed - span, changed),
+    return ((changed - _HOUR - span, changed - _HOUR),
             (changed + _HOUR, changed + _HOUR + span))
 
 

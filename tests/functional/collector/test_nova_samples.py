@@ -193,7 +193,8 @@ def test_nova_samples_apply_recommendations_and_realise_them(db, nova):
     assert abs(applied['applied_at'] - sent) < datetime.timedelta(
         seconds=30)
 
-    # a day of cost records on each side of the hour of the change
+    # a day of cost records on each side of the hour of the change and
+    # the hour before it
     changed = applied['applied_at'].replace(minute=0, second=0,
                                             microsecond=0)
     hour = datetime.timedelta(hours=1)
@@ -203,7 +204,7 @@ def test_nova_samples_apply_recommendations_and_realise_them(db, nova):
         'currency': 'EUR', 'workload_type': 'inference', 'compute': total,
         'gpu': 0, 'npu': 0, 'storage': 0, 'network': 0, 'energy': 0,
         'idle': 0, 'total': total, 'energy_kwh': kwh, 'carbon_kg': 0}
-        for i, total, kwh in [(i, 0.12, 0.05) for i in range(-24, 0)] +
+        for i, total, kwh in [(i, 0.12, 0.05) for i in range(-25, -1)] +
         [(i, 0.05, 0.02) for i in range(1, 25)]])
     assert efficacy.realise(context, now=changed + 25 * hour) == 1
     [applied] = db.recommendation_list(context, state='applied',

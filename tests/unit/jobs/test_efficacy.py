@@ -18,15 +18,18 @@ import pytest
 
 from kcloud_analyzer.common import context as k_context
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import costs
 from kcloud_analyzer.jobs import efficacy
+from kcloud_analyzer.metrics_collector import nova
+from tests.unit.jobs import conftest
 
 CHANGE = datetime.datetime(2026, 3, 2, 10, 15)
 HOUR = datetime.timedelta(hours=1)
 
 
 @pytest.fixture
-def store(store):
-    """The admin context on the jobs' empty store (conftest's ``store``)."""
+def context(store):
+    """An admin context on the empty store of conftest's ``store``."""
     return k_context.get_admin_context()
 
 
@@ -50,16 +53,15 @@ def _advise(context, workload_id, kind, saving):
         'evidence': {}}])
 
 
-def test_windows_leave_out_the_hour_of_the_change():
+def test_windows_leave_out_the_hour_of_the_change_and_the_one_before():
     before, after = efficacy.windows(CHANGE, hours=24)
-    assert before == (datetime.datetime(2026, 3, 1, 10),
-                      datetime.datetime(2026, 3, 2, 10))
+    assert before == (datetime.datetime(2026, 3, 1, 9),
+                      datetime.datetime(2026, 3, 2, 9))
     assert after == (datetime.datetime(2026, 3, 2, 11),
                      datetime.datetime(2026, 3, 3, 11))
 
 
-def test_resize_realises_the_drop_in_cost_per_hour(store):
-    context = store
+def test_resize_realises_the_drop_in_cost_per_hour(context):
     _advise(context, 'w', 'oversized_compute', 1500.0)
     start = CHANGE.replace(minute=0) - 30 * HOUR
     _records(context, 'w', start, 30, 3.0, 0.5)          # before
@@ -84,10 +86,9 @@ def test_resize_realises_the_drop_in_cost_per_hour(store):
     assert efficacy.realise(context, now=done + 5 * HOUR) == 0
 
 
-def test_a_deleted_workload_realises_all_it_cost(store):
-    context = store
+def test_a_deleted_workload_realises_all_it_cost(context):
     _advise(context, 'gone', 'idle_accelerator', 1606.0)
-    _records(context, 'gone', CHANGE.replace(minute=0) - 24 * HOUR, 24,
+    _records(context, 'gone', CHANGE.replace(minute=0) - 25 * HOUR, 24,
              2.2, 0.3)
     db_api.recommendations_apply(context, 'gone', 'delete', CHANGE,
                                  ('idle_accelerator',))
@@ -97,3 +98,75 @@ def test_a_deleted_workload_realises_all_it_cost(store):
         2.2 * 730, abs=1e-6)
     assert item['realised_monthly_kwh'] == pytest.approx(0.3 * 730)
     assert db_api.recommendation_list(context, state='open') == []
+
+
+class _Stats:
+    def add(self, **counts):
+        pass
+
+
+def _flavor(name, vcpus, memory_mb):
+    return {'nova_object.name': 'FlavorPayload', 'nova_object.data': {
+        'name': name, 'vcpus': vcpus, 'memory_mb': memory_mb,
+        'extra_specs': {}}}
+
+
+def _nova(event_type, flavor, sent):
+    return {'ctxt': {}, 'publisher_id': 'nova-compute', 'priority': 'INFO',
+            'event_type': event_type,
+            'payload': {'nova_object.data': {
+                'uuid': 'i-vm', 'tenant_id': 'p9', 'display_name': 'vm',
+                'metadata': {}, 'flavor': flavor}},
+            'metadata': {'message_id': event_type, 'timestamp': str(sent)}}
+
+
+def _usage(context, first, hours, cpu, memory):
+    db_api.rollups_upsert(context, [{
+        'workload_id': 'i-vm', 'metric': metric,
+        'window_start': first + h * HOUR, 'mean': value, 'min': value,
+        'max': value, 'count': 1}
+        for h in range(hours)
+        for metric, value in (('cpu_utilization', cpu),
+                              ('memory_utilization', memory))])
+
+
+def test_a_resize_advised_applied_and_realised(cost_store):
+    """The agent's own path: the cost job advises a flavor, Nova resizes
+    the instance to it, the cost job prices the new flavor and records
+    what the resize realised next to what it promised."""
+    conf, context = cost_store
+    endpoint = nova.NovaInstanceEndpoint(context, db_api, _Stats())
+    start = conftest.START
+    endpoint.info([_nova('instance.create.end',
+                         _flavor('m1.xlarge', 16, 65536), start)])
+    _usage(context, start, 48, 5.0, 10.0)
+    costs.update_costs(conf, context, now=start + 48 * HOUR)
+    [advice] = db_api.recommendation_list(context, workload_id='i-vm',
+                                          state='open')
+    assert advice['kind'] == 'oversized_compute'
+    target = advice['evidence']['recommended_flavor']
+    assert target == 'c1.medium'
+
+    # resized to the advised flavor ten minutes into the next hour; the
+    # same work now keeps 4 vCPUs and 20 GB four and three times as busy
+    changed = start + 48 * HOUR + datetime.timedelta(minutes=10)
+    endpoint.info([_nova('instance.resize_finish.end',
+                         _flavor(target, 4, 20480), changed)])
+    [applied] = db_api.recommendation_list(context, workload_id='i-vm',
+                                           state='applied')
+    assert (applied['applied_change'], applied['applied_at']) == (
+        'resize', changed)
+    _usage(context, start + 48 * HOUR, 26, 20.0, 32.0)
+    costs.update_costs(conf, context, now=start + 74 * HOUR)
+    [applied] = db_api.recommendation_list(context, workload_id='i-vm',
+                                           state='applied')
+    # promised: (16 x 0.05 + 64 x 0.01 - the flavor's listed 0.30) x 730;
+    # realised from the cost records, which price the resized instance's
+    # 4 vCPUs and 20 GB at the unit prices (0.40 an hour), not at the
+    # flavor's listed price. The hour before the change, which the second
+    # run priced again on the new flavor, is left out.
+    assert float(applied['monthly_saving']) == pytest.approx(
+        (1.44 - 0.30) * 730)
+    assert float(applied['realised_monthly_saving']) == pytest.approx(
+        (1.44 - 0.40) * 730)
+    assert applied['realised_monthly_kwh'] == 0.0
