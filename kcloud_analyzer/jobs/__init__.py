@@ -17,6 +17,8 @@
 - :mod:`.costs`: price hours, find recommendations, store both;
 - :mod:`.training`: retrain the classifier and the cost model and record
   the new versions.
+- :mod:`.retention`: downsample old rollups to hours once they are
+  priced.
 
 The agent runs these on schedule, the API's ``/analyze`` and the commands
 call the same functions: an analysis does not depend on who asked for it.
