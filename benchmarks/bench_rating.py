@@ -53,7 +53,7 @@ the allocation basis is compared between the two sides (it must agree to
 
 To make the CloudKitty venv (kept out of the project venv)::
 
-    tools/ci/setup-cloudkitty.sh
+    benchmarks/setup-cloudkitty.sh
 
 The last line is::
 
@@ -346,7 +346,7 @@ def main(argv=None):
     have_cloudkitty = os.path.exists(args.cloudkitty_python)
     if not have_cloudkitty:
         print(f'CloudKitty venv not found at {args.cloudkitty_python}; '
-              'ratios are na (tools/ci/setup-cloudkitty.sh makes it)',
+              'ratios are na (benchmarks/setup-cloudkitty.sh makes it)',
               file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix='bench-rating-') as workdir:
         command = [sys.executable, __file__, '--side', 'ours',

@@ -6,7 +6,7 @@
 # in a process of its own.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${CLOUDKITTY_VENV:-$ROOT/.ci-venvs/cloudkitty}
 
 if "$VENV/bin/python" -c 'import cloudkitty.rating.hash' 2>/dev/null; then
