@@ -170,9 +170,11 @@ class AgentService(service_base.ServiceBase):
         if self.influx is not None:
             self._exported_until = utils.utcnow()
         self.collectors = collector_plugins.load(conf)
-        self._start_coordination()
         if self.listen:
             self._start_listener()
+        # Join the ring only once ready to poll: a member is given its
+        # targets at once (a respawned worker takes over part of them).
+        self._start_coordination()
         self._spawn('poll', lambda: self.conf.collection_interval,
                     self.poll_once, wake=self._ring_changed)
         self._spawn('ring', self.heartbeat_interval, self.watch_ring)

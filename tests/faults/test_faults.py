@@ -22,6 +22,7 @@ import datetime
 import math
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -349,3 +350,189 @@ def test_hostile_notifications_mixed_with_valid(private, tmp_path):
     finally:
         agent.stop()
         sender.close()
+
+
+POLL_INTERVAL = 3
+POLL_WINDOW = 15
+
+
+def _poll_conf_text(private, group, prometheus_url, member):
+    rabbit, postgres, redis = private
+    return ('[DEFAULT]\ntransport_url = %s\ncollection_interval = %d\n'
+            'rollup_window = %d\n[database]\nconnection = %s\n'
+            '[coordination]\nbackend_url = %s\n'
+            '[agent]\ncoordination_group = %s\nmember_id = %s\n'
+            'metrics_port = 0\n[notification]\ntopics = %s\n'
+            '[collector]\nenabled = prometheus\n'
+            '[prometheus_collector]\nurl = %s\n'
+            % (rabbit.url, POLL_INTERVAL, POLL_WINDOW, postgres.url,
+               redis.url, group, member, group, prometheus_url))
+
+
+def _children(pid):
+    found = []
+    for task in pathlib.Path('/proc/%d/task' % pid).iterdir():
+        found += [int(c) for c in
+                  (task / 'children').read_text().split()]
+    return found
+
+
+def _marks(context, instances):
+    return {m['target']: m for m in db_api.poll_watermark_list(
+        context, 'prometheus') if m['target'] in instances}
+
+
+def _owned_by(marks, member):
+    return {t: m['slot'] for t, m in marks.items()
+            if m['polled_by'] == member}
+
+
+def _taken_over(context, instances, orphans, member):
+    """True once every target of ``orphans`` ({target: slot}) was polled
+    past its slot by another member than ``member``."""
+    marks = _marks(context, instances)
+    return all(marks[t]['polled_by'] != member and marks[t]['slot'] > slot
+               for t, slot in orphans.items())
+
+
+def test_three_agents_one_killed_one_worker_killed(private, tmp_path):
+    """Three agents poll twelve instances' dcgm-exporter output through a
+    real Prometheus. One agent is SIGKILLed, then the worker process of
+    another (its master respawns it), then every agent; a fourth agent
+    started afterwards polls the slots nobody polled from the stored
+    watermarks. Every (instance, metric, window) then holds exactly one
+    sample per interval slot: what the source offered."""
+    from tests.functional.collector import gpu_fleet
+
+    group = 'kca-fault-agents'
+    instances = ['vm-fault-%02d' % i for i in range(12)]
+    context = kcontext.get_admin_context()
+    (tmp_path / 'prometheus').mkdir()
+    agents = {}
+    figures = {}
+
+    def start(name):
+        config = tmp_path / ('%s.conf' % name)
+        config.write_text(_poll_conf_text(private, group, url,
+                                          'fault-%s' % name))
+        log = tmp_path / ('%s.log' % name)
+        agents[name] = (_start_agent(config, log), log)
+
+    def members():
+        return {m['polled_by'] for m in _marks(context, instances).values()}
+
+    with gpu_fleet.prometheus_fleet(tmp_path / 'prometheus',
+                                    instances) as url:
+        try:
+            _setup(tmp_path, private, group)
+            for name in ('a', 'b', 'c'):
+                start(name)
+            for _, log in agents.values():
+                _wait_started(log)
+            # the three agents share the instances
+            services.wait_for(
+                lambda: len(_marks(context, instances)) == len(instances) and
+                {m.split('.')[0] for m in members()} == {
+                    'fault-a', 'fault-b', 'fault-c'},
+                60, interval=0.5, what='the three agents polling')
+            covered_from = time.time()
+            time.sleep(2 * POLL_INTERVAL)
+
+            # 1. SIGKILL agent a (its master and worker)
+            process, _ = agents['a']
+            os.killpg(process.pid, signal.SIGKILL)
+            killed = time.monotonic()
+            process.wait(30)
+            marks = _marks(context, instances)
+            [member_a] = {m['polled_by'] for m in marks.values()
+                          if m['polled_by'].startswith('fault-a.')}
+            orphans = _owned_by(marks, member_a)
+            services.wait_for(
+                lambda: _taken_over(context, instances, orphans, member_a),
+                6 * POLL_INTERVAL, interval=0.1,
+                what='the targets of the killed agent polled again')
+            figures['agent SIGKILL'] = time.monotonic() - killed
+            time.sleep(2 * POLL_INTERVAL)
+
+            # 2. SIGKILL the worker process of agent b; its master
+            # respawns it
+            process, log_b = agents['b']
+            [worker] = _children(process.pid)
+            marks = _marks(context, instances)
+            [member_b] = {m['polled_by'] for m in marks.values()
+                          if m['polled_by'].startswith('fault-b.')}
+            os.kill(worker, signal.SIGKILL)
+            killed = time.monotonic()
+            orphans = _owned_by(_marks(context, instances), member_b)
+            services.wait_for(
+                lambda: _taken_over(context, instances, orphans, member_b),
+                6 * POLL_INTERVAL, interval=0.1,
+                what='the targets of the killed worker polled again')
+            figures['worker SIGKILL'] = time.monotonic() - killed
+            _wait_started(log_b, times=2)
+            services.wait_for(
+                lambda: any(m.startswith('fault-b.') and m != member_b
+                            for m in members()),
+                60, interval=0.5, what='the respawned worker polling')
+            assert process.poll() is None
+            time.sleep(2 * POLL_INTERVAL)
+
+            # 3. every agent SIGKILLed: nobody polls for three intervals,
+            # then a new agent polls the missed slots from the watermarks
+            for name in ('b', 'c'):
+                os.killpg(agents[name][0].pid, signal.SIGKILL)
+                agents[name][0].wait(30)
+            gap = max(m['slot'] for m in _marks(context, instances).values())
+            time.sleep(3 * POLL_INTERVAL)
+            start('d')
+            services.wait_for(
+                lambda: min(m['slot'] for m in _marks(
+                    context, instances).values()) >=
+                gap + 4 + POLL_WINDOW // POLL_INTERVAL,
+                120, interval=0.5, what='the new agent to catch up')
+            _stop_agent(agents['d'][0])
+            last = min(m['slot'] for m in _marks(context, instances).values())
+        finally:
+            for process, _ in agents.values():
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(30)
+
+    backfilled = sum(
+        int(count) for _, log in agents.values()
+        for count in re.findall(r'Backfilling (\d+) slots', log.read_text()))
+    counts = collections.Counter()
+    for instance in instances:
+        for row in db_api.rollup_list(context, workload_id=instance):
+            counts[(instance, row['metric'], row['window_start'])] += \
+                row['count']
+    metrics = {metric for _, metric, _ in counts}
+    assert set(gpu_fleet.METRICS) <= metrics
+    # the windows every slot of which some agent had to poll: from the
+    # first full window after the three agents shared the instances to
+    # the last slot stored
+    first = math.ceil(covered_from / POLL_WINDOW) * POLL_WINDOW
+    end = (last + 1) * POLL_INTERVAL // POLL_WINDOW * POLL_WINDOW
+    assert end > (gap + 4) * POLL_INTERVAL
+    per_window = POLL_WINDOW // POLL_INTERVAL
+    expected = collections.Counter({
+        (i, metric, datetime.datetime.fromtimestamp(
+            start_, datetime.UTC).replace(tzinfo=None)): per_window
+        for i in instances for metric in metrics
+        for start_ in range(first, end, POLL_WINDOW)})
+    stored = collections.Counter({key: counts[key] for key in expected})
+    recovery = max(figures.values())
+    lost, double = _report('3 agents, one SIGKILLed, one worker SIGKILLed, '
+                           'then all', expected, stored, recovery)
+    print('FAULT agents: takeover after agent SIGKILL %.1f s, after worker '
+          'SIGKILL %.1f s; %d target polls backfilled; interval %d s'
+          % (figures['agent SIGKILL'], figures['worker SIGKILL'],
+             backfilled, POLL_INTERVAL))
+    assert (lost, double) == (0, 0)
+    assert backfilled >= 2 * len(instances)
+    # Polling is reassigned within one interval when the machine is not
+    # loaded (a dead member expires after two heartbeats of a quarter
+    # interval); on a loaded two-core machine the worker case measured
+    # 3.3-4.7 s for a 3 s interval, so the test holds it to two.
+    assert figures['agent SIGKILL'] <= 2 * POLL_INTERVAL
+    assert figures['worker SIGKILL'] <= 2 * POLL_INTERVAL
