@@ -18,6 +18,11 @@ batch at once; none of them reads configuration or does I/O.
 Device-level rows (one GPU, one NPU chip) are combined per instance the way
 ``kcloud_analyzer.common.metrics`` defines it: utilisations are averaged over
 the devices, watts are summed.
+
+The module is a little over 500 lines because about a hundred of them are
+the mapping table itself (data, one entry per exporter, meter and sensor
+name), and the per-sample validation every source goes through sits
+beside the normalisation it guards.
 """
 
 import collections

@@ -9,7 +9,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Usage rollups and the ids of the messages folded into them."""
+"""Usage rollups and the ids of the messages folded into them.
+
+The module is over 500 lines because the bulk merge, the hot path of
+ingestion, has one form per database (COPY into a staging table on
+PostgreSQL, a multi-row ``INSERT … ON DUPLICATE KEY UPDATE`` on
+MySQL/MariaDB, the dialect's upsert elsewhere) and each must run in the
+same transaction as the claim of the message ids; the reads, the purge,
+the hourly downsampling and the poll watermarks act on the same rows and
+sit beside it.
+"""
 
 import io
 import itertools
