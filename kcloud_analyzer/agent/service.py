@@ -28,6 +28,13 @@ One agent runs:
 
 Stopping (SIGTERM) stops the listener and waits for the batches in flight
 to be stored or requeued, then leaves the group.
+
+The module is a little over 500 lines because :class:`AgentService` is the
+one owner of the agent's shared state (listeners, the tooz coordinator and
+hash ring, the periodic threads, the ingestor) through start, reload and
+stop; its tasks are short calls into ``jobs`` and ``db`` that need that
+state (locks, the ring, the poll watermarks), so moving them out would only
+pass it around.
 """
 
 import datetime
