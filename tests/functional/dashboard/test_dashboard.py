@@ -33,6 +33,7 @@ import pytest
 from kcloud_analyzer.cmd import api as api_cmd
 from kcloud_analyzer.common import context
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.jobs import efficacy
 from tests.functional.api import keystone
 from tests.functional.dashboard import stack
 
@@ -109,7 +110,24 @@ def _seed(projects):
             'project_id': project_id, 'kind': 'rightsize_gpu',
             'action': 'Run %s on fewer GPUs' % workload_id,
             'monthly_saving': saving, 'currency': 'USD',
-            'confidence': 0.8, 'evidence': {}}])
+            'confidence': 0.8, 'evidence': {}}] + ([{
+                'project_id': project_id, 'kind': 'oversized_compute',
+                'action': 'resize to flavor c1.medium',
+                'monthly_saving': APPLIED_PROMISED, 'currency': 'USD',
+                'confidence': 0.9, 'evidence': {}}]
+                if workload_id == 'beta-infer' else []))
+    # beta's instance was resized ten minutes into the fourth hour: its
+    # realised saving compares the second hour with the fifth
+    db_api.recommendations_apply(
+        admin, 'beta-infer', 'resize',
+        START + datetime.timedelta(hours=3, minutes=10),
+        ('oversized_compute',))
+    efficacy.realise(admin, now=START + datetime.timedelta(hours=HOURS),
+                     hours=1)
+
+
+#: promised monthly saving of beta's applied resize
+APPLIED_PROMISED = 75.0
 
 
 def _closed_port_url():
@@ -293,6 +311,22 @@ def test_admin_panel_lists_every_project(horizon):
     cost = WORKLOADS['beta-infer'][5]
     assert ('<dd class="cost-per-hour">%s</dd>'
             % _money(sum(cost.values()) * _hour_factor(HOURS - 1))) in html
+
+
+def test_admin_panel_shows_an_applied_recommendation_realised(horizon):
+    html = _page(horizon, 'admin', 0)
+    table = html[html.index('applied-recommendations'):]
+    table = table[:table.index('</table>')]
+    cost = sum(WORKLOADS['beta-infer'][5].values())
+    # the hour before the change (factor 1.5) against the hour after it
+    # (factor 1.0), a month of them
+    realised = cost * (_hour_factor(1) - _hour_factor(4)) * 730
+    assert 'beta-infer' in table and 'resize' in table
+    assert '<td>%s</td>' % _money(APPLIED_PROMISED) in table
+    assert '<td>%s</td>' % _money(realised) in table
+    assert '<td>%.1f</td>' % 0.0 in table
+    # applied advice is no longer listed among the savings available
+    assert 'resize to flavor c1.medium' not in html
 
 
 def test_members_do_not_get_the_admin_panel(horizon):
