@@ -34,6 +34,10 @@ SERIES_COLOURS = ('#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1',
 WIDTH, HEIGHT = 760, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 130, 16, 44
 FONT = 'font-family="sans-serif" font-size="11"'
+#: width of a character of :data:`FONT`, generously, in SVG units
+CHAR_WIDTH = 6.5
+#: characters of a horizontal bar's label shown before it is cut short
+BAR_LABEL_CHARS = 32
 
 
 def nice_ticks(top, count=5):
@@ -81,9 +85,16 @@ def _y_axis(ticks, unit, scale, height=HEIGHT):
     return parts
 
 
+def x_label_step(labels, width):
+    """Label every n-th of ``labels`` so that none touches the next
+    under an axis ``width`` wide."""
+    longest = max(len(label) for label in labels)
+    fit = max(1, int(width // (longest * CHAR_WIDTH + 12)))
+    return max(1, math.ceil(len(labels) / fit))
+
+
 def _x_labels(labels, centre):
-    # At most about ten labels fit under the axis.
-    every = max(1, math.ceil(len(labels) / 10))
+    every = x_label_step(labels, WIDTH - LEFT - RIGHT)
     return ['<text x="%.1f" y="%d" text-anchor="middle" %s>%s</text>'
             % (centre(i), HEIGHT - BOTTOM + 16, FONT, html.escape(label))
             for i, label in enumerate(labels) if i % every == 0]
@@ -164,7 +175,7 @@ def horizontal_bars(rows, series_names, unit, label, empty='No data.'):
     bar, gap = 18, 8
     height = max(TOP + len(rows) * (bar + gap) + 30,
                  TOP + 16 * len(names) + 8)
-    left = 170
+    left = int(BAR_LABEL_CHARS * CHAR_WIDTH) + 8
     # Room on the right of the longest bar for its total.
     plot_width = WIDTH - left - RIGHT - 56
     totals = [sum(values.get(name) or 0.0 for name in names)
@@ -188,7 +199,8 @@ def horizontal_bars(rows, series_names, unit, label, empty='No data.'):
                     html.escape(unit)))
     for i, (row_label, values) in enumerate(rows):
         y = TOP + i * (bar + gap)
-        shown = row_label if len(row_label) <= 26 else row_label[:25] + '…'
+        shown = (row_label if len(row_label) <= BAR_LABEL_CHARS
+                 else row_label[:BAR_LABEL_CHARS - 1] + '…')
         parts.append('<text x="%d" y="%d" text-anchor="end" %s>%s'
                      '<title>%s</title></text>'
                      % (left - 6, y + 13, FONT, html.escape(shown),

@@ -240,6 +240,13 @@ def test_project_panel_charts_the_cost_by_line(site, browser):
     assert len({title.split(' ')[1] for title in titles}) >= 5
     month = browser.find_element(By.CSS_SELECTOR, '.month-to-date').text
     assert month.endswith('USD') and float(month.split()[0]) > 0
+    # The month-end forecast, with its interval, is at least what was
+    # spent so far.
+    forecast = browser.find_element(By.CSS_SELECTOR,
+                                    '.month-forecast').text.splitlines()
+    assert forecast[0].endswith('USD'), forecast
+    assert float(forecast[0].split()[0]) >= float(month.split()[0])
+    assert forecast[1].startswith('80% interval'), forecast
     page = browser.page_source
     assert 'train-llm-a100x8' in page
     assert 'serve-chat-h100' not in page

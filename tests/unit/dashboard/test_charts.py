@@ -77,3 +77,39 @@ def test_lines_break_at_gaps():
     assert [len(p.get('points').split()) for p in polylines] == [1, 2]
     # The axis reaches 100 % even when the series stays lower.
     assert re.search(r'>100</text>', markup)
+
+
+def _axis_labels(root, labels):
+    return [(float(text.get('x')), text.text)
+            for text in root.iter(SVG + 'text') if text.text in labels]
+
+
+def test_time_labels_do_not_touch():
+    # 6 hours of 5-minute windows, labelled with their date and time.
+    labels = ['11-30 %02d:%02d' % (16 + i // 12, 5 * (i % 12))
+              for i in range(72)]
+    root = _parse(charts.lines(labels, {'GPU': [50.0] * 72}, '%',
+                               'Utilisation'))
+    shown = _axis_labels(root, set(labels))
+    assert len(shown) >= 4
+    assert shown[0][1] == labels[0]
+    width = len(labels[0]) * charts.CHAR_WIDTH
+    gaps = [b[0] - a[0] for a, b in zip(shown, shown[1:], strict=False)]
+    assert min(gaps) > width, gaps
+    # Short labels are shown more densely.
+    days = ['11-%02d' % day for day in range(1, 31)]
+    root = _parse(charts.stacked_bars(days, {'gpu': [1.0] * 30}, 'USD',
+                                      'Cost'))
+    assert len(_axis_labels(root, set(days))) > len(shown)
+
+
+def test_bar_labels_are_cut_only_past_their_room():
+    kinds = ['Use a GPU partition (MIG / vGPU)',
+             'A recommendation kind with a very long name']
+    root = _parse(charts.horizontal_bars(
+        [(kind, {'saving': 10.0}) for kind in kinds], ('saving',), 'USD',
+        'Savings'))
+    texts = [text.text for text in root.iter(SVG + 'text')]
+    assert kinds[0] in texts
+    assert kinds[1] not in texts
+    assert kinds[1][:charts.BAR_LABEL_CHARS - 1] + '…' in texts
