@@ -20,6 +20,11 @@ from sqlalchemy import orm
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigIntId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 Money = sa.Numeric(precision=20, scale=6)
+#: measured quantities: double precision on every database (a plain
+#: ``Float`` is single precision on MySQL and would round a sample to
+#: about seven significant digits); PostgreSQL's FLOAT and SQLite's REAL
+#: are double precision already
+Real = sa.Float().with_variant(sa.Double(), 'mysql', 'mariadb')
 
 
 class _Base(models.ModelBase, models.TimestampMixin):
@@ -49,7 +54,7 @@ class Workload(BASE):
     status = sa.Column(sa.String(16), nullable=False, default='active')
     declared_type = sa.Column(sa.String(16), nullable=True)
     classified_type = sa.Column(sa.String(16), nullable=True)
-    confidence = sa.Column(sa.Float, nullable=True)
+    confidence = sa.Column(Real, nullable=True)
     classification = sa.Column(sa.JSON, nullable=True)
     resources = sa.Column(sa.JSON, nullable=False, default=dict)
     accelerator = sa.Column(sa.String(64), nullable=True)
@@ -94,9 +99,9 @@ class UsageRollup(BASE):
     workload_id = sa.Column(sa.String(255), nullable=False)
     metric = sa.Column(sa.String(64), nullable=False)
     window_start = sa.Column(sa.DateTime, nullable=False)
-    mean = sa.Column(sa.Float, nullable=False)
-    min = sa.Column(sa.Float, nullable=False)
-    max = sa.Column(sa.Float, nullable=False)
+    mean = sa.Column(Real, nullable=False)
+    min = sa.Column(Real, nullable=False)
+    max = sa.Column(Real, nullable=False)
     count = sa.Column(sa.Integer, nullable=False)
 
 
@@ -142,10 +147,10 @@ class _CostLines:
     energy = sa.Column(Money, nullable=False, default=0)
     idle = sa.Column(Money, nullable=False, default=0)
     total = sa.Column(Money, nullable=False, default=0)
-    energy_kwh = sa.Column(sa.Float, nullable=True)
+    energy_kwh = sa.Column(Real, nullable=True)
     #: the part of energy_kwh that was estimated, not measured
-    estimated_kwh = sa.Column(sa.Float, nullable=True)
-    carbon_kg = sa.Column(sa.Float, nullable=True)
+    estimated_kwh = sa.Column(Real, nullable=True)
+    carbon_kg = sa.Column(Real, nullable=True)
 
 
 class CostRecord(_CostLines, BASE):
@@ -215,7 +220,7 @@ class Prediction(BASE):
     model_version = sa.Column(sa.Integer, nullable=True)
     inputs = sa.Column(sa.JSON, nullable=False, default=dict)
     currency = sa.Column(sa.String(3), nullable=False)
-    duration_hours = sa.Column(sa.Float, nullable=False)
+    duration_hours = sa.Column(Real, nullable=False)
     cost_per_hour = sa.Column(Money, nullable=False)
     total = sa.Column(Money, nullable=False)
     lower = sa.Column(Money, nullable=True)
@@ -259,7 +264,7 @@ class Recommendation(BASE):
     action = sa.Column(sa.Text, nullable=False)
     monthly_saving = sa.Column(Money, nullable=False)
     currency = sa.Column(sa.String(3), nullable=False)
-    confidence = sa.Column(sa.Float, nullable=False)
+    confidence = sa.Column(Real, nullable=False)
     evidence = sa.Column(sa.JSON, nullable=False, default=dict)
     #: ``open`` until Nova shows it acted on, then ``applied``
     state = sa.Column(sa.String(16), nullable=False, default='open',
@@ -271,5 +276,5 @@ class Recommendation(BASE):
     #: measured from the cost records once the window after the change
     #: has passed (see :mod:`kcloud_analyzer.jobs.efficacy`)
     realised_monthly_saving = sa.Column(Money, nullable=True)
-    realised_monthly_kwh = sa.Column(sa.Float, nullable=True)
+    realised_monthly_kwh = sa.Column(Real, nullable=True)
     realised_at = sa.Column(sa.DateTime, nullable=True)

@@ -161,7 +161,6 @@ class DbApiChecks:
                   (r['mean'], r['min'], r['max'], r['count'])
                   for r in db_api.rollup_list(ctx)}
         assert len(stored) == 2 * (len(keys) + len(names))
-        # (MySQL keeps these columns as FLOAT: about 6 significant digits)
         for workload, metric, start in keys + later[len(keys[::2]):]:
             assert stored[(workload, metric, start)] == \
                 stored[('g' + workload, metric, start)]
@@ -175,11 +174,22 @@ class DbApiChecks:
             assert count == old['count'] + row['count']
             assert mean == pytest.approx(
                 (old['mean'] * old['count'] + row['mean'] * row['count'])
-                / count, rel=1e-5)
-            assert low == pytest.approx(min(old['min'], row['min']),
-                                        rel=1e-5)
-            assert high == pytest.approx(max(old['max'], row['max']),
-                                         rel=1e-5)
+                / count, rel=1e-12)
+            assert low == min(old['min'], row['min'])
+            assert high == max(old['max'], row['max'])
+
+    def test_measured_values_keep_double_precision(self, ctx):
+        """A sample's value reads back as it was sent, on every database
+        (MySQL's plain FLOAT would keep about seven digits)."""
+        values = [123456789.123456, 1e-9 + 0.1, 4.0e15 + 3.0, 299.987654321]
+        db_api.rollups_upsert(ctx, [
+            {'workload_id': 'p%d' % i, 'metric': 'network_rx_bytes',
+             'window_start': T0, 'mean': v, 'min': v, 'max': v, 'count': 1}
+            for i, v in enumerate(values)])
+        stored = {r['workload_id']: (r['mean'], r['min'], r['max'])
+                  for r in db_api.rollup_list(ctx)}
+        assert stored == {'p%d' % i: (v, v, v)
+                          for i, v in enumerate(values)}
 
     def test_message_ids_are_claimed_once(self, ctx):
         row = {'workload_id': 'w1', 'metric': 'power_watts',
