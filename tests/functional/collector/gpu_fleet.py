@@ -17,13 +17,13 @@ Every instance draws a constant power, so what the store holds per
 (instance, metric, window) is exactly one sample per polled slot.
 """
 
+import collections
 import contextlib
 import http.server
-import shutil
-import threading
 
 import requests
 
+from kcloud_analyzer.db import api as db_api
 from tests.functional.collector import producers
 from tests.functional.collector import services
 
@@ -78,43 +78,27 @@ def _handler(instances):
 def prometheus_fleet(folder, instances):
     """Yield the URL of a Prometheus that scrapes ``instances`` (labelled
     ``instance_uuid``) every second."""
-    binary = shutil.which('prometheus')
-    assert binary, 'prometheus is not installed (tools/ci/setup-prometheus.sh)'
-    exporter = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                               _handler(instances))
-    threading.Thread(target=exporter.serve_forever, daemon=True).start()
-    target = '127.0.0.1:%d' % exporter.server_address[1]
-    jobs = ''.join(
-        '  - job_name: %s\n    metrics_path: /%s\n    static_configs:\n'
-        '      - targets: ["%s"]\n        labels: {instance_uuid: %s}\n'
-        % (name, name, target, name) for name in instances)
-    config = folder / 'prometheus.yml'
-    config.write_text('global:\n  scrape_interval: 1s\n'
-                      'scrape_configs:\n' + jobs)
-    port = services.free_port()
-    url = 'http://127.0.0.1:%d' % port
+    with services.scraping_prometheus(folder, _handler(instances),
+                                      instances) as url:
+        def scraped():
+            body = requests.get(url + '/api/v1/query', params={
+                'query': 'count(DCGM_FI_DEV_POWER_USAGE)'},
+                timeout=5).json()
+            result = body['data']['result']
+            return result and int(result[0]['value'][1]) == len(
+                instances)
+        services.wait_for(scraped, 60, interval=0.5,
+                          what='every exporter scraped')
+        yield url
 
-    def ready():
-        try:
-            return requests.get(url + '/-/ready', timeout=1).ok
-        except requests.ConnectionError:
-            return False
 
-    try:
-        with services.process([binary, '--config.file=%s' % config,
-                               '--storage.tsdb.path=%s' % (folder / 'tsdb'),
-                               '--web.listen-address=127.0.0.1:%d' % port],
-                              ready=ready, timeout=60):
-            def scraped():
-                body = requests.get(url + '/api/v1/query', params={
-                    'query': 'count(DCGM_FI_DEV_POWER_USAGE)'},
-                    timeout=5).json()
-                result = body['data']['result']
-                return result and int(result[0]['value'][1]) == len(
-                    instances)
-            services.wait_for(scraped, 60, interval=0.5,
-                              what='every exporter scraped')
-            yield url
-    finally:
-        exporter.shutdown()
-        exporter.server_close()
+def stored_counts(context, instances):
+    """The samples stored per (instance, metric, window), checking that
+    every metric of the fleet was stored."""
+    counts = collections.Counter()
+    for instance in instances:
+        for row in db_api.rollup_list(context, workload_id=instance):
+            counts[(instance, row['metric'], row['window_start'])] += \
+                row['count']
+    assert set(METRICS) <= {metric for _, metric, _ in counts}
+    return counts

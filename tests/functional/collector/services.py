@@ -14,15 +14,19 @@ PostgreSQL, RabbitMQ and Redis of this machine (started by .ci/run), and
 servers the tests start themselves on free loopback ports."""
 
 import contextlib
+import http.server
 import os
 import pathlib
 import socket
 import subprocess
+import shutil
 import tempfile
+import threading
 import time
 import uuid
 
 from oslo_config import cfg
+import requests
 
 from kcloud_analyzer import service
 
@@ -138,6 +142,47 @@ def process(args, ready=None, timeout=30, **kwargs):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def scraping_prometheus(folder, handler, instances, extra_jobs='',
+                        timeout=60):
+    """Serve ``handler`` (an HTTP request handler class whose paths are the
+    names in ``instances``) on a free loopback port and yield the URL of
+    Debian's Prometheus scraping every one of them each second, labelled
+    ``instance_uuid``; ``extra_jobs`` are more scrape jobs, in YAML, with
+    ``%(target)s`` for the exporter's address."""
+    binary = shutil.which('prometheus')
+    assert binary, 'prometheus is not installed (tools/ci/setup-prometheus.sh)'
+    exporter = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=exporter.serve_forever, daemon=True).start()
+    target = '127.0.0.1:%d' % exporter.server_address[1]
+    jobs = ''.join(
+        '  - job_name: %s\n    metrics_path: /%s\n    static_configs:\n'
+        '      - targets: ["%s"]\n        labels: {instance_uuid: %s}\n'
+        % (name, name, target, name) for name in instances)
+    config = folder / 'prometheus.yml'
+    config.write_text(
+        'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
+        'scrape_configs:\n' + jobs + extra_jobs % {'target': target})
+    port = free_port()
+    url = 'http://127.0.0.1:%d' % port
+
+    def ready():
+        try:
+            return requests.get(url + '/-/ready', timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        with process([binary, '--config.file=%s' % config,
+                      '--storage.tsdb.path=%s' % (folder / 'tsdb'),
+                      '--web.listen-address=127.0.0.1:%d' % port],
+                     ready=ready, timeout=timeout):
+            yield url
+    finally:
+        exporter.shutdown()
+        exporter.server_close()
 
 
 def delete_queues(url, names):

@@ -17,12 +17,9 @@ scrape job per instance as an OpenStack service discovery would label
 them; the prometheus collector reads them back as canonical metrics."""
 
 import http.server
-import shutil
-import threading
 import time
 
 import pytest
-import requests
 
 from kcloud_analyzer.common import metrics as m
 from kcloud_analyzer.metrics_collector.collectors import prometheus
@@ -161,37 +158,12 @@ class _Exporter(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope='module')
 def prometheus_url(tmp_path_factory):
-    binary = shutil.which('prometheus')
-    assert binary, 'prometheus is not installed (tools/ci/setup-prometheus.sh)'
-    exporter = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Exporter)
-    threading.Thread(target=exporter.serve_forever, daemon=True).start()
-    folder = tmp_path_factory.mktemp('prometheus')
-    config = folder / 'prometheus.yml'
-    target = '127.0.0.1:%d' % exporter.server_address[1]
-    jobs = ''.join(
-        '  - job_name: %s\n    metrics_path: /%s\n    static_configs:\n'
-        '      - targets: ["%s"]\n        labels: {instance_uuid: %s}\n'
-        % (name, name, target, name) for name in EXPORTERS)
-    jobs += ('  - job_name: unlabelled\n    metrics_path: /host\n'
-             '    static_configs:\n      - targets: ["%s"]\n' % target)
-    config.write_text(
-        'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
-        'scrape_configs:\n' + jobs)
-    port = services.free_port()
-    url = 'http://127.0.0.1:%d' % port
-
-    def ready():
-        try:
-            return requests.get(url + '/-/ready', timeout=1).ok
-        except requests.ConnectionError:
-            return False
-
-    with services.process([binary, '--config.file=%s' % config,
-                           '--storage.tsdb.path=%s' % (folder / 'data'),
-                           '--web.listen-address=127.0.0.1:%d' % port],
-                          ready=ready, timeout=30):
+    with services.scraping_prometheus(
+            tmp_path_factory.mktemp('prometheus'), _Exporter, EXPORTERS,
+            extra_jobs='  - job_name: unlabelled\n    metrics_path: /host\n'
+            '    static_configs:\n      - targets: ["%(target)s"]\n',
+            timeout=30) as url:
         yield url
-    exporter.shutdown()
 
 
 def test_prometheus_collector_reads_canonical_metrics(prometheus_url):
