@@ -57,10 +57,13 @@ def setup_app(conf, auth_middleware=None):
     """
     kopts.set_cors_defaults()
     services = Services(conf)
+    # Without authentication every caller is an administrator of every
+    # project (auth.NoAuthMiddleware), with a project-scoped identity.
+    noauth = auth_middleware is None and conf.api.auth_strategy == 'noauth'
+    enforcer = policies.make_enforcer(conf, any_admin_all_projects=noauth)
     application = pecan.make_app(
         root.RootController(),
-        hooks=[hooks.ServiceHook(conf, policies.make_enforcer(conf),
-                                 services),
+        hooks=[hooks.ServiceHook(conf, enforcer, services),
                hooks.ContextHook(),
                hooks.ErrorHook()],
         force_canonical=False,

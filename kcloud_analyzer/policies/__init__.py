@@ -37,14 +37,24 @@ def list_rules():
         module.list_rules() for module in _RESOURCES))
 
 
-def make_enforcer(conf):
+def make_enforcer(conf, any_admin_all_projects=False):
     """An enforcer on ``conf`` that knows every default rule.
 
     Operators override rules in ``[oslo_policy] policy_file``; rules they
     do not mention keep the defaults registered here.
+
+    :param any_admin_all_projects: default ``admin_all_projects`` to
+        ``role:admin`` (the API without authentication, where every caller
+        is an administrator of every project, though not system-scoped)
     """
+    rules = list_rules()
+    if any_admin_all_projects:
+        rules = [policy.RuleDefault(rule.name, 'role:admin',
+                                    description=rule.description)
+                 if rule.name == 'admin_all_projects' else rule
+                 for rule in rules]
     enforcer = policy.Enforcer(conf)
-    enforcer.register_defaults(list_rules())
+    enforcer.register_defaults(rules)
     return enforcer
 
 

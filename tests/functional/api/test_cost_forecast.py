@@ -88,8 +88,12 @@ def test_month_end_per_project_only_mine(application):
     other = _get(application, '/api/v1/cost/forecast?project_id=%s'
                  % fixtures.PROJECT_B)
     assert other.status_code == 403
+    # an admin of project A is not an admin of B; the cloud's is
+    project_admin = _get(application, '/api/v1/cost/forecast?project_id=%s'
+                         % fixtures.PROJECT_B, token='admin-token')
+    assert project_admin.status_code == 403
     admin = _get(application, '/api/v1/cost/forecast?project_id=%s'
-                 % fixtures.PROJECT_B, token='admin-token')
+                 % fixtures.PROJECT_B, token='system-admin')
     assert admin.status_code == 200
     assert admin.json['forecasts'] == []
 

@@ -128,8 +128,9 @@ def test_every_route_answers_as_documented(application, route):
     path = route.path.replace('{workload_id}', 'train-a1')
     body = EXAMPLES.get((route.method, route.path))
     request = webob.Request.blank(path, method=route.method)
+    # the cloud's administrator: a system-scoped admin token
     request.headers['X-Auth-Token'] = (
-        'admin-token' if (route.method, route.path) in ADMIN_ONLY
+        'system-admin' if (route.method, route.path) in ADMIN_ONLY
         else 'member-a')
     # On the service's host, as Prometheus scrapes /metrics.
     request.remote_addr = '127.0.0.1'
