@@ -199,6 +199,7 @@ def applied_rows(recommendations, project_names, kind_name):
                        reverse=True):
         currency = item.get('currency')
         kwh = item.get('realised_monthly_kwh')
+        promised_kwh = item.get('monthly_kwh')
         rows.append({
             'workload_id': item['workload_id'],
             'project': (project_names.get(item['project_id'])
@@ -209,6 +210,8 @@ def applied_rows(recommendations, project_names, kind_name):
             'promised': _money(item.get('monthly_saving'), currency),
             'realised': _money(item.get('realised_monthly_saving'),
                                currency),
+            'promised_kwh': ('-' if promised_kwh is None
+                             else '%.1f' % promised_kwh),
             'realised_kwh': '-' if kwh is None else '%.1f' % kwh,
         })
     return rows

@@ -308,7 +308,8 @@ class Analysis:
             },
             'recommendations': [
                 utils.json_ready({key: item[key] for key in (
-                    'kind', 'action', 'monthly_saving', 'currency',
-                    'confidence', 'expected_monthly_saving', 'evidence')})
+                    'kind', 'action', 'monthly_saving', 'monthly_kwh',
+                    'currency', 'confidence', 'expected_monthly_saving',
+                    'evidence')})
                 for item in found],
         }

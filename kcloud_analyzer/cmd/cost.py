@@ -177,6 +177,14 @@ def format_totals(title, key, totals, currency):
     return '\n'.join(lines)
 
 
+def _kwh(value):
+    """`` and N kWh`` of a promised energy saving; nothing when not known
+    or zero."""
+    if not value:
+        return ''
+    return f' and {value:.1f} kWh'
+
+
 def format_recommendations(found, currency):
     if not found:
         return 'Recommendations: none'
@@ -188,7 +196,8 @@ def format_recommendations(found, currency):
                              for k, v in item['evidence'].items())
         lines.append(f'- {item["workload_id"]}: {item["kind"]}: '
                      f'{item["action"]}; saves '
-                     f'{_money(item["monthly_saving"])}/month '
+                     f'{_money(item["monthly_saving"])}/month'
+                     f'{_kwh(item.get("monthly_kwh"))} '
                      f'(confidence {item["confidence"]:.2f}, expected '
                      f'{_money(item["expected_monthly_saving"])})')
         lines.append(f'    evidence: {evidence}')

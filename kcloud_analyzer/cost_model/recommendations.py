@@ -67,6 +67,37 @@ kinds:
     committed_vcpu_hour) + memory_gb x (ram_gb_hour -
     committed_ram_gb_hour)) x 730.
 
+Each also carries ``monthly_kwh``, the energy it promises to save a month
+(kWh at the servers, on the basis of the cost records' ``energy_kwh``, before
+PUE), so that the realised figure of an applied recommendation
+(:mod:`kcloud_analyzer.jobs.efficacy`) can be read against it; ``None``
+where the change's energy is not known:
+
+======================= =================================================
+kind                    monthly_kwh
+======================= =================================================
+``idle_accelerator``    energy_kwh / hours_observed x 730 x
+                        accelerator_energy_share (what the released
+                        accelerators drew)
+``fewer_gpus``          (count - recommended_count) x idle_w x 730 / 1000
+                        (the same work on fewer GPUs: the idle power of
+                        those released goes)
+``gpu_partition``       None (a slice shares a powered GPU with others)
+``cheaper_accelerator`` (count x watts(model, mean utilisation) -
+                        candidate_count x watts(candidate, the same work's
+                        utilisation)) x 730 / 1000, both from the packaged
+                        power curves; None if either has no curve
+``off_peak_training``   0 (the same energy at other hours)
+``oversized_compute``   None (vCPU and RAM power are not metered per
+                        instance)
+``committed_use``       0 (a price, not a change of load)
+``power_cap``           energy_kwh / hours_observed x 730 x (1 - relative
+                        energy of the same work at the limit)
+======================= =================================================
+
+``idle_w`` and ``watts(model, u) = idle_w + (busy_w - idle_w) x u / 100``
+are the packaged curves of :mod:`kcloud_analyzer.common.power_curves`.
+
 The accelerator sizing kinds (``idle_accelerator``, ``fewer_gpus``,
 ``gpu_partition``, ``cheaper_accelerator``) are alternatives: only the one
 with the largest expected saving is given for a workload. Prices paid are
@@ -82,6 +113,7 @@ and memory to fit multiplies the two probabilities.
 import numpy as np
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import power_curves
 from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import evidence as evidence_lib
 from kcloud_analyzer.cost_model import flavors as flavors_lib
@@ -103,19 +135,38 @@ KINDS = ('idle_accelerator', 'fewer_gpus', 'gpu_partition',
 _MONTH = ratecard.HOURS_PER_MONTH
 
 
-def _make(kind, row, saving, action, evidence, confidence, blocks):
+def _make(kind, row, saving, action, evidence, confidence, blocks,
+          monthly_kwh=None):
     return {
         'workload_id': row.name,
         'project_id': row['project_id'],
         'kind': kind,
         'action': action,
         'monthly_saving_float': float(saving),
+        'monthly_kwh': (None if monthly_kwh is None
+                        else round(float(monthly_kwh), 3)),
         'confidence': round(float(confidence), 4),
         'evidence': utils.json_ready(dict(evidence, **blocks)),
     }
 
 
-def _idle(stats, evidence):
+def _monthly_kwh(row):
+    """The workload's billed kWh per month at the rate observed."""
+    return row['energy_kwh'] / row['hours_observed'] * _MONTH
+
+
+def _devices_kwh(model, count, utilization):
+    """kWh a month of ``count`` devices of ``model`` at ``utilization``
+    %, from the packaged power curve; None without a curve."""
+    if np.isnan(utilization):
+        return None
+    device = power_curves.watts(model, utilization)
+    if device is None:
+        return None
+    return count * device * _MONTH / 1000.0
+
+
+def _idle(stats, card, evidence):
     found = []
     chosen = stats[(stats['accelerator_count'] > 0) &
                    (stats['accelerator_util_p95'] < IDLE_UTILIZATION)]
@@ -123,6 +174,8 @@ def _idle(stats, evidence):
         saving = row['accelerator_count'] * row['accelerator_price'] * _MONTH
         confidence = evidence.utilisation_confidence(
             ident, row['accelerator_metric'], IDLE_UTILIZATION)
+        share = power_cap.accelerator_energy_share(row, card)
+        kwh = None if share is None else _monthly_kwh(row) * share
         found.append(_make(
             'idle_accelerator', row, saving,
             f'release or stop the {int(row["accelerator_count"])} idle '
@@ -133,7 +186,7 @@ def _idle(stats, evidence):
              'utilization_mean': float(row['accelerator_util_mean']),
              'utilization_p95': float(row['accelerator_util_p95']),
              'hours_observed': int(row['hours_observed'])},
-            confidence, evidence.blocks(ident)))
+            confidence, evidence.blocks(ident), kwh))
     return found
 
 
@@ -152,6 +205,10 @@ def _fewer_gpus(stats, evidence):
         capacity = 100.0 * recommended / row['gpu_count']
         confidence = evidence.utilisation_confidence(
             ident, metrics.GPU_UTILIZATION, capacity)
+        # the same work on fewer GPUs: what goes is the idle power of
+        # those released
+        kwh = _devices_kwh(row['accelerator'],
+                           row['gpu_count'] - recommended, 0.0)
         found.append(_make(
             'fewer_gpus', row, saving,
             f'run on {recommended} {row["accelerator"]} instead of '
@@ -163,7 +220,7 @@ def _fewer_gpus(stats, evidence):
              'target_utilization': TARGET_UTILIZATION,
              'price_per_hour': float(row['accelerator_price']),
              'hours_observed': int(row['hours_observed'])},
-            confidence, evidence.blocks(ident)))
+            confidence, evidence.blocks(ident), kwh))
     return found
 
 
@@ -239,6 +296,12 @@ def _cheaper(stats, card, evidence):
             count * current.performance)
         confidence = evidence.utilisation_confidence(
             ident, row['accelerator_metric'], carried)
+        mean = row['accelerator_util_mean']
+        now_kwh = _devices_kwh(row['accelerator'], count, mean)
+        then_kwh = _devices_kwh(option.model, option_count,
+                                100.0 * mean / carried)
+        kwh = (None if now_kwh is None or then_kwh is None
+               else now_kwh - then_kwh)
         found.append(_make(
             'cheaper_accelerator', row, (spend - option_spend) * _MONTH,
             f'serve on {option_count} {option.model} ({option.kind}) '
@@ -256,7 +319,7 @@ def _cheaper(stats, card, evidence):
              'workload_type': row['type'],
              'type_confidence': float(row['type_confidence']),
              'hours_observed': int(row['hours_observed'])},
-            confidence, evidence.blocks(ident)))
+            confidence, evidence.blocks(ident), kwh))
     return found
 
 
@@ -285,7 +348,7 @@ def _off_peak(stats, card, evidence):
              'mean_tariff_paid': float(paid),
              'off_peak_tariff': cheapest},
             evidence.saving_confidence(ident, per_block),
-            evidence.blocks(ident)))
+            evidence.blocks(ident), 0.0))
     return found
 
 
@@ -330,7 +393,7 @@ def _power_cap(stats, card, evidence):
              'energy_kwh': float(row['energy_kwh']),
              'hours_observed': int(row['hours_observed'])},
             evidence.saving_confidence(ident, per_block),
-            evidence.blocks(ident)))
+            evidence.blocks(ident), _monthly_kwh(row) * (1.0 - kept)))
     return found
 
 
@@ -428,7 +491,7 @@ def _committed(stats, card, evidence):
         found.append(_make('committed_use', row, saving,
                            'buy committed-use capacity for this steady '
                            'workload', evidence_figures, confidence,
-                           evidence.blocks(ident)))
+                           evidence.blocks(ident), 0.0))
     return found
 
 
@@ -466,14 +529,14 @@ def recommend(workloads, usage, costs, card, flavors=()):
     :param flavors: :class:`ratecard.Flavor` learned from Nova, added to
         the card's own list.
     :returns: list of dicts ``workload_id, project_id, kind, action,
-        monthly_saving (Decimal), currency, confidence,
-        expected_monthly_saving (Decimal), evidence``.
+        monthly_saving (Decimal), monthly_kwh (float or None), currency,
+        confidence, expected_monthly_saving (Decimal), evidence``.
     """
     if costs.empty:
         return []
     stats, evidence = evidence_lib.workload_stats(workloads, usage, costs)
     flavors = flavors_lib.merge_flavors(card, flavors)
-    sizing = (_idle(stats, evidence) + _fewer_gpus(stats, evidence) +
+    sizing = (_idle(stats, card, evidence) + _fewer_gpus(stats, evidence) +
               _partition(stats, card, evidence) +
               _cheaper(stats, card, evidence))
     best_sizing = {}

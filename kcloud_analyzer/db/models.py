@@ -263,6 +263,9 @@ class Recommendation(BASE):
     kind = sa.Column(sa.String(64), nullable=False)
     action = sa.Column(sa.Text, nullable=False)
     monthly_saving = sa.Column(Money, nullable=False)
+    #: energy the recommendation promises to save a month (kWh), None
+    #: where its effect on energy is not known
+    monthly_kwh = sa.Column(Real, nullable=True)
     currency = sa.Column(sa.String(3), nullable=False)
     confidence = sa.Column(Real, nullable=False)
     evidence = sa.Column(sa.JSON, nullable=False, default=dict)

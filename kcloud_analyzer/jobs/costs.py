@@ -45,7 +45,8 @@ RECOMMENDATION_DAYS = 7
 
 #: what the store keeps of a recommendation (besides its workload)
 RECOMMENDATION_FIELDS = ('project_id', 'kind', 'action', 'monthly_saving',
-                         'currency', 'confidence', 'evidence')
+                         'monthly_kwh', 'currency', 'confidence',
+                         'evidence')
 
 
 def price(workloads, usage, card, flavors=()):

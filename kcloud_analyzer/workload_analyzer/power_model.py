@@ -31,14 +31,11 @@ fallback, held constant at the instants the workload was seen. Every
 figure computed here is an estimate and is reported as one.
 """
 
-import functools
-import importlib.resources
-
 import numpy as np
 import pandas as pd
-import yaml
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import power_curves
 
 #: how an estimated power series was made
 SOURCE_CURVE = 'utilization_curve'
@@ -47,15 +44,8 @@ SOURCE_RATE_CARD = 'rate_card_power_watts'
 _UTILIZATION = {'gpu': metrics.GPU_UTILIZATION,
                 'npu': metrics.NPU_UTILIZATION}
 
-
-@functools.cache
-def default_curves():
-    """The packaged curves: ``{model lower case: (idle_w, busy_w)}``."""
-    path = importlib.resources.files('kcloud_analyzer').joinpath(
-        'data', 'accelerator_power.yaml')
-    document = yaml.safe_load(path.read_text(encoding='utf-8'))
-    return {name.lower(): (float(spec['idle_w']), float(spec['busy_w']))
-            for name, spec in document['models'].items()}
+#: the packaged curves: ``{model lower case: (idle_w, busy_w)}``
+default_curves = power_curves.default_curves
 
 
 def estimate_power(usage, workloads, card, curves=None):

@@ -31,6 +31,7 @@ advice = {
         'kind': {'type': 'string'},
         'action': {'type': 'string'},
         'monthly_saving': {'type': 'number'},
+        'monthly_kwh': {'type': ['number', 'null']},
         'currency': {'type': 'string'},
         'confidence': {'type': 'number', 'minimum': 0, 'maximum': 1},
         'expected_monthly_saving': {'type': 'number'},

@@ -155,7 +155,8 @@ def seed(admin):
             'action': 'Use %d GPUs instead of %d' % (max(gpus // 2, 1),
                                                       gpus),
             'monthly_saving': 100.0 * gpus, 'currency': 'USD',
-            'confidence': 0.8, 'evidence': {'gpu_util_p95': 41.0},
+            'monthly_kwh': 73.0 * gpus, 'confidence': 0.8,
+            'evidence': {'gpu_util_p95': 41.0},
         }])
     # B's advice was acted on after its first day; its cost stayed the
     # same on both sides, so it realised nothing

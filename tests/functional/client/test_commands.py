@@ -88,7 +88,8 @@ def endpoint():
         'project_id': 'p1', 'kind': 'off_peak_training',
         'action': 'Run in off-peak hours',
         'monthly_saving': decimal.Decimal('42.50'), 'currency': 'USD',
-        'confidence': 0.7, 'evidence': {'peak_share': 0.8}}])
+        'monthly_kwh': 0.0, 'confidence': 0.7,
+        'evidence': {'peak_share': 0.8}}])
     db_api.rollups_upsert(ctx, [{
         'workload_id': 'train-1', 'metric': 'gpu_utilization',
         'window_start': T0 + datetime.timedelta(minutes=5 * i),
@@ -193,6 +194,8 @@ def test_recommendation_list(app):
                        ['--long']))
     assert rows[0]['kind'] == 'off_peak_training'
     assert rows[0]['monthly_saving'] == '42.50'
+    # the same energy at other hours
+    assert rows[0]['monthly_kwh'] == '0.00'
     assert rows[0]['confidence'] == '70%'
     assert rows[0]['evidence'] == "peak_share='0.80'"
     assert rows[0]['project_id'] == 'p1'
@@ -216,7 +219,7 @@ def test_recommendation_list_applied(app):
         'workload_id': 'train-1', 'kind': 'off_peak_training',
         'action': 'Run in off-peak hours', 'applied_change': 'delete',
         'applied_at': '2026-11-02T02:10:00Z', 'monthly_saving': '42.50',
-        'realised_monthly_saving': '6935.00',
+        'realised_monthly_saving': '6935.00', 'monthly_kwh': '0.00',
         'realised_monthly_kwh': '2190.00', 'currency': 'USD'}
 
 

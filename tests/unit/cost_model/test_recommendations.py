@@ -20,6 +20,7 @@ import pytest
 from scipy import stats
 
 from kcloud_analyzer.common import datasets
+from kcloud_analyzer.common import power_curves
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.cost_model import recommendations
@@ -59,7 +60,7 @@ def _saving_from_evidence(kind, e):
 
 
 @functools.cache
-def _scenario():
+def _scenario_inputs():
     fleet = cards.workloads(
         ('idle', 'training', 4, 16, 2, 0, 'A100', 'p1'),
         ('wide', 'training', 4, 16, 4, 0, 'A100', 'p1'),
@@ -84,10 +85,20 @@ def _scenario():
         rows += [('steady', t, 'gpu_utilization', 90),
                  ('steady', t, 'cpu_utilization', 60),
                  ('steady', t, 'memory_utilization', 60)]
-    usage = cards.usage(rows)
-    card = cards.card()
-    costs = realtime.compute_costs(fleet, usage, card)
-    return tuple(recommendations.recommend(fleet, usage, costs, card))
+    return fleet, cards.usage(rows), cards.card()
+
+
+@functools.cache
+def _scenario_costs():
+    fleet, usage, card = _scenario_inputs()
+    return realtime.compute_costs(fleet, usage, card)
+
+
+@functools.cache
+def _scenario():
+    fleet, usage, card = _scenario_inputs()
+    return tuple(recommendations.recommend(fleet, usage, _scenario_costs(),
+                                           card))
 
 
 def _by(found):
@@ -134,6 +145,63 @@ def test_every_saving_is_recomputed_from_its_evidence():
             '0.000002'), item
         assert item['currency'] == 'EUR'
         assert 0 < item['confidence'] <= 1
+
+
+def _device_watts(model, utilisation):
+    """The packaged curve, written out: idle + (busy - idle) x u / 100."""
+    idle, busy = power_curves.default_curves()[model.lower()]
+    return idle + (busy - idle) * min(max(utilisation, 0), 100) / 100
+
+
+def test_each_kind_promises_the_energy_it_saves():
+    found = _by(_scenario())
+    # 'idle' measured no power: its billed energy is the estimate, all of
+    # it drawn by the two released A100s (no host power measured)
+    fleet_usage_costs = _scenario_costs()
+    idle = fleet_usage_costs.loc[fleet_usage_costs['workload_id'] == 'idle']
+    assert idle['energy_kwh'].sum() > 0
+    assert found[('idle', 'idle_accelerator')]['monthly_kwh'] == (
+        pytest.approx(idle['energy_kwh'].sum() / 24 * MONTH, abs=1e-3))
+    # the same work on 2 A100s instead of 4: 2 x the idle power
+    assert found[('wide', 'fewer_gpus')]['monthly_kwh'] == pytest.approx(
+        2 * _device_watts('A100', 0) * MONTH / 1000, abs=1e-3)
+    # 2 kW for 24 h a day, less the relative energy at the cap
+    cap = found[('wide', 'power_cap')]
+    e = cap['evidence']
+    kept = (e['accelerator_energy_share'] * e['energy_ratio'] +
+            (1 - e['accelerator_energy_share']) * e['slowdown'])
+    assert e['energy_kwh'] == pytest.approx(48.0)
+    assert cap['monthly_kwh'] == pytest.approx(2.0 * MONTH * (1 - kept),
+                                               abs=1e-3)
+    assert cap['monthly_kwh'] > 0
+    # a price, not a change of load
+    assert found[('wide', 'off_peak_training')]['monthly_kwh'] == 0.0
+    assert found[('steady', 'committed_use')]['monthly_kwh'] == 0.0
+    # not known: a slice of a shared GPU, vCPU and RAM power, a move to a
+    # model (L40S) without a power curve
+    for key in (('small', 'gpu_partition'), ('cpu', 'oversized_compute'),
+                ('server', 'cheaper_accelerator')):
+        assert found[key]['monthly_kwh'] is None, key
+
+
+def test_a_move_between_models_with_curves_promises_their_difference():
+    # An H100 (performance 2) 20 % busy: the same work is 40 % of one
+    # A100 (performance 1), half the price.
+    fleet = cards.workloads(('server', 'serving', 4, 16, 1, 0, 'H100', 'p1'))
+    usage = cards.usage([('server', t, 'gpu_utilization', 20) for t in
+                         pd.date_range(cards.MONDAY, periods=24, freq='h')])
+    card = cards.card(accelerators={
+        'H100': {'kind': 'gpu', 'hour': '4.00', 'performance': 2.0},
+        'A100': {'kind': 'gpu', 'hour': '2.00', 'performance': 1.0}})
+    costs = realtime.compute_costs(fleet, usage, card)
+    move = _by(recommendations.recommend(fleet, usage, costs, card))[
+        ('server', 'cheaper_accelerator')]
+    assert move['evidence']['candidate'] == 'A100'
+    assert move['evidence']['candidate_count'] == 1
+    expected = (_device_watts('H100', 20) - _device_watts('A100', 40)) * (
+        MONTH / 1000)
+    assert expected > 0
+    assert move['monthly_kwh'] == pytest.approx(expected, abs=1e-3)
 
 
 def test_sizing_alternatives_are_not_added_up():

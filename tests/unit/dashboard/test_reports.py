@@ -140,20 +140,24 @@ def test_applied_rows_show_promised_next_to_realised():
         {'workload_id': 'w1', 'project_id': 'p1', 'kind': 'idle_accelerator',
          'applied_change': 'delete', 'applied_at': '2026-03-02T12:30:00Z',
          'monthly_saving': 1606.0, 'realised_monthly_saving': 1540.25,
-         'realised_monthly_kwh': 219.0, 'currency': 'EUR'},
+         'monthly_kwh': 233.6, 'realised_monthly_kwh': 219.0,
+         'currency': 'EUR'},
         {'workload_id': 'w2', 'project_id': 'p2',
          'kind': 'oversized_compute', 'applied_change': 'resize',
          'applied_at': '2026-03-03T08:00:00Z', 'monthly_saving': 50.0,
-         'realised_monthly_saving': None, 'realised_monthly_kwh': None,
-         'currency': 'EUR'}]
+         'realised_monthly_saving': None, 'monthly_kwh': None,
+         'realised_monthly_kwh': None, 'currency': 'EUR'}]
     rows = reports.applied_rows(items, {'p1': 'research'},
                                 lambda item: item['kind'].upper())
     # the latest change first; not yet realised reads '-'
     assert [r['workload_id'] for r in rows] == ['w2', 'w1']
     assert rows[0]['realised'] == '-' and rows[0]['realised_kwh'] == '-'
+    # a resize's energy is not known
+    assert rows[0]['promised_kwh'] == '-'
     assert rows[0]['project'] == 'p2'
     assert rows[1] == {
         'workload_id': 'w1', 'project': 'research',
         'kind': 'IDLE_ACCELERATOR', 'change': 'delete',
         'applied_at': '2026-03-02T12:30:00Z', 'promised': '1606.00 EUR',
-        'realised': '1540.25 EUR', 'realised_kwh': '219.0'}
+        'realised': '1540.25 EUR', 'promised_kwh': '233.6',
+        'realised_kwh': '219.0'}

@@ -17,14 +17,15 @@ from osc_lib import utils
 from kcloud_analyzerclient.osc import utils as analyzer_utils
 
 _COLUMNS = ('workload_id', 'kind', 'action', 'monthly_saving', 'currency',
-            'confidence', 'expected_monthly_saving')
+            'monthly_kwh', 'confidence', 'expected_monthly_saving')
 #: an applied recommendation: what it promised next to what it realised
 _APPLIED_COLUMNS = ('workload_id', 'kind', 'action', 'applied_change',
                     'applied_at', 'monthly_saving', 'realised_monthly_saving',
-                    'realised_monthly_kwh', 'currency')
+                    'monthly_kwh', 'realised_monthly_kwh', 'currency')
 _FORMATTERS = {'monthly_saving': analyzer_utils.MoneyColumn,
                'realised_monthly_saving': analyzer_utils.MoneyColumn,
                'realised_monthly_kwh': analyzer_utils.FigureColumn,
+               'monthly_kwh': analyzer_utils.FigureColumn,
                'expected_monthly_saving': analyzer_utils.MoneyColumn,
                'confidence': analyzer_utils.ShareColumn,
                'evidence': analyzer_utils.RoundedDictColumn}

@@ -29,6 +29,7 @@ def recommendation_view(row):
         'kind': row['kind'],
         'action': row['action'],
         'monthly_saving': utils.money(row['monthly_saving']),
+        'monthly_kwh': row.get('monthly_kwh'),
         'currency': row['currency'],
         'confidence': row['confidence'],
         'expected_monthly_saving': utils.money(ratecard.to_money(
