@@ -69,12 +69,6 @@ from kcloud_analyzer.metrics_collector import notifications
 
 LOG = logging.getLogger(__name__)
 
-#: the analysis task's steps, each called as ``step(conf, context)``
-ANALYSIS_TASKS = (
-    profiles.update_profiles,
-    costs.update_costs,
-)
-
 #: model name -> (option group with retrain_interval, retraining function);
 #: the function is called as ``function(conf, context)``.
 RETRAIN_TASKS = {
@@ -156,6 +150,8 @@ class AgentService(service_base.ServiceBase):
         self.influx = None
         self._exported_until = None
         self._retrain_attempts = {}
+        #: time.monotonic() of the last recommendation refresh
+        self._recommended_at = None
         #: collector name -> polled samples not stored yet (retried)
         self._unstored = {}
         self._known_workloads = set()
@@ -350,6 +346,14 @@ class AgentService(service_base.ServiceBase):
 
     # ------------------------------------------------------------ tasks
 
+    def owns_workload(self, workload_id):
+        """Whether this agent analyses ``workload_id``: the workloads are
+        split over the live agents with the same hash ring as the polling
+        targets (all of them before the agent joined its group)."""
+        if self.partitioner is None:
+            return True
+        return self.partitioner.belongs_to_self('workload/%s' % workload_id)
+
     def my_targets(self, name, targets):
         """The targets of collector ``name`` that this agent polls."""
         self.coordinator.run_watchers()
@@ -478,8 +482,22 @@ class AgentService(service_base.ServiceBase):
         LOG.info('Notifications and polls since start: %s',
                  ', '.join('%s %d' % item
                            for item in self.ingestor.stats.snapshot().items()))
-        for task in ANALYSIS_TASKS:
-            task(self.conf, self.context)
+        if self.coordinator is not None:
+            self.coordinator.run_watchers()
+        recommend = self.recommendations_due()
+        profiles.update_profiles(self.conf, self.context,
+                                 owns=self.owns_workload)
+        costs.update_costs(self.conf, self.context, owns=self.owns_workload,
+                           recommend=recommend)
+        if recommend:
+            self._recommended_at = time.monotonic()
+
+    def recommendations_due(self):
+        """Whether this analysis run also refreshes the recommendations
+        (``[agent] recommendation_interval``)."""
+        return (self._recommended_at is None or
+                time.monotonic() - self._recommended_at >=
+                self.conf.agent.recommendation_interval)
 
     def retrain_once(self):
         for name, (group, task) in RETRAIN_TASKS.items():

@@ -36,7 +36,17 @@ opts = [
             type=types.Duration(min=1),
             default='1h',
             help='How often workload profiles, classes and costs are '
-                 'brought up to date from the rollups.'),
+                 'brought up to date from the rollups. Each agent '
+                 'analyses the workloads the hash ring gives it; a run '
+                 'prices only the hours not priced yet.'),
+    cfg.Opt('recommendation_interval',
+            type=types.Duration(min=0),
+            default='6h',
+            help='How often an agent also refreshes the recommendations '
+                 'of its workloads at an analysis run: that reads a week '
+                 'of rollups, where pricing the new hours reads only '
+                 'those hours. 0 refreshes them at every run. The first '
+                 'run after a start refreshes them.'),
     cfg.Opt('purge_interval',
             type=types.Duration(min=1),
             default='1h',

@@ -42,6 +42,9 @@ LOG = log.getLogger(__name__)
 #: days of usage the recommendations are computed from (a week covers the
 #: daily and weekly cycles that sizing advice must not miss)
 RECOMMENDATION_DAYS = 7
+#: hours of rollups read before the first hour a run prices: the energy
+#: at the start of that hour is integrated from the sample before it
+LEAD_HOURS = 1
 
 #: what the store keeps of a recommendation (besides its workload)
 RECOMMENDATION_FIELDS = ('project_id', 'kind', 'action', 'monthly_saving',
@@ -87,38 +90,75 @@ def store_costs(conf, context, costs):
     return written
 
 
-def update_costs(conf, context, now=None):
-    """Price the new hours and refresh the recommendations, a batch of
-    workloads at a time (:func:`.frames.batches`).
+def price_from(latest, workload_ids, now):
+    """``{workload_id: first hour to price}``: each workload's newest
+    priced hour (priced again: it may have been seen only in part), or
+    :data:`RECOMMENDATION_DAYS` before ``now`` for one never priced or
+    priced longer ago; never after ``now``.
+
+    :param latest: ``{workload_id: newest hour with cost records}``.
+    """
+    oldest = now - datetime.timedelta(days=RECOMMENDATION_DAYS)
+    return {w: max(min(latest.get(w, oldest), now), oldest)
+            for w in workload_ids}
+
+
+def update_costs(conf, context, now=None, owns=None, recommend=True):
+    """Price the hours not priced yet and, with ``recommend``, refresh the
+    recommendations, a batch of workloads at a time
+    (:func:`.frames.workload_batches`).
+
+    Each workload is priced from its own watermark (:func:`price_from`):
+    an agent that took over workloads, or one that was stopped, prices
+    every hour they missed. Without ``recommend`` a run reads only the
+    rollups of those hours and :data:`LEAD_HOURS` before them, not the
+    :data:`RECOMMENDATION_DAYS` the recommendations need.
 
     :param now: naive UTC datetime (tests); defaults to the current time.
-    :returns: (cost records written, recommendations stored)
+    :param owns: ``owns(workload_id)``: only those workloads (an agent's
+        share of the hash ring); all when None.
+    :param recommend: also refresh the recommendations (reads a week).
+    :returns: (cost records written, recommendations stored; 0 without
+        ``recommend``)
     """
     now = now or utils.utcnow()
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
     window_start = now - datetime.timedelta(days=RECOMMENDATION_DAYS)
-    latest = db_api.cost_records_latest_hour(context)
-    price_from = window_start if latest is None else max(
-        min(latest, now), window_start)
     seen, current = db_api.instance_flavors(context)
     flavors = flavors_lib.learned_flavors(seen)
     written = hours = advised = 0
-    for workloads, usage in frames.batches(context, start=window_start,
-                                           end=now):
+    for workloads in frames.workload_batches(context, owns=owns):
+        first = price_from(db_api.cost_records_latest_hours(
+            context, workloads['workload_id']), workloads['workload_id'],
+            now)
+        read_from = window_start if recommend else (
+            min(first.values()) - datetime.timedelta(hours=LEAD_HOURS))
+        usage = frames.usage_of(context, workloads, start=read_from,
+                                end=now)
         if usage.empty:
             continue
         workloads = workloads.assign(
             flavor=workloads['workload_id'].map(current))
-        costs, found = price(workloads, usage, card, flavors=flavors)
-        fresh = costs.loc[costs['hour'] >= price_from.replace(
-            tzinfo=datetime.UTC)].copy()
+        if recommend:
+            costs, found = price(workloads, usage, card, flavors=flavors)
+        else:
+            costs, found = realtime.compute_costs(workloads, usage,
+                                                  card), None
+        since = costs['workload_id'].map(
+            {w: pd.Timestamp(hour, tz='UTC') for w, hour in first.items()})
+        fresh = costs.loc[costs['hour'] >= since].copy()
         fresh.attrs = costs.attrs
         written += store_costs(conf, context, fresh)
         hours += len(fresh)
-        store_recommendations(context, costs['workload_id'].unique(), found)
-        advised += len(found)
-    LOG.info('Priced %d workload-hours from %s; %d recommendations',
-             hours, price_from.isoformat(), advised)
+        if found is not None:
+            store_recommendations(context, costs['workload_id'].unique(),
+                                  found)
+            advised += len(found)
+    if recommend:
+        LOG.info('Priced %d workload-hours; %d recommendations', hours,
+                 advised)
+    else:
+        LOG.info('Priced %d workload-hours', hours)
     # applied recommendations whose window after the change has passed
     efficacy.realise(context, now)
     return written, advised

@@ -201,27 +201,47 @@ def usage_from_means(rows):
     })
 
 
-def batches(context, start=None, end=None, status=None,
-            size=BATCH_WORKLOADS):
-    """The stored workloads (of ``status``, when given) and their usage
-    from ``start`` to ``end``, ``size`` workloads at a time.
+def workload_batches(context, status=None, size=BATCH_WORKLOADS,
+                     owns=None):
+    """The stored workloads (of ``status``, when given) as workloads
+    frames of at most ``size`` rows, page by page.
 
-    Yields ``(workloads, usage)`` as :func:`from_store` returns them, for
-    one page of workloads each: the agent's jobs run over any fleet in
-    the memory of one batch.
+    :param owns: ``owns(workload_id)`` is true for the workloads this
+        process analyses (an agent's share of the hash ring); all when
+        None.
     """
     marker = None
     while True:
         page = db_api.workload_list(context, status=status, limit=size,
                                     marker=marker)
-        if page:
-            workloads = workload_frame(page)
-            usage = usage_from_means(db_api.rollup_means(
-                context, workloads['workload_id'], start=start, end=end))
-            yield workloads, usage
+        mine = page if owns is None else [
+            w for w in page if owns(w['workload_id'])]
+        if mine:
+            yield workload_frame(mine)
         if len(page) < size:
             return
         marker = page[-1]['workload_id']
+
+
+def usage_of(context, workloads, start=None, end=None):
+    """The usage of the rows of ``workloads`` from ``start`` to ``end``."""
+    return usage_from_means(db_api.rollup_means(
+        context, workloads['workload_id'], start=start, end=end))
+
+
+def batches(context, start=None, end=None, status=None,
+            size=BATCH_WORKLOADS, owns=None):
+    """The stored workloads (of ``status``, when given) and their usage
+    from ``start`` to ``end``, ``size`` workloads at a time.
+
+    Yields ``(workloads, usage)`` as :func:`from_store` returns them, for
+    one page of workloads each (those ``owns`` accepts, see
+    :func:`workload_batches`): the agent's jobs run over any fleet in the
+    memory of one batch.
+    """
+    for workloads in workload_batches(context, status=status, size=size,
+                                      owns=owns):
+        yield workloads, usage_of(context, workloads, start=start, end=end)
 
 
 def from_store(context, start=None, end=None, status=None):

@@ -73,18 +73,21 @@ def profile(classifier, workloads, usage):
         } for workload_id, decision in decisions.iterrows()}
 
 
-def update_profiles(conf, context, now=None):
+def update_profiles(conf, context, now=None, owns=None):
     """Profile and classify the active workloads over the last day, a
     batch of workloads at a time (:func:`.frames.batches`).
 
     :param now: naive UTC datetime (tests); defaults to the current time.
+    :param owns: ``owns(workload_id)``: only those workloads (an agent's
+        share); all when None.
     :returns: the number of workloads updated.
     """
     now = now or utils.utcnow()
     classifier = None
     updated = 0
     for workloads, usage in frames.batches(
-            context, start=now - PROFILE_WINDOW, status='active'):
+            context, start=now - PROFILE_WINDOW, status='active',
+            owns=owns):
         if usage.empty:
             continue
         classifier = classifier or classifiers.get_classifier(conf)

@@ -42,6 +42,7 @@ from kcloud_analyzer.db.api.analysis import recommendations_reopen  # noqa
 from kcloud_analyzer.db.api.analysis import recommendations_replace  # noqa
 from kcloud_analyzer.db.api.costs import cost_record_list  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_latest_hour  # noqa
+from kcloud_analyzer.db.api.costs import cost_records_latest_hours  # noqa
 from kcloud_analyzer.db.api.costs import cost_records_upsert  # noqa
 from kcloud_analyzer.db.api.totals import cost_summary  # noqa
 from kcloud_analyzer.db.api.totals import cost_totals_rebuild  # noqa

@@ -73,3 +73,17 @@ def cost_record_list(context, workload_id, start=None, end=None,
 def cost_records_latest_hour(context):
     """The newest hour that has cost records, or None."""
     return context.session.query(sa.func.max(models.CostRecord.hour)).scalar()
+
+
+@main_context_manager.reader
+def cost_records_latest_hours(context, workload_ids):
+    """``{workload_id: newest hour with cost records}`` of those of
+    ``workload_ids`` that have any (one grouped query per chunk)."""
+    table = models.CostRecord.__table__
+    latest = {}
+    for chunk in utils.batches(sorted(set(workload_ids))):
+        query = sa.select(table.c.workload_id,
+                          sa.func.max(table.c.hour)).where(
+            table.c.workload_id.in_(chunk)).group_by(table.c.workload_id)
+        latest.update(context.session.execute(query).all())
+    return latest

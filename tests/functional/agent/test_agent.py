@@ -75,6 +75,11 @@ def test_two_agents_split_targets_and_take_over(pg_url, redis_url,
         a, b = services.wait_for(split, 6 * INTERVAL, what='a split')
         assert not a & b, 'a target polled by both agents'
         assert a | b == set(workloads), 'a target polled by no agent'
+        # the analysis of the workloads is split on the same ring
+        owned_a = {w for w in workloads if agent_a.owns_workload(w)}
+        owned_b = {w for w in workloads if agent_b.owns_workload(w)}
+        assert owned_a and owned_b and not owned_a & owned_b
+        assert owned_a | owned_b == set(workloads)
         # the split holds while both agents live
         polls = agent_b.polls
         services.wait_for(lambda: agent_b.polls >= polls + 2,

@@ -47,9 +47,38 @@ def test_every_runs_until_stopped_and_survives_failures():
     assert len(calls) == 3
 
 
-def test_the_tasks_are_the_jobs_functions():
-    assert service.ANALYSIS_TASKS == (profiles.update_profiles,
-                                      costs.update_costs)
+def test_analysis_runs_the_jobs_on_its_workloads_and_recommends_when_due(
+        conf, monkeypatch):
+    calls = []
+    monkeypatch.setattr(profiles, 'update_profiles',
+                        lambda conf, context, owns: calls.append(
+                            ('profiles', owns, None)))
+    monkeypatch.setattr(costs, 'update_costs',
+                        lambda conf, context, owns, recommend: calls.append(
+                            ('costs', owns, recommend)))
+    agent = service.AgentService(conf, listen=False)
+    agent.context = object()
+    agent.ingestor = ingest.Ingestor(agent.context, 300)
+    # not in a group yet: every workload is its own
+    assert agent.owns_workload('w1') and agent.owns_workload('w2')
+    agent.analyse_once()
+    # the first run after a start refreshes the recommendations
+    assert calls == [('profiles', agent.owns_workload, None),
+                     ('costs', agent.owns_workload, True)]
+    calls.clear()
+    agent.analyse_once()
+    # within [agent] recommendation_interval (6 h): only the new hours
+    assert calls[1] == ('costs', agent.owns_workload, False)
+    conf.set_override('recommendation_interval', 0, group='agent')
+    try:
+        calls.clear()
+        agent.analyse_once()
+        assert calls[1] == ('costs', agent.owns_workload, True)
+    finally:
+        conf.clear_override('recommendation_interval', group='agent')
+
+
+def test_the_retraining_tasks_are_the_jobs_functions():
     assert service.RETRAIN_TASKS == {
         'workload_classifier': ('workload_classifier',
                                 training.retrain_classifier),

@@ -15,8 +15,11 @@ import decimal
 
 import pytest
 
+from kcloud_analyzer.cost_model import ratecard
+from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import costs
+from kcloud_analyzer.jobs import frames
 from tests.unit.jobs import conftest
 
 HOURS = conftest.HOURS
@@ -82,3 +85,75 @@ def test_resizes_offer_the_flavors_learned_from_nova(cost_store):
     assert resize['evidence']['flavor'] == 'm1.xlarge'
     assert resize['monthly_saving'] == pytest.approx(
         decimal.Decimal(str(round((1.44 - 0.18) * 730, 6))))
+
+
+def test_runs_that_price_only_the_new_hours_store_what_one_run_would(
+        cost_store, monkeypatch):
+    conf, context = cost_store
+    reads = []
+    usage_of = frames.usage_of
+
+    def recorded(context, workloads, start=None, end=None):
+        reads.append(start)
+        return usage_of(context, workloads, start=start, end=end)
+
+    monkeypatch.setattr(frames, 'usage_of', recorded)
+    hour = datetime.timedelta(hours=1)
+    costs.update_costs(conf, context, now=START + 24 * hour)
+    assert reads == [START + 24 * hour - datetime.timedelta(
+        days=costs.RECOMMENDATION_DAYS)]
+    advised = len(db_api.recommendation_list(context))
+    assert advised
+    previous = START + 23 * hour
+    for now in (START + 30 * hour, START + HOURS * hour):
+        reads.clear()
+        written, found = costs.update_costs(conf, context, now=now,
+                                            recommend=False)
+        assert found == 0
+        # only from the hour before the newest priced one (priced again)
+        assert reads == [previous - hour]
+        previous = db_api.cost_records_latest_hour(context)
+        assert previous == now - hour
+    # the recommendations were left as they were
+    assert len(db_api.recommendation_list(context)) == advised
+
+    # the same records as one run over every hour
+    card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
+    workloads, usage = frames.from_store(context, start=START,
+                                         end=START + HOURS * hour)
+    expected = realtime.cost_record_rows(
+        realtime.compute_costs(workloads, usage, card))
+    assert len(expected) == 6 * HOURS * 2
+    assert sum(row['energy_kwh'] for row in expected) > 0
+    by_key = {}
+    for w in workloads['workload_id']:
+        for r in db_api.cost_record_list(context, w):
+            by_key[(w, r['hour'], r['basis'])] = r
+    assert len(by_key) == len(expected)
+    for row in expected:
+        got = by_key[(row['workload_id'], row['hour'], row['basis'])]
+        for line in ('total', 'gpu', 'compute', 'energy'):
+            assert float(got[line]) == pytest.approx(
+                float(row[line]), abs=1e-6), (
+                row['workload_id'], row['hour'], line)
+        assert got['energy_kwh'] == pytest.approx(row['energy_kwh'],
+                                                  abs=1e-9)
+
+
+def test_each_workload_is_priced_from_its_own_watermark(cost_store):
+    conf, context = cost_store
+    hour = datetime.timedelta(hours=1)
+    owned = {'t1'}
+    # one agent priced only its own workloads up to hour 24...
+    costs.update_costs(conf, context, now=START + 24 * hour,
+                       owns=owned.__contains__, recommend=False)
+    assert db_api.cost_records_latest_hours(
+        context, ['t1', 't2']) == {'t1': START + 23 * hour}
+    # ...the next run, by whichever agent, prices every hour the others
+    # missed, not only those after the newest priced hour of the fleet
+    costs.update_costs(conf, context, now=START + 30 * hour,
+                       recommend=False)
+    assert len(db_api.cost_record_list(context, 't2',
+                                       basis='allocation')) == 30
+    assert len(db_api.cost_record_list(context, 't1',
+                                       basis='allocation')) == 30
