@@ -51,8 +51,13 @@ a development window of the ServeGen, Helios GPU-count and Philly series
 them), never on the held-out hours nor on the groups not in
 :data:`TUNED_ON`.
 
+``--dev 2`` evaluates on the 48 hours before that development window
+(forecast from the hours before them): a window the constants were not
+chosen on either, to see how much their figures owe to the choice.
+
 Run: ``.venv/bin/python tools/eval/forecast_eval.py [--clients 8]
-[--write doc/source/user/forecast-evaluation.inc] [--rows rows.csv]``
+[--dev [N]] [--write doc/source/user/forecast-evaluation.inc]
+[--rows rows.csv]``
 """
 
 import argparse
@@ -249,10 +254,12 @@ def main(argv=None):
                         help='busiest ServeGen clients per model (0: none)')
     parser.add_argument('--sarimax', action='store_true',
                         help='add SARIMAX to the candidate methods (slow)')
-    parser.add_argument('--dev', action='store_true',
-                        help='evaluate on the development window instead: '
+    parser.add_argument('--dev', nargs='?', type=int, const=1, default=0,
+                        metavar='N',
+                        help='evaluate on a development window instead: '
                              'drop the held-out 48 h first, so the 48 h '
-                             'before them are the target')
+                             'before them are the target (N=2: the 48 h '
+                             'before those, and so on)')
     parser.add_argument('--folds', type=int, default=forecast.DEFAULT_FOLDS,
                         help='validation folds of 48 h inside the history')
     parser.add_argument('--groups', default=None,
@@ -278,13 +285,20 @@ def main(argv=None):
         del sources['servegen-client']
     wanted = (args.groups.split(',') if args.groups else list(sources))
     rows = []
-    offset = HOLDOUT if args.dev else 0
+    if args.dev < 0:
+        parser.error('--dev takes a window of 1 or more')
+    offset = HOLDOUT * args.dev
     for group in wanted:
         load, bounds = sources[group]
         evaluate(group, load(), bounds, rows, methods, args.folds, offset)
-    window = ('Development window: the 48 h before the held-out ones.'
-              if args.dev else f'Held out: the last {HOLDOUT} h of every '
-              'series, never fitted nor tuned on.')
+    if args.dev == 1:
+        window = 'Development window: the 48 h before the held-out ones.'
+    elif args.dev:
+        window = (f'Development window {args.dev}: the {HOLDOUT} h ending '
+                  f'{HOLDOUT * (args.dev - 1)} h before the held-out ones.')
+    else:
+        window = (f'Held out: the last {HOLDOUT} h of every series, never '
+                  'fitted nor tuned on.')
     text = report(rows, f'{window} Mean per-series WAPE per group.')
     print(text)
     if args.rows:

@@ -156,6 +156,28 @@ def test_a_stopped_workload_is_not_forecast_at_its_old_level():
     assert result.point.mean() < 0.6 * busy[-24:].mean()
 
 
+def _weekly(days, seed):
+    """A daily wave on weekdays at a third of its level at weekends."""
+    rng = np.random.default_rng(seed)
+    hours = np.arange(days * 24)
+    weekend = (hours // 24) % 7 >= 5
+    wave = 100 + 40 * np.sin(2 * np.pi * hours / 24)
+    level = np.where(weekend, 0.3, 1.0)
+    return np.maximum(wave * level + rng.normal(0, 5.0, hours.size), 0)
+
+
+def test_validation_ranks_weekly_naive_first_on_a_weekly_series():
+    # 21 days: the two validation windows (Thursday to Sunday) hold the
+    # drop to the weekend level, which only the same hours a week before
+    # foresee
+    series = _weekly(21, seed=2)
+    result = forecast.forecast(series, 48, methods=QUICK, folds=2)
+    scores = result.validation_wape
+    assert result.members[0] == 'weekly_naive'
+    assert scores['weekly_naive'] < 0.5 * scores['seasonal_naive']
+    assert scores['weekly_naive'] < 0.5 * scores['seasonal_median']
+
+
 def _noisy_level(hours, seed, scale):
     rng = np.random.default_rng(seed)
     return 200.0 + rng.normal(0.0, scale, hours)
