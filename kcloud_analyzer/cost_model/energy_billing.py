@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import usage_codes
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.workload_analyzer import energy
 
@@ -46,18 +47,20 @@ def _week_integral(card):
     return np.concatenate(([0.0], np.cumsum(prices)))
 
 
-def mean_tariff(card, starts, minutes):
-    """Mean electricity price over ``[starts, starts + minutes)``.
+def _minute_of_week(card, ns):
+    """Minute of the local week (Monday 00:00 is 0) of UTC instants given
+    as int64 nanoseconds, with the seconds as a fraction."""
+    wall = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view('M8[ns]'),
+                            tz='UTC').tz_convert(card.timezone)
+    seconds = wall.tz_localize(None).asi8 // 1_000_000_000
+    days, of_day = np.divmod(seconds, 86400)
+    # 1970-01-01, day 0, was a Thursday (day 3 of a week from Monday).
+    whole = ((days + 3) % 7 * ratecard.MINUTES_PER_DAY + of_day // 3600 * 60
+             + of_day % 3600 // 60)
+    return whole + (of_day % 60) / 60.0
 
-    :param starts: UTC timestamps (Series or DatetimeIndex).
-    :param minutes: float array, span of each interval (at most a week).
-    :returns: float array of prices per kWh.
-    """
-    local = pd.DatetimeIndex(starts).tz_convert(card.timezone)
-    start_minute = (local.day_of_week * ratecard.MINUTES_PER_DAY +
-                    local.hour * 60 + local.minute +
-                    local.second / 60.0).to_numpy(dtype=float)
-    minutes = np.asarray(minutes, dtype=float)
+
+def _mean_price(card, start_minute, minutes):
     integral = _week_integral(card)
     grid = np.arange(integral.size, dtype=float)
     end_minute = start_minute + minutes
@@ -66,19 +69,55 @@ def mean_tariff(card, starts, minutes):
     return spent / minutes
 
 
-def _power_samples(usage):
-    """The power series each workload is billed from, in long form.
+def mean_tariff(card, starts, minutes):
+    """Mean electricity price over ``[starts, starts + minutes)``.
+
+    :param starts: UTC timestamps (Series or DatetimeIndex).
+    :param minutes: float array, span of each interval (at most a week).
+    :returns: float array of prices per kWh.
+    """
+    ns = pd.DatetimeIndex(starts).tz_convert('UTC').as_unit('ns').asi8
+    return _mean_price(card, _minute_of_week(card, ns),
+                       np.asarray(minutes, dtype=float))
+
+
+def _seconds_to_ns(seconds):
+    """Float seconds since the epoch as int64 nanoseconds, as
+    ``pd.to_datetime(seconds * 1e9)`` gives them (exact and quicker for
+    whole seconds before 2100, the usual case)."""
+    whole = seconds.astype(np.int64)
+    if (whole == seconds).all() and (
+            not len(seconds) or np.abs(seconds).max() < 4e9):
+        return whole * 1_000_000_000
+    return pd.to_datetime(seconds * 1e9, utc=True).as_unit('ns').asi8
+
+
+def _power_samples(coded):
+    """The power series each workload is billed from.
 
     Host power (already attributed to the workload) when the workload has
     it, otherwise its accelerators' board power; a redelivered sample (the
     same workload and instant twice) counts once, the last one read.
+
+    :param coded: :class:`~kcloud_analyzer.common.usage_codes.UsageCodes`.
+    :returns: ``(rows, codes, ns)``: the rows of the usage, sorted by
+        workload code then time, their workload codes and instants.
     """
-    host = usage['metric'] == metrics.POWER_WATTS
-    board = usage['metric'] == metrics.ACCELERATOR_POWER_WATTS
-    with_host = usage.loc[host, 'workload_id'].unique()
-    chosen = host | (board & ~usage['workload_id'].isin(with_host))
-    power = usage.loc[chosen, ['workload_id', 'timestamp', 'value']]
-    return power.drop_duplicates(['workload_id', 'timestamp'], keep='last')
+    host = coded.is_metric(metrics.POWER_WATTS)
+    board = coded.is_metric(metrics.ACCELERATOR_POWER_WATTS)
+    with_host = coded.per_workload(host)
+    if with_host.any():
+        board &= ~coded.of_workloads(with_host)
+    rows = np.flatnonzero(host | board)
+    codes, ns = coded.workload[rows], coded.ns[rows]
+    step = np.diff(codes)
+    if len(rows) and ((step > 0) | ((step == 0) & (np.diff(ns) > 0))).all():
+        return rows, codes, ns
+    order = np.lexsort((ns, codes))
+    rows, codes, ns = rows[order], codes[order], ns[order]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (codes[1:] != codes[:-1]) | (ns[1:] != ns[:-1])
+    return rows[last], codes[last], ns[last]
 
 
 def _hour_pieces(codes, start_s, length_s, watts, estimated):
@@ -89,11 +128,20 @@ def _hour_pieces(codes, start_s, length_s, watts, estimated):
         ``length_s``, ``watts``, ``estimated``.
     """
     keep = length_s > 0
-    codes, start_s, length_s = codes[keep], start_s[keep], length_s[keep]
-    watts, estimated = watts[keep], estimated[keep]
+    if not keep.all():
+        codes, start_s, length_s = codes[keep], start_s[keep], length_s[keep]
+        watts, estimated = watts[keep], estimated[keep]
     first = np.floor(start_s / 3600.0)
     # The hour that holds the segment's last instant (its end excluded).
     last = np.maximum(np.ceil((start_s + length_s) / 3600.0) - 1.0, first)
+    if (last == first).all():
+        # No segment crosses an hour boundary: one piece each.
+        hour = first * 3600.0
+        piece_start = np.maximum(start_s, hour)
+        return {'code': codes, 'hour': hour, 'start_s': piece_start,
+                'length_s': (np.minimum(start_s + length_s, hour + 3600.0)
+                             - piece_start),
+                'watts': watts, 'estimated': estimated}
     spans = (last - first + 1).astype(np.int64)
     segment = np.repeat(np.arange(len(spans)), spans)
     offset = np.arange(len(segment)) - np.repeat(np.cumsum(spans) - spans,
@@ -107,6 +155,65 @@ def _hour_pieces(codes, start_s, length_s, watts, estimated):
             'estimated': estimated[segment]}
 
 
+def energy_pieces(usage, card, estimated_power=None):
+    """The priced energy of every piece of a power sample inside an hour
+    (see :func:`hourly_energy`), before it is summed per workload-hour.
+
+    :param usage: long usage frame or its
+        :class:`~kcloud_analyzer.common.usage_codes.UsageCodes`.
+    :returns: ``(pieces, names)``: dict of arrays ``code`` (workload code,
+        into ``names``), ``hour`` (int64 hours since the epoch), ``kwh``,
+        ``estimated`` (bool) and ``priced`` (kWh x price); ``names`` the
+        workload id of every code (the usage's codes, then those only the
+        estimated power names).
+    """
+    coded = usage_codes.UsageCodes.of(usage)
+    names = coded.workload_names
+    rows, codes, ns = _power_samples(coded)
+    watts = coded.value[rows]
+    measured = np.ones(len(rows), dtype=bool)
+    if estimated_power is not None and len(estimated_power):
+        has = np.zeros(len(names) + 1, dtype=bool)
+        has[codes] = True
+        extra = estimated_power.loc[~estimated_power['workload_id'].isin(
+            names[has[:-1]])]
+        extra_codes = pd.Index(names, dtype=object).get_indexer(
+            extra['workload_id'])
+        unknown = extra_codes < 0
+        if unknown.any():
+            more, more_names = pd.factorize(
+                extra['workload_id'].to_numpy()[unknown])
+            extra_codes[unknown] = len(names) + more
+            names = np.concatenate([names,
+                                    np.asarray(more_names, dtype=object)])
+        codes = np.concatenate([codes, extra_codes])
+        ns = np.concatenate([ns, pd.DatetimeIndex(
+            extra['timestamp']).as_unit('ns').asi8])
+        watts = np.concatenate([watts,
+                                extra['value'].to_numpy(dtype=float)])
+        measured = np.concatenate([measured,
+                                   np.zeros(len(extra), dtype=bool)])
+        order = np.lexsort((ns, codes))
+        codes, ns = codes[order], ns[order]
+        watts, measured = watts[order], measured[order]
+    seconds = ns / 1e9
+    held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
+    pieces = _hour_pieces(
+        np.concatenate([codes, codes]),
+        np.concatenate([seconds, seconds + held]),
+        np.concatenate([held, gap]),
+        np.concatenate([watts, gap_w]),
+        np.concatenate([~measured, np.ones(len(gap), dtype=bool)]))
+    tariff = _mean_price(
+        card, _minute_of_week(card, _seconds_to_ns(pieces['start_s'])),
+        pieces['length_s'] / 60.0)
+    kwh = pieces['watts'] * pieces['length_s'] / energy.JOULES_PER_KWH
+    return {'code': pieces['code'],
+            'hour': (pieces['hour'] // 3600.0).astype(np.int64),
+            'kwh': kwh, 'estimated': pieces['estimated'],
+            'priced': kwh * tariff}, names
+
+
 def hourly_energy(usage, card, estimated_power=None):
     """kWh and kWh x tariff per workload-hour from the power samples.
 
@@ -117,60 +224,38 @@ def hourly_energy(usage, card, estimated_power=None):
     the mean tariff over its own minutes. A gap is estimated at the mean
     of the samples that bound it and flagged as estimated.
 
+    :param usage: long usage frame or its
+        :class:`~kcloud_analyzer.common.usage_codes.UsageCodes`.
     :param estimated_power: optional long frame ``workload_id, timestamp,
         value`` of estimated power (see
         :mod:`kcloud_analyzer.workload_analyzer.power_model`) for workloads
         without any measured power; all its energy is estimated.
-    :returns: DataFrame indexed by (workload_id, hour) with ``energy_kwh``
-        (IT energy attributed to the workload, measured and estimated),
-        ``estimated_kwh`` (the estimated part of it) and
+    :returns: DataFrame indexed by (workload_id, hour), sorted, with
+        ``energy_kwh`` (IT energy attributed to the workload, measured and
+        estimated), ``estimated_kwh`` (the estimated part of it) and
         ``energy_kwh_priced`` (sum of kWh x price, before PUE).
     """
-    power = _power_samples(usage)
-    measured = np.ones(len(power), dtype=bool)
-    if estimated_power is not None and len(estimated_power):
-        extra = estimated_power.loc[~estimated_power['workload_id'].isin(
-            power['workload_id'])]
-        power = pd.concat([power, extra[['workload_id', 'timestamp',
-                                         'value']]], ignore_index=True)
-        measured = np.concatenate([measured,
-                                   np.zeros(len(extra), dtype=bool)])
-    codes, names = pd.factorize(power['workload_id'])
-    seconds = (pd.DatetimeIndex(power['timestamp']).as_unit('ns').asi8
-               / 1e9)
-    order = np.lexsort((seconds, codes))
-    codes, seconds = codes[order], seconds[order]
-    watts = power['value'].to_numpy(dtype=float)[order]
-    measured = measured[order]
-    held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
-    pieces = _hour_pieces(
-        np.concatenate([codes, codes]),
-        np.concatenate([seconds, seconds + held]),
-        np.concatenate([held, gap]),
-        np.concatenate([watts, gap_w]),
-        np.concatenate([~measured, np.ones(len(gap), dtype=bool)]))
-    starts = pd.to_datetime(pieces['start_s'] * 1e9, utc=True)
-    tariff = mean_tariff(card, starts, pieces['length_s'] / 60.0)
-    kwh = pieces['watts'] * pieces['length_s'] / energy.JOULES_PER_KWH
-    # (workload, hour) folded into one int64 and factorised once: a
-    # MultiIndex of the pieces built a tuple per piece, the largest part
-    # of the cost of pricing.
-    hours = (pieces['hour'] // 3600.0).astype(np.int64)
+    pieces, names = energy_pieces(usage, card, estimated_power)
+    hours = pieces['hour']
     first = hours.min() if hours.size else 0
     span = (hours.max() - first + 1) if hours.size else 1
-    cells, keys = pd.factorize(
-        pieces['code'].astype(np.int64) * span + (hours - first))
+    cells, keys = pd.factorize(pieces['code'] * span + (hours - first))
     size = len(keys)
-    index = pd.MultiIndex.from_arrays(
-        [np.asarray(names, dtype=object)[keys // span],
-         pd.to_datetime((keys % span + first) * 3600 * 1_000_000_000,
-                        utc=True).as_unit('ns')],
-        names=['workload_id', 'hour'])
-    return pd.DataFrame({
+    kwh = pieces['kwh']
+    sums = {
         'energy_kwh': np.bincount(cells, weights=kwh, minlength=size),
         'estimated_kwh': np.bincount(
             cells, weights=np.where(pieces['estimated'], kwh, 0.0),
             minlength=size),
-        'energy_kwh_priced': np.bincount(cells, weights=kwh * tariff,
+        'energy_kwh_priced': np.bincount(cells, weights=pieces['priced'],
                                          minlength=size),
-    }, index=index)
+    }
+    ids = names[keys // span]
+    order = np.lexsort((keys % span, ids))
+    index = pd.MultiIndex.from_arrays(
+        [ids[order],
+         pd.to_datetime((keys[order] % span + first) * 3600 * 1_000_000_000,
+                        utc=True).as_unit('ns')],
+        names=['workload_id', 'hour'])
+    return pd.DataFrame({name: values[order]
+                         for name, values in sums.items()}, index=index)

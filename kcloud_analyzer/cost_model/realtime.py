@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import usage_codes
 from kcloud_analyzer.cost_model import energy_billing
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.workload_analyzer import power_model
@@ -119,17 +120,15 @@ def _check_accelerators(frame, card):
     return lower, kind
 
 
-def _override_share(frame, override):
+def _override_share(hour_ns, project_ids, override):
     """Fraction of each workload-hour that an override covers."""
-    hour_ns = pd.DatetimeIndex(frame['hour']).as_unit('ns').asi8
     start = override.start.as_unit('ns').value
     end = (np.iinfo(np.int64).max if override.end is None
            else override.end.as_unit('ns').value)
     covered = (np.minimum(hour_ns + _HOUR_NS, end) -
                np.maximum(hour_ns, start))
     share = np.clip(covered / _HOUR_NS, 0.0, 1.0)
-    return np.where(frame['project_id'].to_numpy() == override.project_id,
-                    share, 0.0)
+    return np.where(project_ids == override.project_id, share, 0.0)
 
 
 def _blend(prices, share, new_price):
@@ -138,22 +137,27 @@ def _blend(prices, share, new_price):
     return prices * (1.0 - share) + float(new_price) * share
 
 
-def _prices(frame, card, accelerator_lower):
-    n = len(frame)
-    known = {name.lower(): float(acc.hour)
-             for name, acc in card.accelerators.items()}
+def _prices(card, hour_ns, project_ids, accelerator_lower, accelerator_hour):
+    """Prices of every workload-hour, overrides applied.
+
+    :param hour_ns: int64 start of each hour.
+    :param project_ids: object array, the project of each.
+    :param accelerator_lower: object array, the lower case accelerator
+        model of each.
+    :param accelerator_hour: float array, the card's price of that model.
+    """
+    n = len(hour_ns)
     prices = {
         'vcpu': np.full(n, float(card.vcpu_hour)),
         'ram': np.full(n, float(card.ram_gb_hour)),
         'storage': np.full(n, float(card.storage_gb_month)),
         'network': np.full(n, float(card.network_egress_gb)),
-        'accelerator': accelerator_lower.map(known).to_numpy(
-            dtype=float, na_value=0.0),
+        'accelerator': accelerator_hour,
     }
     # Overrides are few; the loop runs over them, never over samples. A
     # later override wins where two cover the same hour.
     for override in card.overrides:
-        share = _override_share(frame, override)
+        share = _override_share(hour_ns, project_ids, override)
         if not share.any():
             continue
         prices['vcpu'] = _blend(prices['vcpu'], share, override.vcpu_hour)
@@ -163,23 +167,65 @@ def _prices(frame, card, accelerator_lower):
         prices['network'] = _blend(prices['network'], share,
                                    override.network_egress_gb)
         for model, hour_price in override.accelerator_hour.items():
-            model_share = np.where(
-                (accelerator_lower == model).to_numpy(), share, 0.0)
+            model_share = np.where(accelerator_lower == model, share, 0.0)
             prices['accelerator'] = _blend(prices['accelerator'],
                                            model_share, hour_price)
     return prices
 
 
-def _column(frame, name):
-    if name in frame:
-        return frame[name].to_numpy(dtype=float, na_value=np.nan)
-    return np.full(len(frame), np.nan)
-
-
-def _used_share(frame, metric):
+def _used_share(means):
     """Utilisation as a share of the allocation; unmeasured counts as 1."""
-    share = _column(frame, metric) / 100.0
+    share = means / 100.0
     return np.clip(np.where(np.isnan(share), 1.0, share), 0.0, 1.0)
+
+
+def _row_sum(*columns):
+    """Sum of float columns, NaN counting as 0 (``DataFrame.sum(axis=1)``,
+    added in the same order)."""
+    total = np.where(np.isnan(columns[0]), 0.0, columns[0])
+    for column in columns[1:]:
+        total = total + np.where(np.isnan(column), 0.0, column)
+    return total
+
+
+#: cells (workloads x hours x metrics) up to which the workload-hours
+#: are counted on a dense grid (or four per usage row, if more); beyond,
+#: on the keys present (a long, sparse window)
+_DENSE_CELLS = 1 << 22
+
+
+class _Cells:
+    """Integer (workload, hour) cells of usage rows and energy pieces.
+
+    A cell is ``workload code x span + hours since the first hour``; on a
+    dense grid (the usual case: a batch of workloads over days) the cells
+    are the keys themselves, otherwise the keys present are numbered.
+    """
+
+    def __init__(self, workloads, usage_hours, piece_codes, piece_hours,
+                 count, metric_count):
+        ends = [f(hours) for hours in (usage_hours, piece_hours)
+                if len(hours) for f in (np.min, np.max)]
+        self.first = min(ends, default=0)
+        self.span = max(ends, default=0) - self.first + 1
+        usage_keys = workloads * self.span + (usage_hours - self.first)
+        piece_keys = piece_codes * self.span + (piece_hours - self.first)
+        if count * self.span * max(metric_count, 1) <= max(
+                _DENSE_CELLS, 4 * len(usage_keys)):
+            self.size = count * self.span
+            self.keys = None
+            self.usage, self.pieces = usage_keys, piece_keys
+        else:
+            cells, self.keys = pd.factorize(np.concatenate(
+                [usage_keys, piece_keys]))
+            self.size = len(self.keys)
+            self.usage = cells[:len(usage_keys)]
+            self.pieces = cells[len(usage_keys):]
+
+    def split(self, cells):
+        """``(workload code, hour since the epoch)`` of ``cells``."""
+        keys = cells if self.keys is None else self.keys[cells]
+        return keys // self.span, keys % self.span + self.first
 
 
 def compute_costs(workloads, usage, card, power_curves=None):
@@ -187,7 +233,9 @@ def compute_costs(workloads, usage, card, power_curves=None):
 
     :param workloads: frame with the columns of ``workloads.csv``.
     :param usage: long frame ``workload_id, timestamp (UTC), metric,
-        value``.
+        value``; ``workload_id`` and ``metric`` may be categorical (as
+        :func:`kcloud_analyzer.jobs.frames.usage_from_means` gives them),
+        which spares hashing their strings.
     :param card: a :class:`~kcloud_analyzer.cost_model.ratecard.RateCard`.
     :param power_curves: accelerator power curves for the workloads
         without measured power (the packaged ones by default).
@@ -203,77 +251,158 @@ def compute_costs(workloads, usage, card, power_curves=None):
     :raises CostInputError: when usage names a workload that is not in
         ``workloads`` or an accelerator is missing from the card.
     """
-    unknown = ~usage['workload_id'].isin(workloads['workload_id'])
-    if unknown.any():
-        first = usage.loc[unknown, 'workload_id'].iloc[0]
-        raise CostInputError(
-            f'usage names workload {first!r} which is not in the workloads')
-    estimated_power = power_model.estimate_power(usage, workloads, card,
+    # The strings of the usage become integer codes once; from here on
+    # every grouping is a count over integers.
+    coded = usage_codes.UsageCodes(usage)
+    known = pd.Index(coded.workload_names, dtype=object).isin(
+        workloads['workload_id'])
+    if not known.all() or (coded.workload < 0).any():
+        unknown = ~np.append(known, False)[coded.workload]
+        if unknown.any():
+            first = usage['workload_id'].iloc[int(np.argmax(unknown))]
+            raise CostInputError(
+                f'usage names workload {first!r} which is not in the '
+                'workloads')
+    if not workloads['workload_id'].is_unique:
+        raise pd.errors.MergeError(
+            'Merge keys are not unique in right dataset; not a many-to-one '
+            'merge')
+    estimated_power = power_model.estimate_power(coded, workloads, card,
                                                  power_curves)
-    means = hourly_means(usage)
-    hourly = means.join(
-        energy_billing.hourly_energy(usage, card, estimated_power),
-        how='outer')
+    pieces, names = energy_billing.energy_pieces(coded, card,
+                                                 estimated_power)
+    metric_rows = coded.metric >= 0
+    if not metric_rows.all():
+        # A sample without a metric is no column of any line.
+        keep = np.flatnonzero(metric_rows)
+        usage_workloads, usage_ns = coded.workload[keep], coded.ns[keep]
+        usage_metrics, values = coded.metric[keep], coded.value[keep]
+    else:
+        usage_workloads, usage_ns = coded.workload, coded.ns
+        usage_metrics, values = coded.metric, coded.value
+    cells = _Cells(usage_workloads, usage_ns // _HOUR_NS, pieces['code'],
+                   pieces['hour'], len(names), len(coded.metric_names))
+
+    # Means of the metrics the lines use, per cell.
+    metric_count = len(coded.metric_names)
+    per_metric = cells.usage * metric_count + usage_metrics
+    sums = np.bincount(per_metric, weights=values,
+                       minlength=cells.size * metric_count).reshape(
+                           cells.size, metric_count)
+    counts = np.bincount(per_metric,
+                         minlength=cells.size * metric_count).reshape(
+                             cells.size, metric_count)
+    in_usage = counts.any(axis=1)
+    piece_kwh = pieces['kwh']
+    kwh = np.bincount(cells.pieces, weights=piece_kwh, minlength=cells.size)
+    estimated_kwh = np.bincount(
+        cells.pieces, weights=np.where(pieces['estimated'], piece_kwh, 0.0),
+        minlength=cells.size)
     # An hour is billed when the workload was seen in it: a sample of any
     # metric, or measured power held into it from the hour before. An
     # hour inside a gap has nothing measured and is not billed.
-    seen = (hourly.index.isin(means.index) |
-            (hourly['energy_kwh'] > hourly['estimated_kwh']).to_numpy())
-    hourly = hourly.loc[seen]
-    frame = hourly.reset_index().merge(
-        workloads[['workload_id', 'project_id', 'type', 'cpu_cores',
-                   'memory_gb', 'gpu_count', 'npu_count', 'accelerator']],
-        on='workload_id', how='left', validate='many_to_one')
-    frame = frame.sort_values(['workload_id', 'hour'],
-                              kind='stable').reset_index(drop=True)
-    accelerator_lower, kind = _check_accelerators(frame, card)
-    prices = _prices(frame, card, accelerator_lower)
+    chosen = np.flatnonzero(in_usage | (kwh > estimated_kwh))
+    workload_codes, hours = cells.split(chosen)
+    # Rows in the order of workload id, then hour.
+    rank = np.empty(len(names), dtype=np.intp)
+    rank[np.argsort(names, kind='stable')] = np.arange(len(names))
+    order = np.lexsort((hours, rank[workload_codes]))
+    chosen, workload_codes, hours = (chosen[order], workload_codes[order],
+                                     hours[order])
+    kwh = kwh[chosen]
+    estimated_kwh = estimated_kwh[chosen]
+    kwh_priced = np.bincount(cells.pieces, weights=pieces['priced'],
+                             minlength=cells.size)[chosen]
 
-    cores = frame['cpu_cores'].to_numpy(dtype=float)
-    memory = frame['memory_gb'].to_numpy(dtype=float)
-    gpus = np.where(kind == 'gpu', frame['gpu_count'].to_numpy(dtype=float),
-                    0.0)
-    npus = np.where(kind == 'npu', frame['npu_count'].to_numpy(dtype=float),
-                    0.0)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        means = sums[chosen] / counts[chosen]
+    column = {name: i for i, name in enumerate(coded.metric_names)}
+
+    def mean(metric):
+        if metric in column:
+            return means[:, column[metric]]
+        return np.full(len(chosen), np.nan)
+
+    # The workloads' attributes, checked once per workload (in id order,
+    # so an error names the first one) and spread over their hours.
+    used = np.flatnonzero(np.bincount(workload_codes,
+                                      minlength=len(names)))
+    used = used[np.argsort(rank[used], kind='stable')]
+    position = pd.Index(workloads['workload_id']).get_indexer(names[used])
+    chosen_workloads = workloads.iloc[position].reset_index(drop=True)
+    lower, kind = _check_accelerators(chosen_workloads, card)
+    slot = np.zeros(len(names), dtype=np.intp)
+    slot[used] = np.arange(len(used))
+    rows = slot[workload_codes]
+    known_hour = {name.lower(): float(acc.hour)
+                  for name, acc in card.accelerators.items()}
+    hour_ns = (hours * _HOUR_NS).astype(np.int64)
+
+    def spread(series):
+        return series.iloc[rows].reset_index(drop=True)
+
+    prices = _prices(
+        card, hour_ns, chosen_workloads['project_id'].to_numpy()[rows],
+        lower.to_numpy(dtype=object)[rows],
+        lower.map(known_hour).to_numpy(dtype=float, na_value=0.0)[rows])
+    kind = kind.to_numpy(dtype=object)[rows]
+    cores = chosen_workloads['cpu_cores'].to_numpy(dtype=float)[rows]
+    memory = chosen_workloads['memory_gb'].to_numpy(dtype=float)[rows]
+    gpus = np.where(kind == 'gpu', chosen_workloads['gpu_count'].to_numpy(
+        dtype=float)[rows], 0.0)
+    npus = np.where(kind == 'npu', chosen_workloads['npu_count'].to_numpy(
+        dtype=float)[rows], 0.0)
     cpu_cost = cores * prices['vcpu']
     ram_cost = memory * prices['ram']
     gpu_cost = gpus * prices['accelerator']
     npu_cost = npus * prices['accelerator']
-    storage_gb = np.nan_to_num(_column(frame, metrics.STORAGE_GB))
-    egress = np.nan_to_num(_column(frame, metrics.NETWORK_TX_BYTES_PER_S))
-    kwh = np.nan_to_num(_column(frame, 'energy_kwh'))
-    estimated_kwh = np.nan_to_num(_column(frame, 'estimated_kwh'))
-    kwh_priced = np.nan_to_num(_column(frame, 'energy_kwh_priced'))
+    storage_gb = np.nan_to_num(mean(metrics.STORAGE_GB))
+    egress = np.nan_to_num(mean(metrics.NETWORK_TX_BYTES_PER_S))
+    kwh = np.nan_to_num(kwh)
+    estimated_kwh = np.nan_to_num(estimated_kwh)
+    kwh_priced = np.nan_to_num(kwh_priced)
 
-    out = frame[['workload_id', 'project_id', 'type', 'accelerator',
-                 'hour']].copy()
-    out['compute'] = cpu_cost + ram_cost
-    out['gpu'] = gpu_cost
-    out['npu'] = npu_cost
-    out['storage'] = (storage_gb * prices['storage'] /
-                      ratecard.HOURS_PER_MONTH)
-    out['network'] = (egress * 3600.0 / ratecard.BYTES_PER_GB *
-                      prices['network'])
-    out['energy'] = kwh_priced * card.pue
-    out['cost_per_hour'] = out[list(LINES)].sum(axis=1)
-    out['usage_compute'] = (
-        cpu_cost * _used_share(frame, metrics.CPU_UTILIZATION) +
-        ram_cost * _used_share(frame, metrics.MEMORY_UTILIZATION))
-    out['usage_gpu'] = gpu_cost * _used_share(frame, metrics.GPU_UTILIZATION)
-    out['usage_npu'] = npu_cost * _used_share(frame, metrics.NPU_UTILIZATION)
-    out['usage_cost_per_hour'] = (
-        out[list(USAGE_LINES)].sum(axis=1) + out['storage'] +
-        out['network'] + out['energy'])
-    out['idle_cost'] = out['cost_per_hour'] - out['usage_cost_per_hour']
-    out['energy_kwh'] = kwh
-    out['estimated_kwh'] = estimated_kwh
+    lines = {
+        'compute': cpu_cost + ram_cost,
+        'gpu': gpu_cost,
+        'npu': npu_cost,
+        'storage': storage_gb * prices['storage'] / ratecard.HOURS_PER_MONTH,
+        'network': (egress * 3600.0 / ratecard.BYTES_PER_GB *
+                    prices['network']),
+        'energy': kwh_priced * card.pue,
+    }
+    lines['cost_per_hour'] = _row_sum(*(lines[line] for line in LINES))
+    lines['usage_compute'] = (
+        cpu_cost * _used_share(mean(metrics.CPU_UTILIZATION)) +
+        ram_cost * _used_share(mean(metrics.MEMORY_UTILIZATION)))
+    lines['usage_gpu'] = gpu_cost * _used_share(
+        mean(metrics.GPU_UTILIZATION))
+    lines['usage_npu'] = npu_cost * _used_share(
+        mean(metrics.NPU_UTILIZATION))
+    lines['usage_cost_per_hour'] = (
+        _row_sum(*(lines[line] for line in USAGE_LINES)) +
+        lines['storage'] + lines['network'] + lines['energy'])
+    lines['idle_cost'] = lines['cost_per_hour'] - lines['usage_cost_per_hour']
     sources = estimated_power.drop_duplicates('workload_id').set_index(
         'workload_id')['source']
-    out['power_estimate'] = out['workload_id'].map(sources).astype(object)
-    out['facility_kwh'] = kwh * card.pue
+    power_estimate = chosen_workloads['workload_id'].map(sources).astype(
+        object)
     with np.errstate(invalid='ignore', divide='ignore'):
-        out['tariff_kwh'] = np.where(kwh > 0, kwh_priced / kwh, np.nan)
-    out['carbon_kg_co2e'] = kwh * card.pue * card.carbon_kg_per_kwh
+        tariff_kwh = np.where(kwh > 0, kwh_priced / kwh, np.nan)
+    out = pd.DataFrame({
+        'workload_id': spread(chosen_workloads['workload_id']),
+        'project_id': spread(chosen_workloads['project_id']),
+        'type': spread(chosen_workloads['type']),
+        'accelerator': spread(chosen_workloads['accelerator']),
+        'hour': pd.to_datetime(hour_ns, utc=True).as_unit('ns'),
+        **lines,
+        'energy_kwh': kwh,
+        'estimated_kwh': estimated_kwh,
+        'power_estimate': spread(power_estimate),
+        'facility_kwh': kwh * card.pue,
+        'tariff_kwh': tariff_kwh,
+        'carbon_kg_co2e': kwh * card.pue * card.carbon_kg_per_kwh,
+    })
     out.attrs['currency'] = card.currency
     return out
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from kcloud_analyzer.common import metrics
 from kcloud_analyzer.common import power_curves
+from kcloud_analyzer.common import usage_codes
 
 #: how an estimated power series was made
 SOURCE_CURVE = 'utilization_curve'
@@ -51,7 +52,8 @@ default_curves = power_curves.default_curves
 def estimate_power(usage, workloads, card, curves=None):
     """Estimated accelerator power of the workloads that measured none.
 
-    :param usage: long frame ``workload_id, timestamp, metric, value``.
+    :param usage: long frame ``workload_id, timestamp, metric, value``,
+        or its :class:`~kcloud_analyzer.common.usage_codes.UsageCodes`.
     :param workloads: frame with ``workload_id, gpu_count, npu_count,
         accelerator``.
     :param card: the rate card (kinds and ``power_watts`` of the models).
@@ -63,8 +65,9 @@ def estimate_power(usage, workloads, card, curves=None):
     """
     curves = default_curves() if curves is None else curves
     columns = ['workload_id', 'timestamp', 'value', 'source']
-    powered = usage['metric'].isin((metrics.POWER_WATTS,
-                                    metrics.ACCELERATOR_POWER_WATTS))
+    coded = usage_codes.UsageCodes.of(usage)
+    powered = coded.workload_names[coded.per_workload(coded.is_metric(
+        metrics.POWER_WATTS, metrics.ACCELERATOR_POWER_WATTS))]
     lower = workloads['accelerator'].astype(object).str.lower()
     kind = lower.map({name.lower(): acc.kind
                       for name, acc in card.accelerators.items()})
@@ -72,7 +75,7 @@ def estimate_power(usage, workloads, card, curves=None):
                      np.where(kind == 'npu', workloads['npu_count'], 0))
     chosen = workloads.assign(lower=lower, kind=kind, count=count)
     chosen = chosen.loc[(chosen['count'] > 0) & ~chosen['workload_id'].isin(
-        usage.loc[powered, 'workload_id'])]
+        powered)]
     if chosen.empty:
         return pd.DataFrame(columns=columns)
     curve = chosen['lower'].map(curves)
@@ -83,7 +86,11 @@ def estimate_power(usage, workloads, card, curves=None):
         board=chosen['lower'].map({
             name.lower(): acc.power_watts
             for name, acc in card.accelerators.items()}))
-    seen = usage.loc[usage['workload_id'].isin(chosen['workload_id'])]
+    # Only the rows of the chosen workloads are read from here on.
+    seen = coded.frame.loc[coded.of_workloads(pd.Index(
+        coded.workload_names, dtype=object).isin(chosen['workload_id']))]
+    seen = seen.astype({name: object for name in ('workload_id', 'metric')
+                        if isinstance(seen[name].dtype, pd.CategoricalDtype)})
 
     samples = seen.merge(chosen[['workload_id', 'utilization', 'idle',
                                  'busy', 'count']],

@@ -1,0 +1,84 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The long usage frame with its strings as integer codes.
+
+Pricing reads every row of the usage frame (``workload_id, timestamp,
+metric, value``) several times: to group by workload and hour, to pick
+the power series, to find the workloads that measured power. Hashing the
+workload and metric strings of millions of rows for each of those was
+most of its cost; :class:`UsageCodes` turns them into integer codes once
+(free when the columns are already categorical, as the agent's reads
+deliver them, see :func:`kcloud_analyzer.jobs.frames.usage_from_means`)
+and everything after works on integers.
+"""
+
+import numpy as np
+import pandas as pd
+
+
+def _codes(column):
+    """``(codes, names)``: integer code of every row (-1 for a missing
+    value) and the value of every code, as an object array."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        names = column.cat.categories
+    else:
+        codes, names = pd.factorize(column)
+    return (codes.astype(np.intp, copy=False),
+            np.asarray(names, dtype=object))
+
+
+class UsageCodes:
+    """A usage frame and the integer form of its columns.
+
+    ``workload``: code of each row's workload (-1 where missing), into
+    ``workload_names``; ``metric``: code of each row's metric, into
+    ``metric_names``; ``ns``: the timestamp as int64 nanoseconds since the
+    epoch (UTC); ``value``: float64.
+    """
+
+    def __init__(self, usage):
+        self.frame = usage
+        self.workload, self.workload_names = _codes(usage['workload_id'])
+        self.metric, self.metric_names = _codes(usage['metric'])
+        self.ns = pd.DatetimeIndex(usage['timestamp']).as_unit('ns').asi8
+        self.value = usage['value'].to_numpy(dtype=float)
+
+    @classmethod
+    def of(cls, usage):
+        """``usage`` itself when already coded, else its codes."""
+        return usage if isinstance(usage, cls) else cls(usage)
+
+    def __len__(self):
+        return len(self.workload)
+
+    def is_metric(self, *names):
+        """Boolean mask of the rows of any of the metrics ``names``."""
+        wanted = [i for i, name in enumerate(self.metric_names)
+                  if name in names]
+        mask = np.zeros(len(self), dtype=bool)
+        for code in wanted:
+            mask |= self.metric == code
+        return mask
+
+    def per_workload(self, rows):
+        """Boolean per workload code: has a row in the mask ``rows``."""
+        found = np.zeros(len(self.workload_names) + 1, dtype=bool)
+        found[self.workload[rows]] = True
+        return found[:-1]
+
+    def of_workloads(self, chosen):
+        """Boolean mask of the rows whose workload code is ``chosen`` (a
+        boolean per workload code); rows without a workload are not."""
+        if not chosen.any():
+            return np.zeros(len(self), dtype=bool)
+        return np.append(chosen, False)[self.workload]
