@@ -24,6 +24,9 @@ and everything after works on integers.
 import numpy as np
 import pandas as pd
 
+_NS_PER_TICK = {'s': 1_000_000_000, 'ms': 1_000_000, 'us': 1_000, 'ns': 1}
+_HOUR_NS = 3600 * 1_000_000_000
+
 
 def _codes(column):
     """``(codes, names)``: integer code of every row (-1 for a missing
@@ -42,16 +45,28 @@ class UsageCodes:
 
     ``workload``: code of each row's workload (-1 where missing), into
     ``workload_names``; ``metric``: code of each row's metric, into
-    ``metric_names``; ``ns``: the timestamp as int64 nanoseconds since the
-    epoch (UTC); ``value``: float64.
+    ``metric_names``; ``ticks``: the timestamp as int64 since the epoch
+    (UTC) in units of ``tick_ns`` nanoseconds; ``value``: float64.
     """
 
     def __init__(self, usage):
         self.frame = usage
         self.workload, self.workload_names = _codes(usage['workload_id'])
         self.metric, self.metric_names = _codes(usage['metric'])
-        self.ns = pd.DatetimeIndex(usage['timestamp']).as_unit('ns').asi8
+        stamps = pd.DatetimeIndex(usage['timestamp'])
+        # Integers in the column's own unit: no pass to convert them all.
+        self.ticks = stamps.asi8
+        self.tick_ns = _NS_PER_TICK[stamps.unit]
         self.value = usage['value'].to_numpy(dtype=float)
+        self._masks = {}
+
+    def ns(self, rows):
+        """The timestamps of ``rows`` (indices) as int64 nanoseconds."""
+        return self.ticks[rows] * self.tick_ns
+
+    def hours(self):
+        """Hour of every row, as whole hours since the epoch."""
+        return self.ticks // (_HOUR_NS // self.tick_ns)
 
     @classmethod
     def of(cls, usage):
@@ -62,12 +77,17 @@ class UsageCodes:
         return len(self.workload)
 
     def is_metric(self, *names):
-        """Boolean mask of the rows of any of the metrics ``names``."""
-        wanted = [i for i, name in enumerate(self.metric_names)
-                  if name in names]
+        """Boolean mask of the rows of any of the metrics ``names`` (a
+        new array each call; each metric's mask is made once)."""
         mask = np.zeros(len(self), dtype=bool)
-        for code in wanted:
-            mask |= self.metric == code
+        for name in names:
+            if name not in self._masks:
+                found = [i for i, known in enumerate(self.metric_names)
+                         if known == name]
+                self._masks[name] = (self.metric == found[0] if found
+                                     else None)
+            if self._masks[name] is not None:
+                mask |= self._masks[name]
         return mask
 
     def per_workload(self, rows):

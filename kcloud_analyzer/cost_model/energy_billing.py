@@ -35,6 +35,8 @@ from kcloud_analyzer.common import usage_codes
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.workload_analyzer import energy
 
+_HOUR_NS = 3600 * 1_000_000_000
+
 
 def _week_integral(card):
     """Cumulative electricity price over two weeks, minute by minute.
@@ -58,6 +60,35 @@ def _minute_of_week(card, ns):
     whole = ((days + 3) % 7 * ratecard.MINUTES_PER_DAY + of_day // 3600 * 60
              + of_day % 3600 // 60)
     return whole + (of_day % 60) / 60.0
+
+
+def _minute_of_week_in_hours(card, ns, hours):
+    """:func:`_minute_of_week` of instants ``ns`` each inside its hour
+    ``hours`` (int64 hours since the epoch).
+
+    The local time of every hour of the span is found once; an instant is
+    its hour's local start plus its offset in the hour. Hours in which the
+    UTC offset changes (or is not whole minutes) are computed instant by
+    instant.
+    """
+    if not len(ns) or hours.max() - hours.min() >= len(ns):
+        return _minute_of_week(card, ns)
+    first = hours.min()
+    span = np.arange(first, hours.max() + 1, dtype=np.int64) * _HOUR_NS
+    utc = span // 1_000_000_000
+    offset = [pd.DatetimeIndex(at.view('M8[ns]'), tz='UTC').tz_convert(
+        card.timezone).tz_localize(None).asi8 // 1_000_000_000 -
+        at // 1_000_000_000 for at in (span, span + _HOUR_NS - 1)]
+    steady = (offset[0] == offset[1]) & (offset[0] % 60 == 0)
+    start = _minute_of_week(card, span)
+    index = hours - first
+    into = ns // 1_000_000_000 - utc[index]
+    regular = steady[index] & (into >= 0) & (into < 3600)
+    minute = (start[index].astype(np.int64) + into // 60) % (
+        7 * ratecard.MINUTES_PER_DAY) + (into % 60) / 60.0
+    if not regular.all():
+        minute[~regular] = _minute_of_week(card, ns[~regular])
+    return minute
 
 
 def _mean_price(card, start_minute, minutes):
@@ -109,7 +140,7 @@ def _power_samples(coded):
     if with_host.any():
         board &= ~coded.of_workloads(with_host)
     rows = np.flatnonzero(host | board)
-    codes, ns = coded.workload[rows], coded.ns[rows]
+    codes, ns = coded.workload[rows], coded.ns(rows)
     step = np.diff(codes)
     if len(rows) and ((step > 0) | ((step == 0) & (np.diff(ns) > 0))).all():
         return rows, codes, ns
@@ -204,12 +235,13 @@ def energy_pieces(usage, card, estimated_power=None):
         np.concatenate([held, gap]),
         np.concatenate([watts, gap_w]),
         np.concatenate([~measured, np.ones(len(gap), dtype=bool)]))
+    hours = (pieces['hour'] // 3600.0).astype(np.int64)
     tariff = _mean_price(
-        card, _minute_of_week(card, _seconds_to_ns(pieces['start_s'])),
+        card, _minute_of_week_in_hours(
+            card, _seconds_to_ns(pieces['start_s']), hours),
         pieces['length_s'] / 60.0)
     kwh = pieces['watts'] * pieces['length_s'] / energy.JOULES_PER_KWH
-    return {'code': pieces['code'],
-            'hour': (pieces['hour'] // 3600.0).astype(np.int64),
+    return {'code': pieces['code'], 'hour': hours,
             'kwh': kwh, 'estimated': pieces['estimated'],
             'priced': kwh * tariff}, names
 

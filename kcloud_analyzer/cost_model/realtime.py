@@ -208,7 +208,9 @@ class _Cells:
                 if len(hours) for f in (np.min, np.max)]
         self.first = min(ends, default=0)
         self.span = max(ends, default=0) - self.first + 1
-        usage_keys = workloads * self.span + (usage_hours - self.first)
+        # usage_hours is ours to change: the keys are made in place.
+        usage_keys = np.subtract(usage_hours, self.first, out=usage_hours)
+        usage_keys += workloads * self.span
         piece_keys = piece_codes * self.span + (piece_hours - self.first)
         if count * self.span * max(metric_count, 1) <= max(
                 _DENSE_CELLS, 4 * len(usage_keys)):
@@ -275,17 +277,20 @@ def compute_costs(workloads, usage, card, power_curves=None):
     if not metric_rows.all():
         # A sample without a metric is no column of any line.
         keep = np.flatnonzero(metric_rows)
-        usage_workloads, usage_ns = coded.workload[keep], coded.ns[keep]
+        usage_workloads = coded.workload[keep]
+        usage_hours = coded.hours()[keep]
         usage_metrics, values = coded.metric[keep], coded.value[keep]
     else:
-        usage_workloads, usage_ns = coded.workload, coded.ns
+        usage_workloads, usage_hours = coded.workload, coded.hours()
         usage_metrics, values = coded.metric, coded.value
-    cells = _Cells(usage_workloads, usage_ns // _HOUR_NS, pieces['code'],
+    cells = _Cells(usage_workloads, usage_hours, pieces['code'],
                    pieces['hour'], len(names), len(coded.metric_names))
 
     # Means of the metrics the lines use, per cell.
     metric_count = len(coded.metric_names)
-    per_metric = cells.usage * metric_count + usage_metrics
+    per_metric = cells.usage
+    per_metric *= metric_count
+    per_metric += usage_metrics
     sums = np.bincount(per_metric, weights=values,
                        minlength=cells.size * metric_count).reshape(
                            cells.size, metric_count)

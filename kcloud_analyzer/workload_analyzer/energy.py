@@ -119,6 +119,30 @@ def held_intervals(times, watts, max_gap_s=None):
     return held, gap, np.where(measured, gap_w, np.nan_to_num(next_w))
 
 
+def _median_per_series(codes, values):
+    """Median of the non-NaN ``values`` of each series, on every sample
+    (NaN for a series without any); ``codes`` sorted.
+
+    A series sampled at a steady interval has a single value: the least
+    and the greatest give its median without sorting; only the others go
+    through a group median.
+    """
+    if not len(codes):
+        return np.empty(0)
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate(([0], starts))
+    lengths = np.diff(np.append(starts, len(codes)))
+    least = np.fmin.reduceat(values, starts)
+    most = np.fmax.reduceat(values, starts)
+    median = np.where(least == most, least, np.nan)
+    uneven = ~(least == most) & ~np.isnan(least)
+    if uneven.any():
+        rows = np.repeat(uneven, lengths)
+        median[uneven] = pd.Series(values[rows]).groupby(
+            codes[rows]).median().to_numpy()
+    return np.repeat(median, lengths)
+
+
 def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     """:func:`held_intervals` for samples in long form.
 
@@ -134,9 +158,7 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     same = np.zeros(len(seconds), dtype=bool)
     same[:-1] = codes[1:] == codes[:-1]
     following[~same] = np.nan
-    median = pd.Series(following).groupby(codes).median().reindex(
-        np.arange(codes.max() + 1 if len(codes) else 0)).to_numpy()
-    median = np.nan_to_num(median)[codes]
+    median = np.nan_to_num(_median_per_series(codes, following))
     max_gap = (stats.GAP_FACTOR * median if max_gap_s is None
                else np.asarray(max_gap_s, dtype=np.float64))
     with np.errstate(invalid='ignore'):
