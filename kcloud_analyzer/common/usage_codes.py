@@ -36,14 +36,16 @@ def _codes(column):
         names = column.cat.categories
     else:
         codes, names = pd.factorize(column)
-    return (codes.astype(np.intp, copy=False),
-            np.asarray(names, dtype=object))
+    # The codes keep their dtype (int8 for a few categories): arithmetic
+    # on them is with int64 scalars, which widens it.
+    return codes, np.asarray(names, dtype=object)
 
 
 class UsageCodes:
     """A usage frame and the integer form of its columns.
 
-    ``workload``: code of each row's workload (-1 where missing), into
+    ``workload``: integer code of each row's workload (-1 where missing;
+    its dtype may be narrower than int64), into
     ``workload_names``; ``metric``: code of each row's metric, into
     ``metric_names``; ``ticks``: the timestamp as int64 since the epoch
     (UTC) in units of ``tick_ns`` nanoseconds; ``value``: float64.

@@ -229,12 +229,14 @@ def energy_pieces(usage, card, estimated_power=None):
         watts, measured = watts[order], measured[order]
     seconds = ns / 1e9
     held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
+    # The held intervals, then the gaps (those of no length are no piece).
+    gaps = np.flatnonzero(gap > 0)
     pieces = _hour_pieces(
-        np.concatenate([codes, codes]),
-        np.concatenate([seconds, seconds + held]),
-        np.concatenate([held, gap]),
-        np.concatenate([watts, gap_w]),
-        np.concatenate([~measured, np.ones(len(gap), dtype=bool)]))
+        np.concatenate([codes, codes[gaps]]),
+        np.concatenate([seconds, seconds[gaps] + held[gaps]]),
+        np.concatenate([held, gap[gaps]]),
+        np.concatenate([watts, gap_w[gaps]]),
+        np.concatenate([~measured, np.ones(len(gaps), dtype=bool)]))
     hours = (pieces['hour'] // 3600.0).astype(np.int64)
     tariff = _mean_price(
         card, _minute_of_week_in_hours(

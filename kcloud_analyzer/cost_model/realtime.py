@@ -206,8 +206,8 @@ class _Cells:
                  count, metric_count):
         ends = [f(hours) for hours in (usage_hours, piece_hours)
                 if len(hours) for f in (np.min, np.max)]
-        self.first = min(ends, default=0)
-        self.span = max(ends, default=0) - self.first + 1
+        self.first = np.int64(min(ends, default=0))
+        self.span = np.int64(max(ends, default=0) - self.first + 1)
         # usage_hours is ours to change: the keys are made in place.
         usage_keys = np.subtract(usage_hours, self.first, out=usage_hours)
         usage_keys += workloads * self.span
