@@ -16,10 +16,11 @@ the same resource-hours and the same prices.
 :func:`kcloud_analyzer.cost_model.realtime.compute_costs`, fed the way
 :func:`kcloud_analyzer.jobs.costs.update_costs` feeds it: the workloads
 frame of :func:`kcloud_analyzer.jobs.frames.workload_frame` and usage from
-5-minute rollup means (:func:`~kcloud_analyzer.jobs.frames.usage_from_means`),
-``--batch`` workloads per call (the job's batch). The fleet is
-``--workloads`` workloads over ``--hours`` hours, each with ten metrics per
-5-minute window (CPU, memory, accelerator and accelerator-memory
+5-minute rollup means in the form
+:func:`~kcloud_analyzer.jobs.frames.usage_from_means` gives it (workload and
+metric categorical), ``--batch`` workloads per call (the job's batch). The
+fleet is ``--workloads`` workloads over ``--hours`` hours, each with ten
+metrics per 5-minute window (CPU, memory, accelerator and accelerator-memory
 utilisation, accelerator board power, network in and out, disk read and
 write, allocated storage): 120 rollup rows per workload-hour. Every line is
 priced: compute, GPU or NPU, storage, network and energy (power integrated
@@ -42,6 +43,11 @@ does), so it is given less to do. Two paths are timed:
 * pipeline: ``HashMap.process`` over a CloudKitty ``DataFrame`` of
   ``DataPoint`` objects, the path its processor runs (the DataPoints are
   built before the clock starts).
+
+The read itself (rows as the database driver returns them, to the usage
+frame) is not in either side's time, as CloudKitty's collector is not; its
+CPU time per million rows is printed apart, beside the same read with
+plain (non-categorical) columns.
 
 A **priced resource-hour** is one of those six resources of one
 workload-hour; ratios are resource-hours per second, ours over
