@@ -133,27 +133,25 @@ def update_costs(conf, context, now=None, owns=None, recommend=True):
             now)
         read_from = window_start if recommend else (
             min(first.values()) - datetime.timedelta(hours=LEAD_HOURS))
-        usage = frames.usage_of(context, workloads, start=read_from,
-                                end=now)
-        if usage.empty:
-            continue
-        workloads = workloads.assign(
-            flavor=workloads['workload_id'].map(current))
-        if recommend:
-            costs, found = price(workloads, usage, card, flavors=flavors)
-        else:
-            costs, found = realtime.compute_costs(workloads, usage,
-                                                  card), None
-        since = costs['workload_id'].map(
-            {w: pd.Timestamp(hour, tz='UTC') for w, hour in first.items()})
-        fresh = costs.loc[costs['hour'] >= since].copy()
-        fresh.attrs = costs.attrs
-        written += store_costs(conf, context, fresh)
-        hours += len(fresh)
-        if found is not None:
-            store_recommendations(context, costs['workload_id'].unique(),
-                                  found)
-            advised += len(found)
+        for part, usage in frames.usage_parts(context, workloads,
+                                              start=read_from, end=now):
+            part = part.assign(flavor=part['workload_id'].map(current))
+            if recommend:
+                costs, found = price(part, usage, card, flavors=flavors)
+            else:
+                costs, found = realtime.compute_costs(part, usage,
+                                                      card), None
+            since = costs['workload_id'].map(
+                {w: pd.Timestamp(first[w], tz='UTC') for w in
+                 part['workload_id']})
+            fresh = costs.loc[costs['hour'] >= since].copy()
+            fresh.attrs = costs.attrs
+            written += store_costs(conf, context, fresh)
+            hours += len(fresh)
+            if found is not None:
+                store_recommendations(context,
+                                      costs['workload_id'].unique(), found)
+                advised += len(found)
     if recommend:
         LOG.info('Priced %d workload-hours; %d recommendations', hours,
                  advised)

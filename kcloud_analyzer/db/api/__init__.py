@@ -55,6 +55,7 @@ from kcloud_analyzer.db.api.engine import main_context_manager  # noqa
 from kcloud_analyzer.db.api.engine import RETRYABLE_ERRORS  # noqa
 from kcloud_analyzer.db.api.engine import sqlite_use_wal  # noqa
 from kcloud_analyzer.db.api.rollups import message_ids_seen  # noqa
+from kcloud_analyzer.db.api.rollups import rollup_counts  # noqa
 from kcloud_analyzer.db.api.rollups import poll_watermark_list  # noqa
 from kcloud_analyzer.db.api.rollups import poll_watermarks_get  # noqa
 from kcloud_analyzer.db.api.rollups import poll_watermarks_set  # noqa

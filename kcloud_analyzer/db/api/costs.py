@@ -44,8 +44,15 @@ def cost_records_upsert(context, rows):
         stmt = insert.on_conflict_do_update(
             index_elements=['workload_id', 'hour', 'basis'],
             set_={c: insert.excluded[c] for c in replaced})
+    # Asking for RETURNING lets SQLAlchemy send many rows per statement
+    # ("insertmanyvalues"); without it psycopg2 sends one per row.
+    returning = session.get_bind().dialect.insert_returning
+    if returning:
+        stmt = stmt.returning(table.c.id)
     for chunk in utils.batches(payload):
-        session.execute(stmt, chunk)
+        result = session.execute(stmt, chunk)
+        if returning:
+            result.all()
     hours = [row['hour'] for row in payload]
     totals.refresh(session, {row['workload_id'] for row in payload},
                    {row['project_id'] for row in payload},

@@ -376,6 +376,23 @@ def rollup_means(context, workload_ids, start=None, end=None):
 
 
 @main_context_manager.reader
+def rollup_counts(context, workload_ids, start=None, end=None):
+    """``{workload_id: number of rollups}`` of those of ``workload_ids``
+    that have any from ``start`` (inclusive) to ``end`` (exclusive)."""
+    table = models.UsageRollup.__table__
+    counts = {}
+    for chunk in utils.batches(sorted(set(workload_ids))):
+        query = sa.select(table.c.workload_id, sa.func.count()).where(
+            table.c.workload_id.in_(chunk)).group_by(table.c.workload_id)
+        if start is not None:
+            query = query.where(table.c.window_start >= start)
+        if end is not None:
+            query = query.where(table.c.window_start < end)
+        counts.update(context.session.execute(query).all())
+    return counts
+
+
+@main_context_manager.reader
 def rollup_list(context, workload_id=None, metric=None, start=None,
                 end=None, limit=None, marker=None, project_id=None):
     """Rollups ordered by window then id; ``marker`` is the last id seen.

@@ -18,11 +18,13 @@ import pytest
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db import models
 from kcloud_analyzer.jobs import costs
 from kcloud_analyzer.jobs import frames
 from tests.unit.jobs import conftest
 
 HOURS = conftest.HOURS
+IDS = ('t1', 't2', 'i1', 's1', 's2', 'c1')
 START = conftest.START
 
 
@@ -157,3 +159,41 @@ def test_each_workload_is_priced_from_its_own_watermark(cost_store):
                                        basis='allocation')) == 30
     assert len(db_api.cost_record_list(context, 't1',
                                        basis='allocation')) == 30
+
+
+def test_parts_bound_the_rollups_read_together():
+    assert frames.parts([3, 3, 3, 10, 1, 1], 6) == [0, 0, 1, 2, 3, 3]
+    assert frames.parts([], 6) == []
+    assert frames.parts([7], 6) == [0]
+
+
+def test_pricing_in_parts_stores_what_one_part_would(cost_store,
+                                                     monkeypatch):
+    conf, context = cost_store
+    now = START + datetime.timedelta(hours=HOURS)
+    costs.update_costs(conf, context, now=now)
+    whole = {(r['workload_id'], r['hour'], r['basis']): r['total']
+             for w in IDS
+             for r in db_api.cost_record_list(context, w)}
+    advice = sorted((r['workload_id'], r['kind'], r['monthly_saving'])
+                    for r in db_api.recommendation_list(context))
+    reads = []
+    usage_of = frames.usage_of
+
+    def recorded(context, workloads, start=None, end=None):
+        reads.append(len(workloads))
+        return usage_of(context, workloads, start=start, end=end)
+
+    monkeypatch.setattr(frames, 'usage_of', recorded)
+    # at most one workload's rollups at a time
+    monkeypatch.setattr(frames, 'BATCH_ROWS', 1)
+    with db_api.main_context_manager.writer.using(context):
+        context.session.query(models.CostRecord).delete()
+        context.session.query(models.Recommendation).delete()
+    costs.update_costs(conf, context, now=now)
+    assert reads and max(reads) == 1 and len(reads) == 6
+    assert {(r['workload_id'], r['hour'], r['basis']): r['total']
+            for w in IDS
+            for r in db_api.cost_record_list(context, w)} == whole
+    assert sorted((r['workload_id'], r['kind'], r['monthly_saving'])
+                  for r in db_api.recommendation_list(context)) == advice
