@@ -66,6 +66,32 @@ IDLE_DOMINATED_MIN_SHARE = 0.50
 PATTERNS = ('steady', 'periodic', 'bursty', 'idle-dominated')
 
 
+def _held_and_gap(times, max_gap_s):
+    """Seconds held by each sample and the gap after it, by its instants
+    alone (as if every sample was measured): see :func:`held_intervals`.
+    """
+    median = stats.median_interval(times)
+    if max_gap_s is None:
+        max_gap_s = stats.GAP_FACTOR * median
+    max_gap = np.asarray(max_gap_s, dtype=np.float64)
+    if times.ndim != 1:
+        median = np.asarray(median, dtype=np.float64)[:, None]
+        if max_gap.ndim == 1:
+            max_gap = max_gap[:, None]
+    last = np.full(times.shape[:-1] + (1,), np.nan)
+    following = np.concatenate((stats.intervals(times), last), axis=-1)
+    median = np.nan_to_num(median)
+    with np.errstate(invalid='ignore'):
+        held = np.where(following <= max_gap, following,
+                        np.fmin(median, following))
+    # The last sample of a row has no next one: it stands for one median
+    # interval (nothing when the row has a single sample); padding for
+    # nothing.
+    held = np.where(np.isnan(following),
+                    np.where(np.isnan(times), 0.0, median), held)
+    return held, np.nan_to_num(following - held)
+
+
 def held_intervals(times, watts, max_gap_s=None):
     """How long each power sample stands for, and the gap after it.
 
@@ -84,27 +110,8 @@ def held_intervals(times, watts, max_gap_s=None):
         and the power the gap is estimated at (the mean of the samples on
         either side).
     """
-    median = stats.median_interval(times)
-    if max_gap_s is None:
-        max_gap_s = stats.GAP_FACTOR * median
-    max_gap = np.asarray(max_gap_s, dtype=np.float64)
+    held, gap = _held_and_gap(times, max_gap_s)
     shared = times.ndim == 1
-    if not shared:
-        median = np.asarray(median, dtype=np.float64)[:, None]
-        if max_gap.ndim == 1:
-            max_gap = max_gap[:, None]
-    last = np.full(times.shape[:-1] + (1,), np.nan)
-    following = np.concatenate((stats.intervals(times), last), axis=-1)
-    median = np.nan_to_num(median)
-    with np.errstate(invalid='ignore'):
-        held = np.where(following <= max_gap, following,
-                        np.fmin(median, following))
-    # The last sample of a row has no next one: it stands for one median
-    # interval (nothing when the row has a single sample); padding for
-    # nothing.
-    held = np.where(np.isnan(following),
-                    np.where(np.isnan(times), 0.0, median), held)
-    gap = np.nan_to_num(following - held)
     if shared and not np.isnan(watts).any():
         next_w = np.concatenate((watts[:, 1:], watts[:, -1:]), axis=1)
         return held, gap, (watts + next_w) * 0.5
@@ -183,10 +190,13 @@ def integrate(times, watts, max_gap_s=None):
         ``gap_energy_j`` (the gaps at the mean of the samples that bound
         them) and ``average_power_w``.
     """
+    if times.ndim == 1 and watts.shape[1] and not np.isnan(watts.sum()):
+        return _integrate_full_rows(times, watts, max_gap_s)
     held, gap, gap_w = held_intervals(times, watts, max_gap_s)
     values = np.nan_to_num(watts)
     if held.ndim == 1:
-        energy = (values @ held.astype(values.dtype)).astype(np.float64)
+        energy = np.einsum('ij,j->i', values,
+                           held.astype(values.dtype)).astype(np.float64)
         covered_s = np.full(len(watts), float(held.sum()))
         gap_s = np.full(len(watts), float(gap.sum()))
     else:
@@ -196,12 +206,44 @@ def integrate(times, watts, max_gap_s=None):
     gap_energy = np.einsum('ij,ij->i', np.nan_to_num(gap_w),
                            np.broadcast_to(gap, watts.shape),
                            dtype=np.float64)
+    return _integral(energy, covered_s, gap_s, gap_energy)
+
+
+def _integral(energy, covered_s, gap_s, gap_energy):
     with np.errstate(invalid='ignore', divide='ignore'):
         average = np.where(covered_s > 0, energy / covered_s, np.nan)
     return {'energy_j': np.where(covered_s > 0, energy, np.nan),
             'covered_s': covered_s, 'gap_s': gap_s,
             'gap_energy_j': np.where(covered_s > 0, gap_energy, np.nan),
             'average_power_w': average}
+
+
+def _integrate_full_rows(times, watts, max_gap_s):
+    """:func:`integrate` of rows without a missing sample on one shared
+    time axis: every figure is a product of the block with one vector of
+    seconds, without any temporary of the block's size.
+
+    A gap after sample ``j`` is charged at ``(w[j] + w[j+1]) / 2`` (at
+    ``w[j]`` after the last sample), so the gap energy of a row is the row
+    times ``weights[j] = (gap[j] + gap[j-1]) / 2``, the last sample taking
+    the whole of its own gap.
+    """
+    held, gap = _held_and_gap(times, max_gap_s)
+    rows = len(watts)
+    weights = gap * 0.5
+    weights[1:] += gap[:-1] * 0.5
+    weights[-1] += gap[-1] * 0.5
+    # einsum rather than a matrix product: BLAS's threads cost more than
+    # they give on these blocks, above all next to the analysis threads.
+    energy = np.einsum('ij,j->i', watts, held.astype(watts.dtype)).astype(
+        np.float64)
+    if gap.any():
+        gap_energy = np.einsum('ij,j->i', watts,
+                               weights.astype(watts.dtype)).astype(np.float64)
+    else:
+        gap_energy = np.zeros(rows)
+    return _integral(energy, np.full(rows, float(held.sum())),
+                     np.full(rows, float(gap.sum())), gap_energy)
 
 
 def power_pattern(values, step_s, n=None):
@@ -277,10 +319,12 @@ def energy_profile(series, max_gap_s=None):
     result['power_pattern'] = np.full(rows, None, dtype=object)
 
     accelerator = series.block(metrics.ACCELERATOR_POWER_WATTS)
+    accelerator_integral = None
     if accelerator is not None:
-        result['accelerator_energy_kwh'] = integrate(
-            accelerator.times, accelerator.values,
-            max_gap_s)['energy_j'] / JOULES_PER_KWH
+        accelerator_integral = integrate(accelerator.times,
+                                         accelerator.values, max_gap_s)
+        result['accelerator_energy_kwh'] = (
+            accelerator_integral['energy_j'] / JOULES_PER_KWH)
 
     for source, metric in (('accelerator', metrics.ACCELERATOR_POWER_WATTS),
                            ('host', metrics.POWER_WATTS)):
@@ -292,7 +336,12 @@ def energy_profile(series, max_gap_s=None):
         if selected.size == 0:
             continue
         block = block.rows(selected) if selected.size < rows else block
-        integral = integrate(block.times, block.values, max_gap_s)
+        if source == 'accelerator':
+            # Integrated above for every row, row by row: the same figures.
+            integral = {name: figure[selected] for name, figure in
+                        accelerator_integral.items()}
+        else:
+            integral = integrate(block.times, block.values, max_gap_s)
         pattern, evidence = power_pattern(
             block.values, stats.median_interval(block.times), n[selected])
         energy_j = integral['energy_j']

@@ -212,13 +212,21 @@ def analyze(series, workloads=None, max_gap_s=None):
 
 
 def analyze_in_chunks(series, workloads=None, max_gap_s=None,
-                      chunk_rows=1250, workers=2, on_chunk=None):
+                      chunk_rows=1250, workers=2, on_chunk=None,
+                      executor=None):
     """:func:`analyze` over blocks of ``chunk_rows`` workloads.
 
     Smaller blocks keep the temporaries small, and numpy releases the GIL
     in the heavy operations, so ``workers`` threads work on blocks at the
     same time. ``on_chunk(count)`` is called as each block finishes (for a
     progress bar).
+
+    :param executor: a thread pool to run the blocks on instead of one
+        made for this call (then ``workers`` is not used). A caller that
+        analyses batch after batch passes the same pool every time: the
+        same threads then reuse the memory their earlier blocks freed,
+        where new threads each take memory of their own from the
+        allocator.
 
     :returns: ``(resource_profile, energy_profile, features)`` in the row
         order of ``series``.
@@ -233,7 +241,9 @@ def analyze_in_chunks(series, workloads=None, max_gap_s=None,
             on_chunk(bound[1] - bound[0])
         return part
 
-    if workers > 1 and len(bounds) > 1:
+    if executor is not None and len(bounds) > 1:
+        parts = list(executor.map(run, bounds))
+    elif workers > 1 and len(bounds) > 1:
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(run, bounds))
     else:

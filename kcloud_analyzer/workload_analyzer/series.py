@@ -23,6 +23,8 @@ import functools
 import numpy as np
 import pandas as pd
 
+from kcloud_analyzer.workload_analyzer import stats
+
 
 @dataclasses.dataclass(frozen=True)
 class MetricBlock:
@@ -40,7 +42,7 @@ class MetricBlock:
     @functools.cached_property
     def counts(self):
         """Samples in each row (computed once: several figures need it)."""
-        return np.count_nonzero(~np.isnan(self.values), axis=1)
+        return stats.counts(self.values)
 
     def rows(self, index):
         """The block restricted to the workloads at ``index``."""

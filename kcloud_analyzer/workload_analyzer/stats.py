@@ -29,7 +29,23 @@ HOURS_PER_DAY = 24
 
 
 def counts(values):
-    return np.count_nonzero(~np.isnan(values), axis=1)
+    """Samples (non-NaN values) in each row.
+
+    A row whose sum is not NaN has no NaN, so only the rows whose sum is
+    NaN are counted one value at a time: for regular telemetry that is
+    one summing pass over the block without a temporary of its size.
+    """
+    rows, width = values.shape
+    if width == 0:
+        return np.zeros(rows, dtype=np.intp)
+    with np.errstate(invalid='ignore'):  # inf - inf: counted below
+        holes = np.flatnonzero(np.isnan(values.sum(axis=1)))
+    if holes.size * 2 > rows:
+        return np.count_nonzero(~np.isnan(values), axis=1)
+    result = np.full(rows, width, dtype=np.intp)
+    if holes.size:
+        result[holes] = np.count_nonzero(~np.isnan(values[holes]), axis=1)
+    return result
 
 
 def _dense(values, n):
@@ -76,30 +92,51 @@ def _dense_quantiles(values, qs):
     """Quantiles of full rows by successive single-pivot partitions.
 
     numpy's partition is several times slower with several pivots than
-    with one, so the largest quantile is placed first and each smaller one
-    is then found in the part of the row left of the previous pivot, which
-    holds exactly the smaller order statistics.
+    with one, so the rows are partitioned at one order statistic at a
+    time, each next one being found in the part of the row beyond the
+    previous pivot, which holds exactly the order statistics further on.
+    The statistics are taken from the largest down or from the smallest
+    up, whichever partitions fewer values (for the median and p95 of a
+    row, the p95 is then found in the upper half only). The value just
+    above each pivot, for the interpolation, is the minimum of the part
+    right of it. One private copy of the block is made; the partitions
+    work in place on views of it.
     """
     width = values.shape[1]
     positions = qs * (width - 1)
-    result = np.empty((len(qs), values.shape[0]))
-    # One private copy, then partitions in place on views of it.
+    lows = np.floor(positions).astype(np.intp)
+    fractions = positions - lows
+    distinct = np.unique(lows)
+    # Values partitioned going down (each next partition left of the
+    # previous pivot) and going up (right of it).
+    down = width + int(np.sum(distinct[1:] + 1))
+    up = width + int(np.sum(width - distinct[:-1] - 1))
     part = values.copy()
-    limit = width
     found = {}
-    for index in np.argsort(-positions, kind='stable'):
-        low = int(np.floor(positions[index]))
-        fraction = positions[index] - low
-        if low not in found:
-            part = part[:, :limit]
-            part.partition(low, axis=1)
+    if up < down:
+        start = 0
+        for low in distinct:
+            segment = part[:, start:]
+            segment.partition(low - start, axis=1)
+            above = (np.min(part[:, low + 1:], axis=1)
+                     if low + 1 < width else part[:, low])
+            found[low] = (part[:, low].astype(np.float64),
+                          above.astype(np.float64))
+            start = low + 1
+    else:
+        limit = width
+        for low in distinct[::-1]:
+            segment = part[:, :limit]
+            segment.partition(low, axis=1)
             above = (np.min(part[:, low + 1:limit], axis=1)
                      if low + 1 < limit else part[:, low])
             found[low] = (part[:, low].astype(np.float64),
                           above.astype(np.float64))
             limit = low + 1
+    result = np.empty((len(qs), values.shape[0]))
+    for index, low in enumerate(lows):
         at_low, above = found[low]
-        result[index] = at_low + (above - at_low) * fraction
+        result[index] = at_low + (above - at_low) * fractions[index]
     return result
 
 
@@ -237,6 +274,26 @@ def _hour_of_day(times):
     return np.nan_to_num(hours).astype(np.intp)
 
 
+def _sums_by_hour(values, hours):
+    """Sum of each row's values in each hour of the day, ``(rows, 24)``.
+
+    ``hours`` (one per column) comes in runs of one hour, time being in
+    order: each run is summed in one pass over the block (no matrix
+    product, whose threads cost more than they give on these blocks),
+    then the runs of the same hour on different days are added.
+    """
+    starts = np.flatnonzero(np.r_[True, hours[1:] != hours[:-1]])
+    runs = np.add.reduceat(values, starts, axis=1).astype(np.float64)
+    run_hours = hours[starts]
+    result = np.zeros((len(values), HOURS_PER_DAY))
+    if np.unique(run_hours).size == run_hours.size:
+        result[:, run_hours] = runs
+    else:
+        for position, hour in enumerate(run_hours):
+            result[:, hour] += runs[:, position]
+    return result
+
+
 def diurnal_strength(times, values, min_span_s=20 * 3600.0,
                      n=None, row_mean=None):
     """Share of a row's variance explained by the hour of day (UTC).
@@ -261,17 +318,17 @@ def diurnal_strength(times, values, min_span_s=20 * 3600.0,
         return result
     deviation = centred(values, row_mean, n)
     if times.ndim == 1:
-        # One time axis for every row: the hourly sums are a product with
-        # a (samples x 24) indicator matrix.
-        indicator = np.zeros((width, HOURS_PER_DAY), dtype=values.dtype)
-        indicator[np.arange(width), _hour_of_day(times)] = 1
-        hour_sum = (deviation @ indicator).astype(np.float64)
+        # One time axis for every row: the hourly sums are sums over the
+        # runs of samples of one hour.
+        hours = _hour_of_day(times)
+        hour_sum = _sums_by_hour(deviation, hours)
         if _dense(values, n):
             hour_count = np.broadcast_to(
-                indicator.sum(axis=0, dtype=np.float64), hour_sum.shape)
+                np.bincount(hours, minlength=HOURS_PER_DAY).astype(
+                    np.float64), hour_sum.shape)
         else:
             present = (~np.isnan(values)).astype(values.dtype)
-            hour_count = (present @ indicator).astype(np.float64)
+            hour_count = _sums_by_hour(present, hours)
     else:
         keys = (np.arange(rows)[:, None] * HOURS_PER_DAY
                 + _hour_of_day(times))

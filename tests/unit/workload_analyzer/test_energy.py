@@ -74,6 +74,31 @@ def test_one_lost_sample_is_bridged():
     assert result['energy_j'][0] == pytest.approx(50 * 600)
 
 
+@pytest.mark.parametrize('max_gap_s', [None, 45.0])
+def test_full_rows_on_a_shared_axis_integrate_as_the_general_path(
+        max_gap_s):
+    # Full rows on one time axis take a path of products with one vector;
+    # the same rows given as per-row times take the general one. Gaps
+    # (two of them, one at the end) are charged at the mean of the
+    # samples around them.
+    rng = np.random.default_rng(5)
+    times = START + np.concatenate([np.arange(0, 900, 30.0),
+                                    np.arange(1500, 2400, 30.0),
+                                    [3000.0]])
+    watts = rng.uniform(50, 400, (6, times.size)).astype(np.float32)
+    fast = energy.integrate(times, watts, max_gap_s)
+    general = energy.integrate(np.broadcast_to(times, watts.shape).copy(),
+                               watts, max_gap_s)
+    assert fast['gap_s'][0] > 0
+    for name in ('energy_j', 'covered_s', 'gap_s', 'gap_energy_j',
+                 'average_power_w'):
+        np.testing.assert_allclose(fast[name], general[name], rtol=1e-6)
+    held, gap, gap_w = energy.held_intervals(times, watts, max_gap_s)
+    np.testing.assert_allclose(
+        fast['gap_energy_j'],
+        (gap_w.astype(np.float64) * gap).sum(axis=1), rtol=1e-6)
+
+
 def test_energy_profile_sources_and_missing():
     times = START + np.arange(0, 3600, 30.0)
     n = len(times)

@@ -69,3 +69,50 @@ def test_periodicity_of_rows_all_too_short():
     values[:, :3] = [[1.0, 2.0, 1.0], [3.0, 1.0, 3.0]]
     period, strength = stats.periodicity(values, 30.0)
     assert np.isnan(period).all() and np.isnan(strength).all()
+
+
+@pytest.mark.parametrize('qs', [[0.5, 0.95], [0.05, 0.5], [0.05, 0.95],
+                                [0.95, 0.5, 0.05, 0.5], [0.0, 0.25, 1.0]])
+def test_quantiles_of_tied_float32_rows_equal_numpy(qs):
+    # Few distinct values: the neighbour above each pivot is often the
+    # same value, whichever end the partitions start from.
+    values = np.random.default_rng(7).integers(0, 5, (40, 2880)).astype(
+        np.float32)
+    values[3] = np.linspace(0, 100, 2880, dtype=np.float32)[::-1]
+    np.testing.assert_array_equal(
+        stats.quantiles(values, qs),
+        np.percentile(values.astype(np.float64), np.array(qs) * 100,
+                      axis=1))
+
+
+def test_counts_of_rows_with_and_without_missing_samples():
+    values = np.ones((6, 5), dtype=np.float32)
+    values[1, 2] = np.nan
+    values[2] = np.nan
+    values[3, :2] = [np.inf, -np.inf]  # sums to NaN without a NaN
+    values[4, 0] = np.inf
+    np.testing.assert_array_equal(stats.counts(values), [5, 4, 0, 5, 5, 5])
+    # Most rows with a missing sample: counted the plain way, same result.
+    values[[0, 4, 5], -1] = np.nan
+    np.testing.assert_array_equal(stats.counts(values), [4, 4, 0, 5, 4, 4])
+    assert stats.counts(np.empty((3, 0))).tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize('missing', [False, True])
+def test_diurnal_strength_on_a_shared_axis_equals_per_row_times(missing):
+    # Three days of 10-minute samples starting mid-hour: each hour of the
+    # day comes in several runs.
+    rng = np.random.default_rng(3)
+    times = 1.7e9 + 1800.0 + np.arange(3 * 144) * 600.0
+    hours = np.floor(np.mod(times, 86400.0) / 3600.0)
+    values = (50 + 30 * np.sin(hours / 24 * 2 * np.pi)
+              + rng.normal(0, 5, (8, times.size))).astype(np.float32)
+    if missing:
+        values[::2, 100:140] = np.nan
+        values[1, 5:] = np.nan  # under a day: NaN
+    shared = stats.diurnal_strength(times, values)
+    per_row = stats.diurnal_strength(np.broadcast_to(times, values.shape),
+                                     values)
+    np.testing.assert_allclose(shared, per_row, rtol=1e-5)
+    assert (shared[~np.isnan(shared)] > 0.5).all()
+    assert np.isnan(shared[1]) == missing
