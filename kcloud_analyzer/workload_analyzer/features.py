@@ -248,4 +248,6 @@ def analyze_in_chunks(series, workloads=None, max_gap_s=None,
             parts = list(pool.map(run, bounds))
     else:
         parts = [run(bound) for bound in bounds]
+    if len(parts) == 1:
+        return parts[0]
     return tuple(pd.concat([part[i] for part in parts]) for i in range(3))

@@ -77,9 +77,20 @@ def _allocations(workloads, workload_ids):
     if workloads is None:
         return pd.DataFrame(np.nan, index=pd.Index(workload_ids),
                             columns=list(_ALLOCATION_COLUMNS))
-    indexed = workloads.set_index('workload_id')
-    return indexed.reindex(pd.Index(workload_ids))[
-        list(_ALLOCATION_COLUMNS)].astype(float)
+    # Positions rather than a reindexed copy of the whole frame: a chunk
+    # of a large fleet takes its few rows only.
+    known = pd.Index(workloads['workload_id'])
+    if not known.is_unique:
+        raise ValueError('workloads has duplicated workload ids')
+    position = known.get_indexer(pd.Index(workload_ids))
+    found = position >= 0
+    position = np.where(found, position, 0)
+    columns = {}
+    for name in _ALLOCATION_COLUMNS:
+        values = workloads[name].astype(float).to_numpy()
+        columns[name] = (np.where(found, values[position], np.nan)
+                         if len(values) else np.full(len(position), np.nan))
+    return pd.DataFrame(columns, index=pd.Index(workload_ids))
 
 
 def _primary_choice(series, computed):

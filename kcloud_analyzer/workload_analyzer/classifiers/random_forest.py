@@ -86,6 +86,7 @@ def fit(features, labels, seed=0, n_estimators=200, temperature=1.0,
         n_estimators=n_estimators, min_samples_leaf=2,
         class_weight='balanced', random_state=seed, n_jobs=-1)
     forest.fit(values, labels)
+    _predict_on_one_thread(forest)
     with warnings.catch_warnings():
         # A feature no workload of a class has (e.g. the daily cycle of
         # short jobs) has no mean there; it then explains nothing.
@@ -108,6 +109,18 @@ def fit(features, labels, seed=0, n_estimators=200, temperature=1.0,
         'abstain_below': float(calibration.ABSTAIN_BELOW
                                if abstain_below is None else abstain_below),
     }
+
+
+def _predict_on_one_thread(forest):
+    """Trees are grown on every core, but a forest predicts on one thread.
+
+    joblib's dispatch of the 200 trees over threads costs more than it
+    saves for the batches the agent classifies: on two cores, 48 ms of CPU
+    for 1,000 rows on one thread against 90 ms on all (and 40 ms against
+    140 ms for 200 rows). The predictions are the same.
+    """
+    if getattr(forest, 'n_jobs', 1) != 1:
+        forest.n_jobs = 1
 
 
 def save(bundle, path):
@@ -148,6 +161,7 @@ def load(path):
                                            for k in required):
         raise base.ModelUnavailable(
             f'model file {path} is not a workload classifier model')
+    _predict_on_one_thread(bundle['estimator'])
     stale = sorted(set(bundle['feature_names']) - set(features_lib.FEATURES))
     if stale:
         raise base.ModelUnavailable(
