@@ -67,6 +67,10 @@ GENERATION_BATCH = 125
 #: (to measure an older version with the same script).
 SHARED_POOL = 'executor' in inspect.signature(
     features.analyze_in_chunks).parameters
+#: The forest's probabilities as the classifier takes them (scikit-learn's
+#: own on an older tree).
+PREDICT_PROBA = getattr(random_forest, 'predict_proba',
+                        lambda forest, values: forest.predict_proba(values))
 
 
 def make_telemetry(offset, count, rng, start_s, step_s):
@@ -132,8 +136,8 @@ def run(bundle, count, args, seed, pool):
         resources, energies, feature_frame = features.analyze_in_chunks(
             series, workloads, chunk_rows=chunk_rows, workers=args.workers,
             **({'executor': pool} if SHARED_POOL else {}))
-        predicted = forest.predict(
-            feature_frame[names].to_numpy(dtype=float))
+        predicted = forest.classes_[np.argmax(PREDICT_PROBA(
+            forest, feature_frame[names].to_numpy(dtype=float)), axis=1)]
         wall += time.perf_counter() - started
         cpu += time.process_time() - cpu_started
         classified += len(predicted)

@@ -130,6 +130,23 @@ def test_random_forest_round_trip(labelled, conf, tmp_path):
     assert prediction['deciding_features'].map(len).max() == 3
 
 
+def test_forest_probabilities_tree_by_tree_equal_scikit_learn(labelled):
+    frame, labels = labelled
+    bundle = random_forest.fit(frame, labels, n_estimators=30)
+    forest = bundle['estimator']
+    assert forest.n_jobs == 1  # grown on every core, predicts on one
+    values = frame[bundle['feature_names']].to_numpy(dtype=float).copy()
+    values[::5, 0] = np.nan  # missing values go where the trees learnt
+    assert np.isnan(values).any()
+    expected = forest.predict_proba(values)
+    found = random_forest.predict_proba(forest, values)
+    np.testing.assert_array_equal(found, expected)
+    assert len(np.unique(found.argmax(axis=1))) > 1
+    # Not what the forest was fitted on: scikit-learn's own error.
+    with pytest.raises(ValueError):
+        random_forest.predict_proba(forest, values[:, 1:])
+
+
 def test_missing_model_falls_back_to_rules(conf, caplog):
     with caplog.at_level(logging.WARNING):
         classifier = classifiers.get_classifier(conf, 'random_forest')
