@@ -307,8 +307,25 @@ def energy_profile(series, max_gap_s=None):
         alone accounts for), ``power_pattern`` and its evidence columns
         (see :func:`power_pattern`).
     """
+    return energy_frame(energy_columns(series, max_gap_s),
+                        series.workload_ids)
+
+
+def energy_frame(columns, workload_ids):
+    """The frame of :func:`energy_profile` from its columns."""
+    index = pd.Index(workload_ids, name='workload_id')
+    # pandas would infer a string dtype when no row lacks a source; keep
+    # one dtype whatever the rows, so that chunks concatenate alike.
+    return pd.DataFrame({
+        name: (pd.Series(values, index=index, dtype=object)
+               if values.dtype == object else values)
+        for name, values in columns.items()}, index=index)
+
+
+def energy_columns(series, max_gap_s=None):
+    """The columns of :func:`energy_profile` as a dict of arrays in the
+    row order of ``series``."""
     rows = len(series)
-    index = pd.Index(series.workload_ids, name='workload_id')
     result = {name: np.full(rows, np.nan) for name in (
         'energy_kwh', 'estimated_energy_kwh', 'coverage', 'gap_hours',
         'average_power_w', 'peak_power_w', 'accelerator_energy_kwh',
@@ -366,12 +383,7 @@ def energy_profile(series, max_gap_s=None):
         result['idle_energy_share'][selected] = idle_share
         for name, values in evidence.items():
             result[name][selected] = values
-    # pandas would infer a string dtype when no row lacks a source; keep
-    # one dtype whatever the rows, so that chunks concatenate alike.
-    return pd.DataFrame({
-        name: (pd.Series(values, index=index, dtype=object)
-               if values.dtype == object else values)
-        for name, values in result.items()}, index=index)
+    return result
 
 
 def attribute_host_power(frame):

@@ -108,8 +108,12 @@ _BEYOND_UTILISATION = (
 ACCELERATORS_PER_HOST = 8
 
 
-def _column(frame, metric, figure):
-    return frame[profile.column(metric, figure)].to_numpy(dtype=float)
+def _floats(columns, name):
+    return np.asarray(columns[name], dtype=float)
+
+
+def _column(columns, metric, figure):
+    return _floats(columns, profile.column(metric, figure))
 
 
 def _accelerator(frame, figure, gpu_metric, npu_metric):
@@ -124,14 +128,17 @@ def _ratio(numerator, denominator):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def build(resource_profile, energy_profile):
+def build(resource_profile, energy_profile, index=None):
     """Build the feature frame (columns :data:`FEATURES`).
 
     :param resource_profile: output of
-        :func:`~kcloud_analyzer.workload_analyzer.profile.resource_profile`.
+        :func:`~kcloud_analyzer.workload_analyzer.profile.resource_profile`
+        (or its columns, :func:`~kcloud_analyzer.workload_analyzer.
+        profile.resource_columns`).
     :param energy_profile: output of
         :func:`~kcloud_analyzer.workload_analyzer.energy.energy_profile`,
-        same index.
+        same rows (or its columns).
+    :param index: the frame's index; by default the resource profile's.
     """
     rp = resource_profile
     util = {figure: _accelerator(rp, figure, metrics.GPU_UTILIZATION,
@@ -145,9 +152,9 @@ def build(resource_profile, energy_profile):
     tx = _column(rp, metrics.NETWORK_TX_BYTES_PER_S, 'mean')
     read = _column(rp, metrics.DISK_READ_BYTES_PER_S, 'mean')
     write = _column(rp, metrics.DISK_WRITE_BYTES_PER_S, 'mean')
-    accelerators = (rp['gpus_allocated'].to_numpy(dtype=float)
-                    + rp['npus_allocated'].to_numpy(dtype=float))
-    period = rp['dominant_period_s'].to_numpy(dtype=float)
+    accelerators = (_floats(rp, 'gpus_allocated')
+                    + _floats(rp, 'npus_allocated'))
+    period = _floats(rp, 'dominant_period_s')
     with np.errstate(invalid='ignore', divide='ignore'):
         period_log = np.log10(period)
         network_log = np.log10(1.0 + rx + tx)
@@ -163,12 +170,11 @@ def build(resource_profile, energy_profile):
         'memory_util_mean': _column(rp, metrics.MEMORY_UTILIZATION, 'mean'),
         'memory_util_std': _column(rp, metrics.MEMORY_UTILIZATION, 'std'),
         'cpu_util_mean': _column(rp, metrics.CPU_UTILIZATION, 'mean'),
-        'burstiness': rp['burstiness'].to_numpy(dtype=float),
-        'peak_to_mean': rp['peak_to_mean'].to_numpy(dtype=float),
-        'periodicity_strength': rp['periodicity_strength'].to_numpy(
-            dtype=float),
+        'burstiness': _floats(rp, 'burstiness'),
+        'peak_to_mean': _floats(rp, 'peak_to_mean'),
+        'periodicity_strength': _floats(rp, 'periodicity_strength'),
         'dominant_period_log10_s': period_log,
-        'diurnal_strength': rp['diurnal_strength'].to_numpy(dtype=float),
+        'diurnal_strength': _floats(rp, 'diurnal_strength'),
         'accelerator_count': accelerators,
         'multi_node': np.where(np.isnan(accelerators), np.nan,
                                (accelerators > ACCELERATORS_PER_HOST)
@@ -176,10 +182,10 @@ def build(resource_profile, energy_profile):
         'network_log10_bytes_per_s': network_log,
         'network_rx_share': _ratio(rx, rx + tx),
         'disk_read_share': _ratio(read, read + write),
-        'power_cov': energy_profile['power_cov'].to_numpy(dtype=float),
-        'power_near_idle_share': energy_profile[
-            'power_near_idle_share'].to_numpy(dtype=float),
-    }, index=rp.index)
+        'power_cov': _floats(energy_profile, 'power_cov'),
+        'power_near_idle_share': _floats(energy_profile,
+                                         'power_near_idle_share'),
+    }, index=rp.index if index is None else index)
     frame['samples'] = _samples(rp)
     frame['only_utilisation'] = frame[list(_BEYOND_UTILISATION)].isna().all(
         axis=1).astype(float)
@@ -188,16 +194,16 @@ def build(resource_profile, energy_profile):
 
 def _samples(rp):
     """Samples of the primary metric (the most of any metric without)."""
-    counts = rp[[c for c in rp.columns if c.endswith('.count')]].to_numpy(
-        dtype=float)
-    most = counts.max(axis=1) if counts.shape[1] else np.zeros(len(rp))
-    primary = rp['primary_metric'].to_numpy(dtype=object)
+    primary = np.asarray(rp['primary_metric'], dtype=object)
+    names = [name for name in rp.keys() if name.endswith('.count')]
+    most = (np.max([_floats(rp, name) for name in names], axis=0)
+            if names else np.zeros(len(primary)))
     chosen = most.copy()
     for metric in {p for p in primary if isinstance(p, str)}:
         name = profile.column(metric, 'count')
         if name in rp:
             mask = primary == metric
-            chosen[mask] = rp[name].to_numpy(dtype=float)[mask]
+            chosen[mask] = _floats(rp, name)[mask]
     return chosen
 
 
@@ -206,9 +212,15 @@ def analyze(series, workloads=None, max_gap_s=None):
 
     :returns: ``(resource_profile, energy_profile, features)``.
     """
-    resources = profile.resource_profile(series, workloads)
-    energies = energy.energy_profile(series, max_gap_s)
-    return resources, energies, build(resources, energies)
+    index = pd.Index(series.workload_ids, name='workload_id')
+    # The features are read from the columns before any frame is made:
+    # pandas' column lookups cost more than the figures on small chunks.
+    resources = profile.resource_columns(series, workloads)
+    energies = energy.energy_columns(series, max_gap_s)
+    feature_frame = build(resources, energies, index=index)
+    return (pd.DataFrame(resources, index=index),
+            energy.energy_frame(energies, series.workload_ids),
+            feature_frame)
 
 
 def analyze_in_chunks(series, workloads=None, max_gap_s=None,

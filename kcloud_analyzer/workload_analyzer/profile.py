@@ -74,9 +74,11 @@ def block_figures(values, idle_threshold=None, n=None):
 
 
 def _allocations(workloads, workload_ids):
+    """The allocation columns of the rows ``workload_ids``, float arrays
+    (NaN for a workload not in ``workloads``)."""
+    rows = len(workload_ids)
     if workloads is None:
-        return pd.DataFrame(np.nan, index=pd.Index(workload_ids),
-                            columns=list(_ALLOCATION_COLUMNS))
+        return {name: np.full(rows, np.nan) for name in _ALLOCATION_COLUMNS}
     # Positions rather than a reindexed copy of the whole frame: a chunk
     # of a large fleet takes its few rows only.
     known = pd.Index(workloads['workload_id'])
@@ -89,8 +91,8 @@ def _allocations(workloads, workload_ids):
     for name in _ALLOCATION_COLUMNS:
         values = workloads[name].astype(float).to_numpy()
         columns[name] = (np.where(found, values[position], np.nan)
-                         if len(values) else np.full(len(position), np.nan))
-    return pd.DataFrame(columns, index=pd.Index(workload_ids))
+                         if len(values) else np.full(rows, np.nan))
+    return columns
 
 
 def _primary_choice(series, computed):
@@ -148,6 +150,8 @@ def _shape_of_primary(series, computed, choice):
 def resource_profile(series, workloads=None):
     """Compute the resource profile of every workload in ``series``.
 
+    The frame of :func:`resource_columns`, indexed by workload_id.
+
     :param series: a :class:`~kcloud_analyzer.workload_analyzer.series.
         SeriesSet`.
     :param workloads: optional DataFrame in the shape of
@@ -165,6 +169,15 @@ def resource_profile(series, workloads=None):
         ``diurnal_strength``; ``observed_hours`` and
         ``sampling_interval_s``.
     """
+    return pd.DataFrame(resource_columns(series, workloads),
+                        index=pd.Index(series.workload_ids,
+                                       name='workload_id'))
+
+
+def resource_columns(series, workloads=None):
+    """The columns of :func:`resource_profile` as a dict of arrays in the
+    row order of ``series`` (no frame to build for a caller that reads a
+    few of them)."""
     rows = len(series)
     computed = {}
     for metric in metrics.UTILIZATION_METRICS:
@@ -195,7 +208,7 @@ def resource_profile(series, workloads=None):
         ('memory_gb', 'memory_gb', metrics.MEMORY_UTILIZATION),
     )
     for name, allocation_column, metric in used_pairs:
-        allocated = allocation[allocation_column].to_numpy()
+        allocated = allocation[allocation_column]
         computed[f'{name}_allocated'] = allocated
         computed[f'{name}_used'] = (
             allocated * computed[column(metric, 'mean')] / 100.0)
@@ -208,8 +221,7 @@ def resource_profile(series, workloads=None):
     first, last, step = _time_extent(series)
     computed['observed_hours'] = (last - first) / 3600.0
     computed['sampling_interval_s'] = step
-    return pd.DataFrame(computed, index=pd.Index(series.workload_ids,
-                                                 name='workload_id'))
+    return computed
 
 
 def _time_extent(series):
