@@ -105,7 +105,7 @@ def _seed_sample_trace(conf, projects, end):
     profile_jobs.update_profiles(conf, admin, now=end)
     written, _found = cost_jobs.update_costs(conf, admin, now=end)
     assert written, 'the cost job priced nothing'
-    return set(workloads['project_id'])
+    return end - hours.to_pytimedelta()
 
 
 def _chromium(profile):
@@ -147,7 +147,7 @@ def site(tmp_path_factory):
                                        keystone_url)
         cleanup.callback(server.stop)
         end = _now_hour()
-        _seed_sample_trace(conf, projects, end)
+        start = _seed_sample_trace(conf, projects, end)
         stack.register_endpoint(keystone_url, admin,
                                 api_cmd.base_url(server))
         process.stdin.write(json.dumps({'keystone_url': keystone_url + '/v3',
@@ -158,7 +158,8 @@ def site(tmp_path_factory):
         url = 'http://127.0.0.1:%d' % port
         # The first page compiles Horizon's stylesheets: once, here.
         requests.get(url + '/auth/login/', timeout=PAGE_SECONDS)
-        yield {'url': url, 'end': end, 'projects': projects}
+        yield {'url': url, 'start': start, 'end': end,
+               'projects': projects}
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ def _bar_titles(svg):
 
 
 def test_project_panel_charts_the_cost_by_line(site, browser):
-    user, password, _project = TENANT
+    user, password, project = TENANT
     _login(browser, site['url'], user, password)
     # The month the page's month-to-date figure is of.
     this_month = _now_hour().replace(day=1, hour=0)
@@ -222,9 +223,12 @@ def test_project_panel_charts_the_cost_by_line(site, browser):
     ui.WebDriverWait(browser, PAGE_SECONDS).until(
         expected_conditions.presence_of_element_located(
             (By.ID, 'kcloud-start')))
-    # Narrow the range to the trace's day, by hour, through the form.
-    day = (site['end'] - datetime.timedelta(hours=1)).date().isoformat()
-    for field in ('kcloud-start', 'kcloud-end'):
+    # Narrow the range to the trace's days (one, or two when it crossed
+    # midnight), by hour, through the form.
+    days = {'kcloud-start': site['start'].date().isoformat(),
+            'kcloud-end': (site['end'] - datetime.timedelta(hours=1))
+            .date().isoformat()}
+    for field, day in days.items():
         browser.execute_script(
             'document.getElementById(arguments[0]).value = arguments[1]',
             field, day)
@@ -239,15 +243,20 @@ def test_project_panel_charts_the_cost_by_line(site, browser):
     # lines, in several hours.
     for line in ('gpu', 'compute', 'energy'):
         assert any(' %s: ' % line in title for title in titles), titles
-    assert len({title.split(' ')[1] for title in titles}) >= 5
+    # bars in several hours ('MM-DD HH:00 line: amount currency')
+    assert len({' '.join(title.split(' ')[:2]) for title in titles}) >= 5
     month = browser.find_element(By.CSS_SELECTOR, '.month-to-date').text
     forecast = browser.find_element(By.CSS_SELECTOR,
                                     '.month-forecast').text.splitlines()
-    if site['end'] <= this_month:
-        # The trace ended before this month began (a run in the first
-        # hour of a month): nothing was spent this month yet.
+    spent = sum(row['total'] for row in db_api.cost_summary(
+        context.get_admin_context(), 'project', 'month', start=this_month,
+        project_id=site['projects'][project]))
+    if not spent:
+        # The tenant's workloads of the trace ended before this month
+        # began (a run early in a month): nothing spent this month yet.
         assert month == '-', month
     else:
+        assert month == '%.2f USD' % spent, month
         assert month.endswith('USD') and float(month.split()[0]) > 0
         # The month-end forecast, with its interval, is at least what
         # was spent so far.
