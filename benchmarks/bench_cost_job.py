@@ -45,6 +45,7 @@ import tempfile
 
 import sqlalchemy as sa
 
+import bench_api
 from kcloud_analyzer.db import migration
 
 #: the hour the week ends (the first run's "now")
@@ -137,16 +138,6 @@ def fill(admin_url, name, workloads):
     return url, rows
 
 
-def drop(admin_url, name):
-    admin = sa.create_engine(admin_url, isolation_level='AUTOCOMMIT')
-    with admin.connect() as connection:
-        connection.execute(sa.text(
-            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
-            'WHERE datname = :name'), {'name': name})
-        connection.execute(sa.text('DROP DATABASE IF EXISTS %s' % name))
-    admin.dispose()
-
-
 def side(config, now, which):
     output = subprocess.run(
         [sys.executable, '-c', SIDE, config, now.isoformat(), which],
@@ -207,7 +198,7 @@ def main(argv=None):
                       flush=True)
         engine.dispose()
     finally:
-        drop(args.pg_url, args.database)
+        bench_api.drop_store(args.pg_url, args.database)
 
     for name, runs in results.items():
         print('%-12s wall %s s, CPU %s s, peak RSS %s MB' % (
