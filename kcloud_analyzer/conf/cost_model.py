@@ -35,6 +35,17 @@ opts = [
                     'vCPU-hour, GB-hour, accelerator-hour, storage, network '
                     'and electricity. When unset, the example rate card '
                     'shipped in the package is used.'),
+    cfg.Opt('efficacy_window',
+            type=types.Duration(min=3600),
+            default='24h',
+            help='Hours compared on each side of a change that applied a '
+                 'recommendation (an instance resized, deleted or its '
+                 'accelerators released) to record the saving it realised. '
+                 'The realised figure is recorded once this long after the '
+                 'hour of the change. A longer window averages out daily '
+                 'cycles and bursts; a shorter one reports sooner. Accepts '
+                 'seconds or a number followed by s, m, h or d; counted in '
+                 'whole hours (rounded down).'),
 ]
 
 

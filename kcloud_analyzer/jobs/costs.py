@@ -158,7 +158,8 @@ def update_costs(conf, context, now=None, owns=None, recommend=True):
     else:
         LOG.info('Priced %d workload-hours', hours)
     # applied recommendations whose window after the change has passed
-    efficacy.realise(context, now)
+    efficacy.realise(context, now,
+                     hours=efficacy.window_hours(conf.cost_model))
     return written, advised
 
 

@@ -13,12 +13,13 @@
 
 When Nova shows a recommendation acted on (see
 :mod:`kcloud_analyzer.metrics_collector.nova`), the recommendation is
-``applied`` at the time of the change. Once :data:`WINDOW_HOURS` hours have
-passed after the hour of the change, the agent's cost job compares the
-workload's stored cost records (allocation basis) of the
-:data:`WINDOW_HOURS` hours after that hour with those of the
-:data:`WINDOW_HOURS` hours before the hour preceding it. Neither the hour of
-the change nor the hour before it is counted: the first holds both set-ups,
+``applied`` at the time of the change. Once ``WINDOW_HOURS`` hours
+(``[cost_model] efficacy_window``, 24 by default) have passed after the hour
+of the change, the agent's cost job compares the workload's stored cost
+records (allocation basis) of the ``WINDOW_HOURS`` hours after that hour
+with those of the ``WINDOW_HOURS`` hours before the hour preceding it.
+Neither the hour of the change nor the hour before it is counted: the
+first holds both set-ups,
 and the cost job prices its latest hour again on its next run, with the
 workload's resources of that time, which may already be the new ones::
 
@@ -43,9 +44,14 @@ from kcloud_analyzer.db import api as db_api
 
 LOG = log.getLogger(__name__)
 
-#: hours compared on each side of the hour of the change
+#: hours compared on each side of the hour of the change, by default
 WINDOW_HOURS = 24
 _HOUR = datetime.timedelta(hours=1)
+
+
+def window_hours(cost_model_conf):
+    """Whole hours of ``[cost_model] efficacy_window`` (at least one)."""
+    return max(1, int(cost_model_conf.efficacy_window) // 3600)
 
 
 def windows(applied_at, hours=WINDOW_HOURS):

@@ -170,3 +170,24 @@ def test_a_resize_advised_applied_and_realised(cost_store):
     assert float(applied['realised_monthly_saving']) == pytest.approx(
         (1.44 - 0.40) * 730)
     assert applied['realised_monthly_kwh'] == 0.0
+
+
+def test_the_cost_job_compares_the_configured_window(cost_store):
+    conf, context = cost_store
+    conf.set_override('efficacy_window', '6h', group='cost_model')
+    assert efficacy.window_hours(conf.cost_model) == 6
+    _advise(context, 'w', 'oversized_compute', 1500.0)
+    hour = CHANGE.replace(minute=0)
+    _records(context, 'w', hour - 7 * HOUR, 6, 3.0, 0.5)   # before
+    _records(context, 'w', hour + HOUR, 6, 2.0, 0.1)       # after
+    _records(context, 'w', hour + 7 * HOUR, 24, 9.0, 0.9)  # not compared
+    db_api.recommendations_apply(context, 'w', 'resize', CHANGE,
+                                 ('oversized_compute',))
+    costs.update_costs(conf, context, now=hour + 6 * HOUR)
+    [item] = db_api.recommendation_list(context, state='applied')
+    assert item['realised_monthly_saving'] is None
+    costs.update_costs(conf, context, now=hour + 7 * HOUR)
+    [item] = db_api.recommendation_list(context, state='applied')
+    assert float(item['realised_monthly_saving']) == pytest.approx(
+        (3.0 - 2.0) * 730)
+    assert item['realised_monthly_kwh'] == pytest.approx((0.5 - 0.1) * 730)
