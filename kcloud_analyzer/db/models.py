@@ -85,6 +85,29 @@ class Instance(BASE):
     deleted_at = sa.Column(sa.DateTime, nullable=True)
 
 
+class WorkloadResourceChange(BASE):
+    """The resources of a workload from ``changed_at`` on.
+
+    A row is added whenever a workload's resources or accelerator model
+    change (a Nova resize, an instance added or deleted, an update
+    through the API), so that an hour priced again later
+    (``kcloud-analyzer-manage cost reprocess``, rollups that arrived
+    late) is priced with the resources in force then, not with today's.
+    """
+
+    __tablename__ = 'workload_resource_changes'
+    __table_args__ = (
+        sa.Index('workload_resource_changes_workload_idx', 'workload_id',
+                 'changed_at'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    workload_id = sa.Column(sa.String(255), nullable=False)
+    changed_at = sa.Column(sa.DateTime, nullable=False)
+    resources = sa.Column(sa.JSON, nullable=False)
+    accelerator = sa.Column(sa.String(64), nullable=True)
+
+
 class UsageRollup(BASE):
     """Samples of one metric of one workload folded into one window."""
 

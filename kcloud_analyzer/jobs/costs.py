@@ -24,6 +24,7 @@ window again and :func:`month_end_forecast` forecasts the month's spend.
 import datetime
 
 from oslo_log import log
+import numpy as np
 import pandas as pd
 
 from kcloud_analyzer.api import cache
@@ -90,6 +91,91 @@ def store_costs(conf, context, costs):
     return written
 
 
+#: the columns of a workloads frame that a resource change replaces
+RESOURCE_COLUMNS = ('cpu_cores', 'memory_gb', 'gpu_count', 'npu_count',
+                    'accelerator')
+
+
+def _resource_values(resources, accelerator):
+    """The :data:`RESOURCE_COLUMNS` of a noted version, as
+    :func:`.frames.workload_frame` reads a workload's."""
+    return (float(resources.get('cpu_cores') or 0),
+            float(resources.get('memory_gb') or 0),
+            int(resources.get('gpu_count') or 0),
+            int(resources.get('npu_count') or 0),
+            accelerator or resources.get('accelerator'))
+
+
+def in_force(context, workloads, usage, card, costs):
+    """``costs`` with the hours of the workloads whose resources changed
+    priced with the resources in force at the end of each hour.
+
+    :func:`realtime.compute_costs` prices with the workloads frame, that
+    is with today's resources. For a workload with a noted change
+    (:func:`kcloud_analyzer.db.api.resource_changes`), each hour is priced
+    again with the version noted last at or before the hour's end (the
+    first noted version before its first change); an hour whose version
+    equals today's keeps its row. Each other version is priced over the
+    workload's whole usage and only its own hours are kept, so that the
+    energy at an hour's start is integrated as in one pass.
+    """
+    if costs.empty:
+        return costs
+    changes = db_api.resource_changes(context, workloads['workload_id'])
+    if not changes:
+        return costs
+    current = workloads.set_index('workload_id')
+    ends = (pd.DatetimeIndex(costs['hour']).as_unit('ns')
+            + pd.Timedelta(hours=1)).asi8
+    rounds = []
+    for workload_id, rows in costs.groupby(
+            'workload_id', sort=False, observed=True).indices.items():
+        history = changes.get(workload_id)
+        if history is None or workload_id not in current.index:
+            continue
+        times = pd.to_datetime([h[0] for h in history],
+                               utc=True).as_unit('ns').asi8
+        version = np.maximum(np.searchsorted(times, ends[rows],
+                                             side='right') - 1, 0)
+        today = tuple(current.loc[workload_id, list(RESOURCE_COLUMNS)])
+        job = 0
+        for number in np.unique(version):
+            values = _resource_values(*history[number][1:])
+            if values == today:
+                continue
+            if len(rounds) <= job:
+                rounds.append({})
+            rounds[job][workload_id] = (values, rows[version == number])
+            job += 1
+    if not rounds:
+        return costs
+    kept, parts = np.ones(len(costs), dtype=bool), [costs]
+    for jobs in rounds:
+        ids = list(jobs)
+        frame = current.loc[ids].reset_index()
+        frame[list(RESOURCE_COLUMNS)] = pd.DataFrame(
+            [jobs[w][0] for w in ids], columns=list(RESOURCE_COLUMNS))
+        mine = usage.loc[usage['workload_id'].isin(ids)].copy()
+        if isinstance(mine['workload_id'].dtype, pd.CategoricalDtype):
+            mine['workload_id'] = (
+                mine['workload_id'].cat.remove_unused_categories())
+        again = realtime.compute_costs(frame, mine, card).set_index(
+            ['workload_id', 'hour'])
+        for workload_id, (_, rows) in jobs.items():
+            kept[rows] = False
+            keys = pd.MultiIndex.from_arrays(
+                [[workload_id] * len(rows), costs['hour'].iloc[rows]])
+            parts.append(again.loc[keys].reset_index())
+    parts[0] = costs.loc[kept]
+    result = pd.concat(parts, ignore_index=True).sort_values(
+        ['workload_id', 'hour'], kind='stable', ignore_index=True)
+    result.attrs = costs.attrs
+    LOG.debug('Priced %d hour(s) of %d workload(s) with the resources '
+              'in force then', int((~kept).sum()),
+              len({w for jobs in rounds for w in jobs}))
+    return result
+
+
 def price_from(latest, workload_ids, now):
     """``{workload_id: first hour to price}``: each workload's newest
     priced hour (priced again: it may have been seen only in part), or
@@ -141,6 +227,7 @@ def update_costs(conf, context, now=None, owns=None, recommend=True):
             else:
                 costs, found = realtime.compute_costs(part, usage,
                                                       card), None
+            costs = in_force(context, part, usage, card, costs)
             since = costs['workload_id'].map(
                 {w: pd.Timestamp(first[w], tz='UTC') for w in
                  part['workload_id']})
@@ -183,7 +270,8 @@ def reprocess_costs(conf, context, start, end, project_id=None):
     """Price again the hours of ``[start, end)`` from the stored rollups.
 
     For a rate card change or rollups that arrived late: every hour of
-    the window that has rollups is priced with the current card and its
+    the window that has rollups is priced with the current card and the
+    workload's resources in force then (:func:`in_force`), and its
     records (both bases) replaced, so running it twice changes nothing
     more. Hours without rollups keep their records: rollups older than the
     retention are gone, their bills are not.
@@ -204,7 +292,8 @@ def reprocess_costs(conf, context, start, end, project_id=None):
     usage = usage.loc[usage['workload_id'].isin(workloads['workload_id'])]
     written = 0
     if not usage.empty:
-        costs = realtime.compute_costs(workloads, usage, card)
+        costs = in_force(context, workloads, usage, card,
+                         realtime.compute_costs(workloads, usage, card))
         inside = costs.loc[(costs['hour'] >= pd.Timestamp(start, tz='UTC'))
                            & (costs['hour'] < stop)].copy()
         inside.attrs = costs.attrs

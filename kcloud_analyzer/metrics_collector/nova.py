@@ -366,6 +366,7 @@ class NovaInstanceEndpoint:
         self.db.workload_upsert(self.context, {
             'workload_id': workload_id, 'resources': total,
             'accelerator': total.get('accelerator'),
+            db_api.RESOURCES_CHANGED_AT: _message_time(message),
             'records': merge_records([i.get('records')
                                       for i in instances])})
         if self.resolver:

@@ -70,6 +70,8 @@ from kcloud_analyzer.db.api.status import store_statistics  # noqa
 from kcloud_analyzer.db.api.utils import BATCH_SIZE  # noqa
 from kcloud_analyzer.db.api.workloads import instance_flavors  # noqa
 from kcloud_analyzer.db.api.workloads import instance_list_by_workload  # noqa
+from kcloud_analyzer.db.api.workloads import CHANGED_AT as RESOURCES_CHANGED_AT  # noqa
+from kcloud_analyzer.db.api.workloads import resource_changes  # noqa
 from kcloud_analyzer.db.api.workloads import instance_update  # noqa
 from kcloud_analyzer.db.api.workloads import workload_create  # noqa
 from kcloud_analyzer.db.api.workloads import workload_delete_instance  # noqa

@@ -26,15 +26,43 @@ _WORKLOAD_FIELDS = ('name', 'project_id', 'status', 'declared_type',
                     'started_at', 'ended_at')
 
 
+#: the key of ``values`` that says since when new resources hold
+CHANGED_AT = 'resources_changed_at'
+
+
+def _note_resources(context, workload, changed_at):
+    """Add a :class:`~.models.WorkloadResourceChange` when the workload's
+    resources or accelerator differ from those last noted."""
+    resources = workload.resources or {}
+    if not resources and workload.accelerator is None:
+        return
+    last = context.session.query(
+        models.WorkloadResourceChange.resources,
+        models.WorkloadResourceChange.accelerator).filter_by(
+        workload_id=workload.workload_id).order_by(
+        models.WorkloadResourceChange.changed_at.desc(),
+        models.WorkloadResourceChange.id.desc()).first()
+    if last is not None and (last.resources or {}) == resources and (
+            last.accelerator == workload.accelerator):
+        return
+    context.session.add(models.WorkloadResourceChange(
+        workload_id=workload.workload_id,
+        changed_at=changed_at or utils.utcnow(),
+        resources=resources, accelerator=workload.accelerator))
+
+
 @main_context_manager.writer
 def workload_create(context, values):
     """Create a workload; WorkloadExists when its id is taken."""
+    values = dict(values)
+    changed_at = values.pop(CHANGED_AT, None)
     workload = models.Workload(**values)
     try:
         context.session.add(workload)
         context.session.flush()
     except db_exc.DBDuplicateEntry:
         raise exception.WorkloadExists(workload_id=values['workload_id'])
+    _note_resources(context, workload, changed_at)
     return workload.as_dict()
 
 
@@ -43,10 +71,13 @@ def workload_upsert(context, values):
     """Create the workload or update the given fields of it.
 
     ``values`` may carry ``instances`` (a list of instance UUIDs) which
-    are attached to the workload.
+    are attached to the workload, and :data:`CHANGED_AT` (naive UTC): when
+    the ``resources`` or ``accelerator`` given took effect, now when not
+    given (see :func:`resource_changes`).
     """
     values = dict(values)
     instances = values.pop('instances', None)
+    changed_at = values.pop(CHANGED_AT, None)
     workload = context.session.query(models.Workload).filter_by(
         workload_id=values['workload_id']).with_for_update().first()
     if workload is None:
@@ -59,6 +90,8 @@ def workload_upsert(context, values):
             if key in _WORKLOAD_FIELDS:
                 setattr(workload, key, value)
     context.session.flush()
+    if 'resources' in values or 'accelerator' in values:
+        _note_resources(context, workload, changed_at)
     for instance_id in instances or ():
         instance = context.session.get(models.Instance, instance_id)
         if instance is None:
@@ -222,4 +255,28 @@ def workload_ids_by_instance(context, instance_ids):
         found.update(context.session.query(
             model.instance_id, model.workload_id).filter(
             model.instance_id.in_(chunk)).all())
+    return found
+
+
+@main_context_manager.reader
+def resource_changes(context, workload_ids):
+    """``{workload_id: [(changed_at, resources, accelerator), ...]}``
+    oldest first, for those of ``workload_ids`` whose resources changed at
+    least once since they were first noted (a workload noted once has had
+    the same resources all along)."""
+    ids = list(dict.fromkeys(workload_ids))
+    table = models.WorkloadResourceChange
+    found = {}
+    for chunk in utils.batches(ids):
+        several = sa.select(table.workload_id).where(
+            table.workload_id.in_(chunk)).group_by(
+            table.workload_id).having(sa.func.count() > 1)
+        rows = context.session.execute(
+            sa.select(table.workload_id, table.changed_at, table.resources,
+                      table.accelerator).where(
+                table.workload_id.in_(several)).order_by(
+                table.workload_id, table.changed_at, table.id))
+        for row in rows:
+            found.setdefault(row.workload_id, []).append(
+                (row.changed_at, row.resources or {}, row.accelerator))
     return found
