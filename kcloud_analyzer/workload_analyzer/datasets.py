@@ -31,8 +31,10 @@ label, so each series is labelled by its source:
 nvidia-smi logs (``nvidia_smi_runs``)
     ``nvidia-smi --query-gpu=timestamp,power.draw,utilization.gpu,...``
     logs of whole runs, one file a run, labelled by a manifest (see
-    ``tools/eval/nvidia_smi_runs.csv``). Files without a licence that
-    allows shipping them are read where they lie, at evaluation time.
+    ``tools/eval/nvidia_smi_runs.csv``), and logs of the plain
+    ``nvidia-smi`` table as ``nvsmi_monitor.py`` writes them
+    (:func:`nvsmi_dict_log`). Files without a licence that allows shipping
+    them are read where they lie, at evaluation time.
 
 ``zeus`` -> training
     The Zeus training runs (``zeus_gpu_power_profiles``): each row of
@@ -53,6 +55,8 @@ parameters of :mod:`.synthetic` instead.
 These functions read files; they are for the training command, tests and
 evaluation, never for the service's request path.
 """
+
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -158,6 +162,9 @@ _NVIDIA_SMI_FIELDS = {
     'memory.used': metrics.GPU_MEMORY_UTILIZATION,
 }
 
+#: ``format`` of a manifest entry read with :func:`nvsmi_dict_log`.
+NVSMI_DICT_FORMAT = 'nvsmi-dict'
+
 #: Samples of one sweep over the GPUs of a host are this close together;
 #: the next sweep starts later.
 _SWEEP_GAP_S = 0.04
@@ -205,12 +212,21 @@ def nvidia_smi_log(text_or_path, workload_id, memory_total_mib=None,
             frame = frame.drop(columns='memory.used')
         else:
             frame['memory.used'] = 100.0 * frame['memory.used'] / total
+    return _sweep_usage(frame, workload_id, gpus), gpus
+
+
+def _sweep_usage(frame, workload_id, gpus):
+    """Long-form usage from per-GPU rows grouped by ``sweep``.
+
+    Utilisation and memory share are averaged over a sweep's GPUs, power
+    is summed; sweeps without a row for each of the ``gpus`` GPUs are left
+    out (a sweep cut short by the end of a log, a GPU not read).
+    """
     grouped = frame.groupby('sweep')
     sweeps = grouped.mean(numeric_only=True)
     if 'power.draw' in frame:
         sweeps['power.draw'] = grouped['power.draw'].sum(min_count=1)
     sweeps['timestamp'] = grouped['timestamp'].first()
-    # A last sweep cut short by the end of the log is left out.
     sweeps = sweeps[grouped.size() == gpus]
     parts = [pd.DataFrame({'workload_id': workload_id,
                            'timestamp': sweeps['timestamp'],
@@ -218,16 +234,64 @@ def nvidia_smi_log(text_or_path, workload_id, memory_total_mib=None,
                            'value': sweeps[field]})
              for field, metric in _NVIDIA_SMI_FIELDS.items()
              if field in sweeps]
-    usage = pd.concat(parts, ignore_index=True).dropna(subset=['value'])
-    return usage, gpus
+    return pd.concat(parts, ignore_index=True).dropna(subset=['value'])
+
+
+#: One GPU's reading in a line of ``nvsmi_monitor.py`` output: index
+#: (absent in the tool's first, one-GPU form), power draw, memory used and
+#: total (MiB), utilisation; GPUs the tool could not read (``'N/A'``) do
+#: not match.
+_NVSMI_DICT_GPU = (r"(?:(?P<gpu>\d+): \{'temp_celsius': '[^']*', )?"
+                   r"'power_usage': '(?P<power>[\d.]+)W / [\d.]+W', "
+                   r"'memory_usage': '(?P<used>\d+)MiB / (?P<total>\d+)MiB', "
+                   r"'gpu_utilization': '(?P<util>\d+)%'\}")
+
+
+def nvsmi_dict_log(file_or_path, workload_id, gpus=1):
+    """Long-form usage of one run from a ``nvsmi_monitor.py`` log.
+
+    The log (``nvidia-gpu/tensorrt-llm/benchmarking/nvsmi_monitor.py`` of
+    edwinlim0919/sustainable-deep-learning) holds a ``nvsmi profiling:
+    <GPU>`` line, then one Python ``dict`` a reading of the plain
+    ``nvidia-smi`` table: ``timestamp_raw`` (epoch seconds, whole
+    seconds), and per GPU index its power, memory and utilisation as
+    printed (the tool's first form has the one GPU's readings at the top
+    level, without an index). The run's GPUs are the first ``gpus``
+    indices; the others on the host are left out. Readings that repeat an
+    earlier one's timestamp are dropped, so that a series has one sample a
+    time.
+
+    :returns: ``(usage, gpus)``.
+    """
+    text = (file_or_path.read() if hasattr(file_or_path, 'read')
+            else pathlib.Path(file_or_path).read_text())
+    lines = pd.Series(text.splitlines(), dtype=str)
+    times = pd.to_numeric(lines.str.extract(
+        r"'timestamp_raw': ([\d.]+)", expand=False), errors='coerce')
+    keep = times.notna() & ~times.duplicated()
+    lines, times = lines[keep], times[keep]
+    readings = lines.str.extractall(_NVSMI_DICT_GPU).astype(float)
+    readings = readings[readings['gpu'].fillna(0) < gpus]
+    sweep = readings.index.get_level_values(0)
+    frame = pd.DataFrame({
+        'sweep': sweep,
+        'timestamp': pd.to_datetime(times.loc[sweep].to_numpy(), unit='s',
+                                    utc=True),
+        'utilization.gpu': readings['util'].to_numpy(),
+        'power.draw': readings['power'].to_numpy(),
+        'memory.used': (100.0 * readings['used']
+                        / readings['total']).to_numpy()})
+    return _sweep_usage(frame, workload_id, gpus), gpus
 
 
 def nvidia_smi_runs(manifest, root):
     """The runs a manifest lists, read from their nvidia-smi logs.
 
     :param manifest: DataFrame with ``source``, ``path`` (under ``root``),
-        ``class``, ``gpus``, ``memory_total_mib`` (may be empty) and
-        ``accelerator``.
+        ``class``, ``gpus``, ``memory_total_mib`` (may be empty),
+        ``accelerator`` and, optionally, ``format``: empty for an
+        ``nvidia-smi --query-gpu`` CSV log, :data:`NVSMI_DICT_FORMAT` for
+        a :func:`nvsmi_dict_log` one.
     :returns: ``(workloads, usage)`` with ``type`` the labelled class,
         ``project_id`` the source and ``lifecycle`` ``ended``.
     """
@@ -238,10 +302,15 @@ def nvidia_smi_runs(manifest, root):
             continue
         workload_id = f'{entry["source"]}-{position}'
         memory = entry.get('memory_total_mib')
-        usage, gpus = nvidia_smi_log(
-            path, workload_id,
-            memory_total_mib=None if pd.isna(memory) else float(memory),
-            gpus=int(entry['gpus']))
+        log_format = entry.get('format')
+        if log_format == NVSMI_DICT_FORMAT:
+            usage, gpus = nvsmi_dict_log(path, workload_id,
+                                         gpus=int(entry['gpus']))
+        else:
+            usage, gpus = nvidia_smi_log(
+                path, workload_id,
+                memory_total_mib=None if pd.isna(memory) else float(memory),
+                gpus=int(entry['gpus']))
         if usage.empty:
             continue
         usages.append(usage)
