@@ -18,12 +18,39 @@ Real labelled sources:
 * ``alibaba_genai``: the Stable Diffusion serving pods of this copy of
   the Alibaba GenAI trace (``alibaba_genai_serving_2026_dev``, research
   use), every pod however short;
-* ``training_profile`` and ``energy_inference``: nvidia-smi logs (100 ms)
-  of GPT training runs on 8xH100 and 2xTitan X and of batch LLM text
-  generation on 1-4 A100 GPUs, listed in ``nvidia_smi_runs.csv`` beside
-  this script (repository, commit, file, class). Those repositories carry
-  no licence, so nothing of them is shipped: extract them where you like
-  and pass that folder as ``--nvidia-smi-root``::
+* nvidia-smi logs of whole runs, one file a run, listed in
+  ``nvidia_smi_runs.csv`` beside this script (source, path under ROOT,
+  class, GPUs of the run, accelerator, sha1 of the file, log format,
+  commit of the repository it comes from):
+
+  - ``training_profile``: GPT training on 8xH100 and 2xTitan X, 100 ms
+    (github.com/grantwilkins/training_profile, no licence);
+  - ``energy_inference``: batch LLM text generation on 1-4 A100 GPUs,
+    100 ms (github.com/grantwilkins/energy-inference, no licence);
+  - ``mscdissertation_nlp``: BERT/GPT fine-tuning on 2xGTX 1080 Ti, 1 s:
+    GLUE tasks with ``run_glue.py --do_train --do_eval``
+    (``train_and_record_power.sh``, ``nvidia/``), QQP fine-tuning cut at
+    10-60 minutes (``train_for_different_time.sh``, ``nvidia_july/``),
+    masked/causal language-model fine-tuning (``modelsFT/fine_tune.sh``,
+    ``modelsFT/nvidia/``) and BERT pre-training (``nvidia_pretrain/``,
+    ``nvidia/nvidia_power_pretrain_11mb.csv``) as training; the GLUE
+    predictions of ``RunInference.ipynb`` (``nvidia_inference/``) as
+    inference (github.com/MScDissertation/NLP, no licence);
+  - ``sustainable_dl``: TensorRT-LLM batch generation with Llama-2 7B/13B
+    on one V100S, 100 batches of ShareGPT prompts a run at batch sizes
+    1-26 (``nvidia-gpu/tensorrt-llm/benchmarking/benchmark_trtllm.py``),
+    read from the plain ``nvidia-smi`` table about once a second by
+    ``nvsmi_monitor.py`` (format ``nvsmi-dict``); the logs are Git LFS
+    objects at the repository's head, so each is taken from the last
+    commit that holds it as a plain file (the manifest's ``commit``)
+    (github.com/edwinlim0919/sustainable-deep-learning, no licence).
+
+  Runs with fewer than 60 samples are not listed (failed or empty logs),
+  nor logs whose readings never advance in time (the tool's A100 and
+  weight-quantised runs), nor the ``*_old.out`` copies of a run. None of
+  these repositories carries a licence, so nothing of them is shipped:
+  extract them where you like and pass that folder as
+  ``--nvidia-smi-root``::
 
       git -C <mirror of grantwilkins/training_profile> archive \
           5f999fe2a73d24423ec561eaf49bc9a50ee88995 h100-traces titanx-traces \
@@ -31,6 +58,17 @@ Real labelled sources:
       git -C <mirror of grantwilkins/energy-inference> archive \
           5c2cfa4a9bdbccc6a037ece3d2eb64322db115ea stats plots \
           | tar -x -C ROOT/energy-inference
+      git -C <mirror of MScDissertation/NLP> archive \
+          3a6d0cfba04010bf2a5b8f2d5e52290a4de73417 nvidia nvidia_july \
+          nvidia_inference nvidia_pretrain modelsFT/nvidia \
+          | tar -x -C ROOT/MScDissertation-NLP
+      grep '^sustainable_dl,' nvidia_smi_runs.csv \
+          | while IFS=, read -r _ path _ _ _ _ _ _ commit; do
+              mkdir -p "ROOT/$(dirname "$path")"
+              git -C <mirror of edwinlim0919/sustainable-deep-learning> \
+                  show "$commit:${path#sustainable-deep-learning/}" \
+                  > "ROOT/$path"
+            done
 
 Every real source is scored by a forest trained without it (the other
 real sources plus synthetic workloads, :mod:`.synthetic`); its temperature
