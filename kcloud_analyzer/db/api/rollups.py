@@ -580,8 +580,12 @@ def rollups_downsample(context, before):
     connection.execute(sa.text(drop))
     _HOURS.create(connection)
     try:
-        hours = connection.execute(_HOURS.insert().from_select(
-            [c.name for c in _HOURS.c], grouped)).rowcount
+        connection.execute(_HOURS.insert().from_select(
+            [c.name for c in _HOURS.c], grouped))
+        # counted, not read from the INSERT's rowcount: psycopg (3) gives
+        # -1 for an INSERT ... SELECT
+        hours = connection.execute(
+            sa.select(sa.func.count()).select_from(_HOURS)).scalar_one()
         if not hours:
             return 0, 0
         replaced = connection.execute(table.delete().where(

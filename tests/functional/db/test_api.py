@@ -24,7 +24,7 @@ from tests import fixtures
 from tests.unit.db import checks
 
 
-def _database_on(backend_name):
+def _database_on(backend_name, driver=None):
     conf_fixture = fixtures.ConfFixture()
     conf_fixture.setUp()
     # Raises BackendNotAvailable when the server cannot be reached: the
@@ -32,9 +32,11 @@ def _database_on(backend_name):
     backend = provision.Backend.backend_for_database_type(backend_name)
     name = 'kcloud_test_%s' % uuid.uuid4().hex[:12]
     backend.create_named_database(name)
+    url = backend.provisioned_database_url(name)
+    if driver is not None:
+        url = url.set(drivername='%s+%s' % (url.get_backend_name(), driver))
     db = fixtures.Database(conf_fixture.conf,
-                           url=str(backend.provisioned_database_url(name)
-                                   .render_as_string(hide_password=False)))
+                           url=url.render_as_string(hide_password=False))
     db.setUp()
     try:
         yield db
@@ -66,6 +68,19 @@ class TestDbApiPostgreSQL(checks.DbApiChecks):
         db_api.rollups_upsert(ctx, [dict(row, workload_id='ok')],
                               message_ids=['m1'])
         assert [r['count'] for r in db_api.rollup_list(ctx)] == [1]
+
+
+class TestDbApiPsycopg(TestDbApiPostgreSQL):
+    """The same on psycopg (3), whose COPY the store uses as it uses
+    psycopg2's (``postgresql+psycopg://`` in ``[database] connection``)."""
+
+    @pytest.fixture
+    def database(self):
+        yield from _database_on('postgresql', driver='psycopg')
+
+    def test_the_store_runs_on_psycopg(self, ctx):
+        engine = db_api.get_engine()
+        assert engine.dialect.driver == 'psycopg'
 
 
 class TestDbApiMySQL(checks.DbApiChecks):
