@@ -26,16 +26,19 @@ opts = [
                 default=['notifications', 'versioned_notifications',
                          'metering'],
                 help='Notification topics to listen on: Ironic sends '
-                     'hardware.ipmi.metrics on "notifications", Nova its '
+                     'hardware.ipmi.metrics and Neutron its floating IP '
+                     'changes on "notifications", Nova its '
                      'versioned notifications on "versioned_notifications" '
                      'and Ceilometer\'s notifier:// publisher samples on '
                      '"metering".'),
     cfg.ListOpt('exchanges',
-                default=['nova', 'ironic', 'ceilometer', 'openstack'],
+                default=['nova', 'ironic', 'neutron', 'ceilometer',
+                         'openstack'],
                 help='Exchanges whose topics are listened to. Every '
                      'OpenStack service publishes its notifications on an '
                      'exchange of its own name (Nova on "nova", Ironic on '
-                     '"ironic", Ceilometer\'s notifier:// publisher on '
+                     '"ironic", Neutron on "neutron", Ceilometer\'s '
+                     'notifier:// publisher on '
                      '"ceilometer"); "openstack" is oslo.messaging\'s '
                      'default, used by services that set none.'),
     cfg.StrOpt('pool',

@@ -85,6 +85,26 @@ class Instance(BASE):
     deleted_at = sa.Column(sa.DateTime, nullable=True)
 
 
+class FloatingIP(BASE):
+    """A Neutron floating IP and the port (and instance) it points to:
+    an instance reachable from outside is evidence of serving
+    (:mod:`kcloud_analyzer.workload_analyzer.evidence`)."""
+
+    __tablename__ = 'floating_ips'
+    __table_args__ = (
+        sa.Index('floating_ips_port_id_idx', 'port_id'),
+        sa.Index('floating_ips_device_id_idx', 'device_id'),
+    )
+
+    floatingip_id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=True)
+    #: the port it is associated with; None when not associated
+    port_id = sa.Column(sa.String(36), nullable=True)
+    #: the Nova instance owning that port, when Neutron names it
+    #: (``port_details``, Neutron's ``fip-port-details`` extension)
+    device_id = sa.Column(sa.String(36), nullable=True)
+
+
 class WorkloadResourceChange(BASE):
     """The resources of a workload from ``changed_at`` on.
 

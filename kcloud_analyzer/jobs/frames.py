@@ -79,7 +79,7 @@ def stored_rollups(context, start=None):
 #: the workloads frame: the offline columns, then what the store adds
 COLUMNS = offline.WORKLOAD_COLUMNS + ('type_confidence', 'declared_type',
                                       'lifecycle', 'image', 'tags',
-                                      'metadata')
+                                      'metadata', 'network_exposed')
 
 #: an instance running at least this long since Nova created it is a
 #: long-running one (:mod:`kcloud_analyzer.workload_analyzer.evidence`)
@@ -158,6 +158,10 @@ def workload_frame(workloads, now=None):
         'tags': pd.Series([r.get('tags') for r in records], dtype=object),
         'metadata': pd.Series([r.get('metadata') for r in records],
                               dtype=object),
+        # only an exposure seen counts: none seen says nothing
+        'network_exposed': pd.Series(
+            [True if r.get('network_exposed') else None for r in records],
+            dtype=object),
     })
     return frame[list(COLUMNS)]
 
@@ -166,10 +170,10 @@ def records(workloads):
     """The cloud's records of the rows of ``workloads`` as the classifier
     takes them (:mod:`kcloud_analyzer.workload_analyzer.evidence`): the
     declared type, the lifecycle and, where the frame has them, the image,
-    tags and metadata."""
+    tags, metadata and network exposure."""
     columns = {'type': workloads['declared_type'].to_numpy(),
                'lifecycle': workloads['lifecycle'].to_numpy()}
-    for name in ('image', 'tags', 'metadata'):
+    for name in ('image', 'tags', 'metadata', 'network_exposed'):
         if name in workloads:
             columns[name] = workloads[name].to_numpy()
     return pd.DataFrame(columns, index=workloads['workload_id'].to_numpy(),

@@ -180,10 +180,18 @@ def instance_records(data, metadata_keys=()):
     :param metadata_keys: metadata keys left out (the grouping and the
         declared type, which are kept elsewhere).
     :returns: a dict with ``image`` (``image_uuid``; Nova names no image),
-        ``tags`` (sorted), ``metadata`` and ``created_at`` (ISO 8601), each
+        ``tags`` (sorted), ``metadata``, ``created_at`` (ISO 8601) and
+        ``ports`` (the Neutron ports of its ``ip_addresses``, sorted), each
         only when the payload has it.
     """
     records = {}
+    addresses = data.get('ip_addresses')
+    if isinstance(addresses, (list, tuple)):
+        ports = {_nova_data(a).get('port_uuid') for a in addresses
+                 if isinstance(_nova_data(a), dict)}
+        records['ports'] = sorted(
+            normalise.clean_text(p, MAX_RECORD_TEXT) for p in ports
+            if isinstance(p, str))[:MAX_TAGS]
     image = data.get('image_uuid')
     if image:
         records['image'] = normalise.clean_text(image, MAX_RECORD_TEXT)
@@ -229,7 +237,37 @@ def merge_records(records):
     created = [r['created_at'] for r in records if r.get('created_at')]
     if created:
         merged['created_at'] = min(created)
+    if any('ports' in r for r in records):
+        merged['ports'] = sorted({p for r in records
+                                  for p in r.get('ports') or ()})
+    if any('network_exposed' in r for r in records):
+        merged['network_exposed'] = any(r.get('network_exposed')
+                                        for r in records)
     return merged
+
+
+def refresh_exposure(db, context, instances):
+    """Record in each of ``instances`` (dicts) whether a floating IP now
+    points to it, and merge its workload's records again; returns the
+    workloads whose records changed."""
+    changed = set()
+    for instance in instances:
+        records = dict(instance.get('records') or {})
+        exposed = bool(db.instance_exposed(
+            context, instance['instance_id'], records.get('ports') or ()))
+        if records.get('network_exposed') == exposed:
+            continue
+        records['network_exposed'] = exposed
+        db.instance_update(context, instance['instance_id'],
+                           {'records': records})
+        changed.add(instance['workload_id'])
+    for workload_id in sorted(changed):
+        db.workload_upsert(context, {
+            'workload_id': workload_id,
+            'records': merge_records([
+                i.get('records') for i in
+                db.instance_list_by_workload(context, workload_id)])})
+    return changed
 
 
 def _nova_data(obj):
@@ -238,26 +276,23 @@ def _nova_data(obj):
     return obj
 
 
-class NovaInstanceEndpoint:
-    """Nova versioned instance notifications -> workloads."""
+class RecordEndpoint:
+    """A batch endpoint whose messages update the cloud's records of the
+    workloads (idempotent updates, so a batch may be applied again).
 
-    #: a resize changes the flavor: Nova's versioned
-    #: ``instance.resize_finish.end`` carries the new one, and
-    #: ``resize_revert.end`` / ``resize_confirm.end`` the one kept
-    filter_rule = oslo_messaging.NotificationFilter(
-        event_type=r'^instance\.(create\.end|update|delete\.end|'
-                   r'resize_(finish|revert|confirm)\.end)$')
+    Subclasses set ``filter_rule`` and :attr:`SERVICE` and write
+    ``_handle(message)``; a message the store refuses is counted and
+    dead-lettered, a database outage requeues the rest of the batch.
+    """
 
     PRIORITY = 'info'
+    #: whose notifications, for the log
+    SERVICE = None
 
-    def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
-                 metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
+    def __init__(self, context, db, stats, dead_letters=None):
         self.context = context
         self.db = db
         self.stats = stats
-        self.resolver = resolver
-        self.npu_aliases = tuple(npu_aliases)
-        self.metadata_key = metadata_key
         self.dead_letters = dead_letters
 
     def info(self, messages):
@@ -268,8 +303,8 @@ class NovaInstanceEndpoint:
                 # Workload updates are idempotent, so the ones of this
                 # batch already applied may safely be applied again.
                 self.stats.add(requeued=len(messages) - index)
-                LOG.warning('Requeueing Nova notifications: the database '
-                            'is not available (%s)',
+                LOG.warning('Requeueing %s notifications: the database '
+                            'is not available (%s)', self.SERVICE,
                             normalise.first_line(error))
                 return oslo_messaging.NotificationResult.REQUEUE
             except Exception as error:
@@ -286,6 +321,9 @@ class NovaInstanceEndpoint:
                 self.stats.add(messages=1)
         return oslo_messaging.NotificationResult.HANDLED
 
+    def _handle(self, message):
+        raise NotImplementedError
+
     @staticmethod
     def _check_ids(**ids):
         for name, value in ids.items():
@@ -295,6 +333,26 @@ class NovaInstanceEndpoint:
                     normalise.bad_identifiers([value])[0]:
                 raise normalise.MalformedMessage(
                     '%s is not an id the store can keep' % name)
+
+
+class NovaInstanceEndpoint(RecordEndpoint):
+    """Nova versioned instance notifications -> workloads."""
+
+    #: a resize changes the flavor: Nova's versioned
+    #: ``instance.resize_finish.end`` carries the new one, and
+    #: ``resize_revert.end`` / ``resize_confirm.end`` the one kept
+    filter_rule = oslo_messaging.NotificationFilter(
+        event_type=r'^instance\.(create\.end|update|delete\.end|'
+                   r'resize_(finish|revert|confirm)\.end)$')
+
+    SERVICE = 'Nova'
+
+    def __init__(self, context, db, stats, resolver=None, npu_aliases=(),
+                 metadata_key=WORKLOAD_METADATA_KEY, dead_letters=None):
+        super().__init__(context, db, stats, dead_letters=dead_letters)
+        self.resolver = resolver
+        self.npu_aliases = tuple(npu_aliases)
+        self.metadata_key = metadata_key
 
     def _handle(self, message):
         data = _nova_data(message['payload'])
@@ -344,12 +402,23 @@ class NovaInstanceEndpoint:
             values['name'] = normalise.clean_text(data.get('display_name'))
         else:
             values['name'] = workload_id
-        before = {i['instance_id']: i.get('flavor') for i in
-                  self.db.instance_list_by_workload(self.context,
-                                                    workload_id)}
+        known = {i['instance_id']: i for i in
+                 self.db.instance_list_by_workload(self.context,
+                                                   workload_id)}
+        before = {key: i.get('flavor') for key, i in known.items()}
         self.db.workload_upsert(self.context, values)
         records = instance_records(
             data, (self.metadata_key, WORKLOAD_TYPE_METADATA_KEY))
+        if not records.get('ports'):
+            # an update sent while the network is being set up lists no
+            # addresses: the ports seen before still hold
+            ports = (known.get(instance_id, {}).get('records') or {}).get(
+                'ports')
+            if ports:
+                records['ports'] = ports
+        # a floating IP may have been associated before Nova's notice
+        records['network_exposed'] = bool(self.db.instance_exposed(
+            self.context, instance_id, records.get('ports') or ()))
         self.db.instance_update(self.context, instance_id,
                                 {'flavor': resources, 'records': records})
         if message['event_type'] == 'instance.resize_revert.end':

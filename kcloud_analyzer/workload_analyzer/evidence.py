@@ -40,8 +40,10 @@ record (column)     where it comes from                        log-odds
                     creation time (Nova's ``created_at``, not
                     by how long telemetry was watched);
                     ``running``: nothing
-``network_exposed`` a floating IP or a load-balancer member    serving +2.0
-                    (Neutron / Octavia)
+``network_exposed`` a floating IP associated with one of its   serving +2.0
+                    ports (Neutron's notifications,
+                    :mod:`kcloud_analyzer.metrics_collector.
+                    neutron`)
 ==================  =========================================  ===========
 
 ``exp(3.0)`` is 20 to 1: a declared type is strong evidence but a wrong

@@ -68,8 +68,11 @@ from kcloud_analyzer.db.api.rollups import rollups_upsert  # noqa
 from kcloud_analyzer.db.api.status import ping  # noqa
 from kcloud_analyzer.db.api.status import store_statistics  # noqa
 from kcloud_analyzer.db.api.utils import BATCH_SIZE  # noqa
+from kcloud_analyzer.db.api.workloads import floating_ip_set  # noqa
+from kcloud_analyzer.db.api.workloads import instance_exposed  # noqa
 from kcloud_analyzer.db.api.workloads import instance_flavors  # noqa
 from kcloud_analyzer.db.api.workloads import instance_list_by_workload  # noqa
+from kcloud_analyzer.db.api.workloads import instances_on_ports  # noqa
 from kcloud_analyzer.db.api.workloads import CHANGED_AT as RESOURCES_CHANGED_AT  # noqa
 from kcloud_analyzer.db.api.workloads import resource_changes  # noqa
 from kcloud_analyzer.db.api.workloads import instance_update  # noqa

@@ -280,3 +280,57 @@ def resource_changes(context, workload_ids):
             found.setdefault(row.workload_id, []).append(
                 (row.changed_at, row.resources or {}, row.accelerator))
     return found
+
+
+@main_context_manager.writer
+def floating_ip_set(context, floatingip_id, values=None):
+    """Record a floating IP (``project_id``, ``port_id``, ``device_id``),
+    or forget it when ``values`` is None; returns what was recorded of it
+    before (a dict, or None)."""
+    row = context.session.get(models.FloatingIP, floatingip_id,
+                              with_for_update=True)
+    before = None if row is None else row.as_dict()
+    if values is None:
+        if row is not None:
+            context.session.delete(row)
+    elif row is None:
+        context.session.add(models.FloatingIP(floatingip_id=floatingip_id,
+                                              **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    context.session.flush()
+    return before
+
+
+@main_context_manager.reader
+def instances_on_ports(context, project_id, port_ids=(), instance_ids=()):
+    """The live instances of ``project_id`` (all projects when None) that
+    are one of ``instance_ids`` or own one of ``port_ids`` (by the
+    ``ports`` of their records), as dicts."""
+    ports, wanted = set(port_ids) - {None}, set(instance_ids) - {None}
+    if not ports and not wanted:
+        return []
+    query = context.session.query(models.Instance).filter_by(
+        deleted_at=None)
+    if project_id is not None:
+        query = query.filter_by(project_id=project_id)
+    elif not ports:
+        query = query.filter(models.Instance.instance_id.in_(wanted))
+    return [row.as_dict() for row in query.order_by(
+        models.Instance.instance_id)
+        if row.instance_id in wanted
+        or ports & set((row.records or {}).get('ports') or ())]
+
+
+@main_context_manager.reader
+def instance_exposed(context, instance_id, port_ids=()):
+    """True when a floating IP is associated with the instance (named by
+    Neutron) or with one of its ports."""
+    table = models.FloatingIP
+    match = table.device_id == instance_id
+    ports = [p for p in port_ids if p]
+    if ports:
+        match = match | table.port_id.in_(ports)
+    return context.session.query(sa.exists().where(
+        table.port_id.isnot(None)).where(match)).scalar()

@@ -116,7 +116,10 @@ def test_nova_samples_records_reach_the_classifier(db, context):
     # InstanceCreatePayload: image_uuid, tags ["tag"], created_at
     assert workload['records'] == {
         'image': '155d900f-4e14-4e4c-a73d-069cbf4541e6', 'tags': ['tag'],
-        'metadata': {'app': 'vllm'}, 'created_at': '2012-10-29T13:42:11'}
+        'metadata': {'app': 'vllm'}, 'created_at': '2012-10-29T13:42:11',
+        # the Neutron port of its address; no floating IP points to it
+        'ports': ['ce531f90-199f-48c0-816c-13e38010b442'],
+        'network_exposed': False}
     # an invalid declared type is no declared type
     assert workload['declared_type'] is None
 

@@ -145,3 +145,19 @@ def dcgm_exposition(counters, gpus, value, hostname='gpu-host-1'):
 def json_text(*parts):
     """A JSON file under this folder, parsed."""
     return json.loads(text(*parts))
+
+
+def neutron_notification(event_type, body, overrides=None):
+    """The notification Neutron's API sends for ``event_type``
+    (``floatingip.create.end`` ...) around the API-reference ``body``
+    (its file name under ``neutron/`` without .json), as
+    ``neutron/api/v2/base.py`` builds it; ``overrides`` update the
+    resource's fields."""
+    document = json.loads((HERE / 'neutron' / (body + '.json')).read_text())
+    (resource, view), = document.items()
+    view.update(copy.deepcopy(overrides or {}))
+    payload = {resource: view}
+    if event_type.endswith('.delete.end'):
+        payload[resource + '_id'] = view['id']
+    return {'publisher_id': 'network.controller', 'priority': 'INFO',
+            'event_type': event_type, 'payload': payload}
