@@ -61,6 +61,7 @@ class UsageCodes:
         self.tick_ns = _NS_PER_TICK[stamps.unit]
         self.value = usage['value'].to_numpy(dtype=float)
         self._masks = {}
+        self._rows = {}
 
     def ns(self, rows):
         """The timestamps of ``rows`` (indices) as int64 nanoseconds."""
@@ -92,8 +93,28 @@ class UsageCodes:
                 mask |= self._masks[name]
         return mask
 
+    def rows_of(self, *names):
+        """Indices, ascending, of the rows of any of the metrics
+        ``names`` (each metric's are found once, in one pass over the
+        codes; a new array each call)."""
+        found = []
+        for name in dict.fromkeys(names):
+            if name not in self._rows:
+                codes = [i for i, known in enumerate(self.metric_names)
+                         if known == name]
+                self._rows[name] = (np.flatnonzero(self.metric == codes[0])
+                                    if codes else np.empty(0, np.intp))
+            if len(self._rows[name]):
+                found.append(self._rows[name])
+        if len(found) <= 1:
+            return (found[0].copy() if found
+                    else np.empty(0, dtype=np.intp))
+        # the metrics' rows are disjoint: sorting them merges them
+        return np.sort(np.concatenate(found))
+
     def per_workload(self, rows):
-        """Boolean per workload code: has a row in the mask ``rows``."""
+        """Boolean per workload code: has a row in ``rows`` (a boolean
+        mask or row indices)."""
         found = np.zeros(len(self.workload_names) + 1, dtype=bool)
         found[self.workload[rows]] = True
         return found[:-1]

@@ -62,14 +62,20 @@ def _minute_of_week(card, ns):
     return whole + (of_day % 60) / 60.0
 
 
+#: whole minutes and the fraction of a minute of every second of an hour
+_MINUTE_OF_SECOND = np.arange(3600, dtype=np.int64) // 60
+_FRACTION_OF_SECOND = (np.arange(3600, dtype=np.int64) % 60) / 60.0
+
+
 def _minute_of_week_in_hours(card, ns, hours):
     """:func:`_minute_of_week` of instants ``ns`` each inside its hour
     ``hours`` (int64 hours since the epoch).
 
     The local time of every hour of the span is found once; an instant is
-    its hour's local start plus its offset in the hour. Hours in which the
-    UTC offset changes (or is not whole minutes) are computed instant by
-    instant.
+    its hour's local start plus its offset in the hour (whole minutes and
+    the fraction of one looked up by its second in the hour, no division
+    per instant). Hours in which the UTC offset changes (or is not whole
+    minutes) are computed instant by instant.
     """
     if not len(ns) or hours.max() - hours.min() >= len(ns):
         return _minute_of_week(card, ns)
@@ -82,8 +88,17 @@ def _minute_of_week_in_hours(card, ns, hours):
     steady = (offset[0] == offset[1]) & (offset[0] % 60 == 0)
     start = _minute_of_week(card, span)
     index = hours - first
-    into = ns // 1_000_000_000 - utc[index]
-    regular = steady[index] & (into >= 0) & (into < 3600)
+    into = ns // 1_000_000_000
+    into -= utc[index]
+    # one unsigned comparison for 0 <= into < 3600
+    within = into.view(np.uint64) < 3600
+    if within.all() and (steady.all() or steady[index].all()):
+        whole = start.astype(np.int64)[index]
+        whole += _MINUTE_OF_SECOND[into]
+        whole[whole >= 7 * ratecard.MINUTES_PER_DAY] -= (
+            7 * ratecard.MINUTES_PER_DAY)
+        return whole + _FRACTION_OF_SECOND[into]
+    regular = steady[index] & within
     minute = (start[index].astype(np.int64) + into // 60) % (
         7 * ratecard.MINUTES_PER_DAY) + (into % 60) / 60.0
     if not regular.all():
@@ -91,12 +106,29 @@ def _minute_of_week_in_hours(card, ns, hours):
     return minute
 
 
+def _interp_minutes(minute, integral, slope):
+    """``np.interp(minute, arange(len(integral)), integral)``, the same
+    to the bit (``slope`` is ``diff(integral)`` and a 0 after it), by
+    indexing the minute instead of searching for it."""
+    last = len(integral) - 1
+    if not len(minute) or not (minute.min() >= 0 and minute.max() <= last):
+        # NaN or outside the grid: np.interp's own edges
+        return np.interp(minute, np.arange(len(integral), dtype=float),
+                         integral)
+    below = np.floor(minute)
+    at = below.astype(np.intp)
+    value = np.subtract(minute, below, out=below)
+    value *= slope[at]
+    value += integral[at]
+    return value
+
+
 def _mean_price(card, start_minute, minutes):
     integral = _week_integral(card)
-    grid = np.arange(integral.size, dtype=float)
+    slope = np.append(np.diff(integral), 0.0)
     end_minute = start_minute + minutes
-    spent = (np.interp(end_minute, grid, integral) -
-             np.interp(start_minute, grid, integral))
+    spent = (_interp_minutes(end_minute, integral, slope) -
+             _interp_minutes(start_minute, integral, slope))
     return spent / minutes
 
 
@@ -134,12 +166,13 @@ def _power_samples(coded):
     :returns: ``(rows, codes, ns)``: the rows of the usage, sorted by
         workload code then time, their workload codes and instants.
     """
-    host = coded.is_metric(metrics.POWER_WATTS)
-    board = coded.is_metric(metrics.ACCELERATOR_POWER_WATTS)
+    host = coded.rows_of(metrics.POWER_WATTS)
+    board = coded.rows_of(metrics.ACCELERATOR_POWER_WATTS)
     with_host = coded.per_workload(host)
     if with_host.any():
-        board &= ~coded.of_workloads(with_host)
-    rows = np.flatnonzero(host | board)
+        board = board[~np.append(with_host, False)[coded.workload[board]]]
+    rows = (np.sort(np.concatenate([host, board])) if len(host)
+            else board)
     codes, ns = coded.workload[rows], coded.ns(rows)
     step = np.diff(codes)
     if len(rows) and ((step > 0) | ((step == 0) & (np.diff(ns) > 0))).all():
@@ -237,7 +270,8 @@ def energy_pieces(usage, card, estimated_power=None):
         np.concatenate([held, gap[gaps]]),
         np.concatenate([watts, gap_w[gaps]]),
         np.concatenate([~measured, np.ones(len(gaps), dtype=bool)]))
-    hours = (pieces['hour'] // 3600.0).astype(np.int64)
+    # whole hours times 3600: the quotient is exact (as ``//`` gives it)
+    hours = (pieces['hour'] / 3600.0).astype(np.int64)
     tariff = _mean_price(
         card, _minute_of_week_in_hours(
             card, _seconds_to_ns(pieces['start_s']), hours),

@@ -399,7 +399,7 @@ def compute_costs(workloads, usage, card, power_curves=None):
         'project_id': spread(chosen_workloads['project_id']),
         'type': spread(chosen_workloads['type']),
         'accelerator': spread(chosen_workloads['accelerator']),
-        'hour': pd.to_datetime(hour_ns, utc=True).as_unit('ns'),
+        'hour': pd.DatetimeIndex(hour_ns.view('M8[ns]')).tz_localize('UTC'),
         **lines,
         'energy_kwh': kwh,
         'estimated_kwh': estimated_kwh,

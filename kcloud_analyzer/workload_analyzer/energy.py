@@ -159,24 +159,29 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     :param watts: ``(k,)`` power of each sample.
     :returns: ``(held_s, gap_s, gap_w)``, each ``(k,)``.
     """
+    # Each step works in place on arrays of its own (a few passes over
+    # the samples, no temporaries).
     following = np.empty(len(seconds))
-    following[:-1] = np.diff(seconds)
+    np.subtract(seconds[1:], seconds[:-1], out=following[:-1])
     following[-1:] = np.nan
-    same = np.zeros(len(seconds), dtype=bool)
-    same[:-1] = codes[1:] == codes[:-1]
-    following[~same] = np.nan
-    median = np.nan_to_num(_median_per_series(codes, following))
+    other = np.ones(len(seconds), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=other[:-1])
+    following[other] = np.nan
+    median = np.nan_to_num(_median_per_series(codes, following), copy=False)
     max_gap = (stats.GAP_FACTOR * median if max_gap_s is None
                else np.asarray(max_gap_s, dtype=np.float64))
+    held = np.fmin(median, following)
     with np.errstate(invalid='ignore'):
-        held = np.where(following <= max_gap, following,
-                        np.fmin(median, following))
-    held = np.where(same, np.nan_to_num(held), median)
-    gap = np.nan_to_num(following - held)
-    next_w = np.empty(len(watts))
-    next_w[:-1] = watts[1:]
-    next_w[-1:] = watts[-1:]
-    return held, gap, np.where(same, (watts + next_w) * 0.5, watts)
+        np.copyto(held, following, where=following <= max_gap)
+    np.nan_to_num(held, copy=False)
+    np.copyto(held, median, where=other)
+    gap = np.nan_to_num(np.subtract(following, held, out=following),
+                        copy=False)
+    gap_w = np.empty(len(watts))
+    np.add(watts[:-1], watts[1:], out=gap_w[:-1])
+    gap_w *= 0.5
+    np.copyto(gap_w, watts, where=other)
+    return held, gap, gap_w
 
 
 def integrate(times, watts, max_gap_s=None):

@@ -66,7 +66,7 @@ def estimate_power(usage, workloads, card, curves=None):
     curves = default_curves() if curves is None else curves
     columns = ['workload_id', 'timestamp', 'value', 'source']
     coded = usage_codes.UsageCodes.of(usage)
-    powered = coded.workload_names[coded.per_workload(coded.is_metric(
+    powered = coded.workload_names[coded.per_workload(coded.rows_of(
         metrics.POWER_WATTS, metrics.ACCELERATOR_POWER_WATTS))]
     lower = workloads['accelerator'].astype(object).str.lower()
     kind = lower.map({name.lower(): acc.kind

@@ -130,6 +130,42 @@ def test_minute_of_week_per_hour_matches_instant_by_instant(zone):
         energy_billing._minute_of_week(card, ns))
 
 
+@pytest.mark.parametrize('zone', ['UTC', 'Europe/Berlin', 'Asia/Kolkata',
+                                  'America/St_Johns'])
+def test_minute_of_week_per_hour_on_steady_hours(zone):
+    """Hours without a change of offset take the looked-up path, the week
+    wrapping inside an hour where the offset is not whole hours."""
+    card = types.SimpleNamespace(timezone=zone)
+    rng = np.random.default_rng(11)
+    first = pd.Timestamp('2026-06-01', tz='UTC').value // 10**9
+    seconds = first + rng.integers(0, 21 * 86400, 20000)
+    ns = seconds * 10**9
+    np.testing.assert_array_equal(
+        energy_billing._minute_of_week_in_hours(card, ns, seconds // 3600),
+        energy_billing._minute_of_week(card, ns))
+
+
+def test_mean_price_interpolation_is_np_interp_to_the_bit():
+    integral = energy_billing._week_integral(cards.card())
+    slope = np.append(np.diff(integral), 0.0)
+    grid = np.arange(len(integral), dtype=float)
+    rng = np.random.default_rng(5)
+    last = len(integral) - 1
+    minutes = np.concatenate([
+        rng.uniform(0, last, 100000),
+        rng.integers(0, last + 1, 20000).astype(float),
+        rng.integers(0, last, 20000) + rng.integers(0, 60, 20000) / 60.0,
+        [0.0, float(last), last - 1e-9]])
+    found = energy_billing._interp_minutes(minutes, integral, slope)
+    assert found.view(np.int64).tolist() == np.interp(
+        minutes, grid, integral).view(np.int64).tolist()
+    # off the grid or NaN: np.interp itself
+    odd = np.array([-1.0, np.nan, last + 5.0, 3.5])
+    np.testing.assert_array_equal(
+        energy_billing._interp_minutes(odd, integral, slope),
+        np.interp(odd, grid, integral))
+
+
 def test_minute_of_week_of_a_known_instant():
     card = types.SimpleNamespace(timezone='Europe/Berlin')
     # Monday 2026-03-30 09:15:30 in Berlin (summer time, UTC+2)
@@ -158,6 +194,12 @@ def test_usage_codes_of_a_categorical_frame():
     np.testing.assert_array_equal(
         coded.is_metric(metrics.POWER_WATTS, metrics.STORAGE_GB),
         usage['metric'].isin([metrics.POWER_WATTS, metrics.STORAGE_GB]))
+    np.testing.assert_array_equal(
+        coded.rows_of(metrics.POWER_WATTS, metrics.STORAGE_GB,
+                      metrics.POWER_WATTS, 'no_such_metric'),
+        np.flatnonzero(usage['metric'].isin([metrics.POWER_WATTS,
+                                             metrics.STORAGE_GB])))
+    assert not len(coded.rows_of('no_such_metric'))
     np.testing.assert_array_equal(
         coded.hours(),
         pd.DatetimeIndex(usage['timestamp']).as_unit('ns').asi8 //
