@@ -17,17 +17,22 @@ hourly cost records each (21.6 million rows); it is generated inside
 PostgreSQL and dropped at the end (``--keep-store`` keeps it for the
 next run). The API runs in processes of its
 own (``kcloud-analyzer-api``'s server with ``--workers`` processes, noauth,
-Redis-backed summary cache), as does the bare app; this process is the
-load generator: ``--concurrency`` threads on keep-alive connections for
-``--seconds`` per scenario.
+Redis-backed summary cache), as does the bare app. The load generator is
+``wrk`` (``--client wrk``, the default when it is on the PATH: a C client
+whose own CPU does not crowd the two servers on a small machine) or this
+process (``--client python``: ``--concurrency`` threads on keep-alive
+connections); either keeps ``--concurrency`` requests in flight for
+``--seconds`` per scenario, ``--runs`` times, and the median and range of
+the runs are reported with the CPU time of the servers and of the client
+per request and their peak RSS.
 
 The last line is::
 
     BENCH api p50_ms=<a> p99_ms=<b> rps=<c> bare_rps=<d>
 
-for ``GET /api/v1/cost/{workload_id}`` on random workloads. Needs
-PostgreSQL (``--pg-url``: an account allowed to create databases) and
-Redis (``--redis``).
+for ``GET /api/v1/cost/{workload_id}`` on random workloads (medians of
+the runs). Needs PostgreSQL (``--pg-url``: an account allowed to create
+databases) and Redis (``--redis``).
 """
 
 import argparse
@@ -35,13 +40,17 @@ import http.client
 import json
 import os
 import random
+import resource
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+import psutil
 import sqlalchemy as sa
 from sqlalchemy import orm
 
@@ -197,6 +206,48 @@ def wait_for(port, timeout=240):
     raise RuntimeError('nothing listens on port %d' % port)
 
 
+WRK_SCRIPT = """
+local paths = {%s}
+math.randomseed(%d)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+done = function(summary, latency, requests)
+  io.stderr:write(string.format(
+    "WRK %%d %%d %%d %%d %%d %%d %%d %%.3f %%.3f\\n", summary.requests,
+    summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout,
+    latency:percentile(50) / 1000.0, latency:percentile(99) / 1000.0))
+end
+"""
+
+
+def load_wrk(port, paths, concurrency, seconds, state):
+    """Closed-loop load from wrk over ``paths`` (a list, picked at random):
+    (p50 ms, p99 ms, requests per second, requests)."""
+    script = os.path.join(state, 'load.lua')
+    with open(script, 'w') as stream:
+        stream.write(WRK_SCRIPT % (
+            ', '.join('"%s"' % path for path in paths),
+            random.randrange(1 << 30)))
+    done = subprocess.run(
+        ['wrk', '-t', str(min(2, concurrency)), '-c', str(concurrency),
+         '-d', '%ds' % max(1, round(seconds)), '--timeout', '30s',
+         '-s', script, 'http://127.0.0.1:%d' % port],
+        capture_output=True, text=True, check=True)
+    line = [x for x in done.stderr.splitlines() if x.startswith('WRK ')][-1]
+    requests, duration, status, connect, read, write, timeout, p50, p99 = \
+        line.split()[1:]
+    if int(status) or int(connect) or int(write) or int(timeout):
+        raise RuntimeError(
+            'failed requests: %s answers not 2xx or 3xx, %s connect, %s '
+            'write, %s timeouts' % (status, connect, write, timeout))
+    if int(read):
+        print('  (wrk: %s read errors)' % read, flush=True)
+    return (float(p50), float(p99),
+            int(requests) / (int(duration) / 1e6), int(requests))
+
+
 def load(port, paths, concurrency, seconds):
     """Closed-loop load: (sorted latencies in ms, requests per second)."""
     latencies = [[] for _ in range(concurrency)]
@@ -238,12 +289,86 @@ def percentile(values, share):
     return values[min(len(values) - 1, int(share * len(values)))]
 
 
-def report(name, latencies, rps):
-    p50 = percentile(latencies, 0.50)
-    p99 = percentile(latencies, 0.99)
-    print('%-34s n=%7d  p50=%7.2f ms  p99=%7.2f ms  rps=%7.1f'
-          % (name, len(latencies), p50, p99, rps), flush=True)
-    return p50, p99
+def cpu_seconds(processes):
+    """User and system CPU seconds of ``processes`` and their children."""
+    total = 0.0
+    for process in processes:
+        try:
+            family = [process] + process.children(recursive=True)
+            for member in family:
+                times = member.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def peak_rss_mb(processes):
+    """The largest peak RSS (VmHWM) among ``processes`` and their
+    children, in MB."""
+    peak = 0
+    for process in processes:
+        for member in [process] + process.children(recursive=True):
+            with open('/proc/%d/status' % member.pid) as stream:
+                for line in stream:
+                    if line.startswith('VmHWM:'):
+                        peak = max(peak, int(line.split()[1]))
+    return peak / 1024.0
+
+
+def client_cpu_seconds():
+    """CPU seconds of this process and of its waited-for children (wrk)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+class Scenario:
+    """Runs one scenario ``runs`` times and reports the median and the
+    range of its figures, with the CPU time per request of the servers
+    and of the client."""
+
+    def __init__(self, name, args, port, servers, paths, state):
+        self.name, self.args, self.port = name, args, port
+        self.servers, self.paths, self.state = servers, paths, state
+        self.runs = []
+
+    def once(self, seconds=None):
+        seconds = seconds or self.args.seconds
+        servers, client = cpu_seconds(self.servers), client_cpu_seconds()
+        if self.args.client == 'wrk':
+            p50, p99, rps, count = load_wrk(
+                self.port, self.paths, self.args.concurrency, seconds,
+                self.state)
+        else:
+            latencies, rps = load(
+                self.port, lambda rng: rng.choice(self.paths),
+                self.args.concurrency, seconds)
+            p50 = percentile(latencies, 0.50)
+            p99 = percentile(latencies, 0.99)
+            count = len(latencies)
+        servers = (cpu_seconds(self.servers) - servers) / count * 1000.0
+        client = (client_cpu_seconds() - client) / count * 1000.0
+        self.runs.append((p50, p99, rps, servers, client))
+        print('  %-32s n=%7d  p50=%7.2f ms  p99=%7.2f ms  rps=%7.1f  '
+              'server_cpu=%.2f ms/req  client_cpu=%.2f ms/req'
+              % (self.name, count, p50, p99, rps, servers, client),
+              flush=True)
+
+    def median(self, index):
+        return statistics.median(run[index] for run in self.runs)
+
+    def report(self):
+        def spread(index):
+            values = [run[index] for run in self.runs]
+            return '%7.2f (%.2f-%.2f)' % (
+                statistics.median(values), min(values), max(values))
+        print('%-34s p50=%s ms  p99=%s ms  rps=%s  server_cpu=%s ms/req  '
+              'client_cpu=%s ms/req  server_peak_rss=%.0f MB'
+              % (self.name, spread(0), spread(1), spread(2), spread(3),
+                 spread(4), peak_rss_mb(self.servers)), flush=True)
 
 
 def main(argv=None):
@@ -262,6 +387,11 @@ def main(argv=None):
                         help='server processes, for the API and the bare '
                              'app alike')
     parser.add_argument('--seconds', type=float, default=20.0)
+    parser.add_argument('--runs', type=int, default=3,
+                        help='measurements of each scenario')
+    parser.add_argument('--client', choices=('wrk', 'python'),
+                        default='wrk' if shutil.which('wrk') else 'python',
+                        help='load generator (wrk when on the PATH)')
     parser.add_argument('--keep-store', action='store_true',
                         help='keep the filled database for the next run '
                              '(filling 10,000 x 90 days takes tens of '
@@ -295,25 +425,36 @@ def main(argv=None):
             wait_for(bare_port)
             wait_for(api_port)
 
+            bare_servers = [psutil.Process(p.pid) for p in processes[:-1]]
+            api_servers = [psutil.Process(processes[-1].pid)]
+            print('load average before: %s' % open('/proc/loadavg').read()
+                  .strip(), flush=True)
+            bare = Scenario('bare pecan hello', args, bare_port,
+                            bare_servers, ['/'], state)
+            lookup = Scenario(
+                'GET /api/v1/cost/{id}', args, api_port, api_servers,
+                ['/api/v1/cost/' + workload for workload in ids], state)
             # Warm both (connections, caches) before measuring.
-            load(bare_port, lambda rng: '/', args.concurrency, 2)
-            load(api_port, lambda rng: '/api/v1/cost/' + rng.choice(ids),
-                 args.concurrency, 3)
+            bare.once(2)
+            lookup.once(3)
+            bare.runs, lookup.runs = [], []
 
-            bare, bare_rps = load(bare_port, lambda rng: '/',
-                                  args.concurrency, args.seconds)
-            report('bare pecan hello', bare, bare_rps)
-            cost, cost_rps = load(
-                api_port, lambda rng: '/api/v1/cost/' + rng.choice(ids),
-                args.concurrency, args.seconds)
-            p50, p99 = report('GET /api/v1/cost/{id}', cost, cost_rps)
             window = ('start=2026-03-01T00:00:00Z&'
                       'end=2026-03-08T00:00:00Z')
-            connection = http.client.HTTPConnection('127.0.0.1', api_port,
-                                                    timeout=600)
             summary_paths = [
                 '/api/v1/cost?group_by=%s&period=day&%s' % (group, window)
                 for group in ('project', 'type', 'accelerator')]
+            summary = Scenario('GET /api/v1/cost (cached)', args, api_port,
+                               api_servers, summary_paths, state)
+            # Entries of an earlier run may still be in Redis: replace the
+            # cost generation as a writer does, then time the uncached
+            # answers.
+            from kcloud_analyzer.api import cache
+            from kcloud_analyzer import service
+            cache.cost_records_changed(service.prepare_service(
+                ['--config-file', config], default_config_files=[]))
+            connection = http.client.HTTPConnection('127.0.0.1', api_port,
+                                                    timeout=600)
             for path in summary_paths:
                 started = time.perf_counter()
                 connection.request('GET', path)
@@ -323,10 +464,20 @@ def main(argv=None):
                          (time.perf_counter() - started) * 1000.0,
                          len(json.loads(body)['summary'])), flush=True)
             connection.close()
-            summary, summary_rps = load(
-                api_port, lambda rng: rng.choice(summary_paths),
-                args.concurrency, args.seconds)
-            report('GET /api/v1/cost (cached)', summary, summary_rps)
+
+            for _ in range(args.runs):
+                for scenario in (bare, lookup, summary):
+                    scenario.once()
+            for scenario in (bare, lookup, summary):
+                scenario.report()
+            print('client peak RSS %.0f MB (this process), load average '
+                  'after: %s' % (
+                      max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                          resource.getrusage(
+                              resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0,
+                      open('/proc/loadavg').read().strip()), flush=True)
+            p50, p99 = lookup.median(0), lookup.median(1)
+            cost_rps, bare_rps = lookup.median(2), bare.median(2)
         finally:
             for process in processes:
                 process.terminate()

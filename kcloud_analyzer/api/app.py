@@ -19,6 +19,7 @@ from oslo_serialization import jsonutils
 import pecan
 
 from kcloud_analyzer.api import analysis
+from kcloud_analyzer.api import argspec
 from kcloud_analyzer.api import auth
 from kcloud_analyzer.api import cache
 from kcloud_analyzer.api.controllers import root
@@ -56,6 +57,7 @@ def setup_app(conf, auth_middleware=None):
         instead of ``[api] auth_strategy`` (tests authenticate this way)
     """
     kopts.set_cors_defaults()
+    argspec.install()
     services = Services(conf)
     # Without authentication every caller is an administrator of every
     # project (auth.NoAuthMiddleware), with a project-scoped identity.

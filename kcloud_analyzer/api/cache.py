@@ -13,21 +13,24 @@
 
 Summaries add up many hourly records, and dashboards ask for the same ones
 again and again. An entry is keyed on the request (the caller's project
-included) and on the **cost generation**, a token kept in the same cache
-backend (:data:`GENERATION_KEY`). Every code path that writes cost records
-(and with them the daily and monthly totals) replaces the token once its
+included) and holds the encoded JSON answer with the **cost generation** it
+was computed under, a token kept in the same cache backend
+(:data:`GENERATION_KEY`). Every code path that writes cost records (and
+with them the daily and monthly totals) replaces the token once its
 transaction has committed (:func:`cost_records_changed`), so every earlier
-entry becomes unreachable at once, corrections to past hours included. A
-request reads the token from the cache, never from the database: two cache
-reads make a cached answer.
+entry is out of date at once, corrections to past hours included. A
+request reads the token and the entry together, in one round trip to the
+cache (never from the database), and uses the entry only if it was
+computed under the current token; a cached answer is sent as it was
+stored, without decoding or encoding it again.
 
 Why this order keeps answers right: a summary computed from the database
-before a write committed is stored under the token read before it, which
+before a write committed is stored with the token read before it, which
 the write then replaces; a summary computed after the commit is fresh
-whatever token it is stored under. The token is a random value, not a
+whatever token it is stored with. The token is a random value, not a
 counter, so when it expires or is evicted (``[cache] expiration_time``
 applies to it as to the entries) the next request draws a new one and no
-earlier entry can be reached again. If the writer cannot reach the cache
+earlier entry matches it again. If the writer cannot reach the cache
 backend it logs a warning and an entry may be served until it expires
 (``[cache] expiration_time``); if a request cannot, it computes the
 summary. With ``[cache] enabled = false`` (the default) every request is
@@ -103,33 +106,37 @@ class SummaryCache:
         self.enabled = self.region is not None
 
     @staticmethod
-    def key(token, params):
-        text = jsonutils.dumps({'params': params, 'generation': token},
-                               sort_keys=True)
-        return 'kcloud-analyzer:cost-summary:' + hashlib.sha256(
+    def key(params):
+        text = jsonutils.dumps(params, sort_keys=True)
+        return 'kcloud-analyzer:cost-summary-json:' + hashlib.sha256(
             text.encode()).hexdigest()
 
     def get_or_create(self, context, params, create):
-        """The cached response for ``params``, or ``create()``'s, stored.
+        """The cached response for ``params`` if it was computed under the
+        current cost generation, or ``create()``'s, stored.
 
         :param params: JSON-ready request parameters, including the
             project the caller is limited to
-        :param create: returns the JSON-ready response
+        :param create: returns the response as it is sent (the encoded
+            JSON document)
         """
         if not self.enabled:
             return create()
+        key = self.key(params)
         try:
-            key = self.key(generation(self.region), params)
-            value = self.region.get(key)
+            token, entry = self.region.get_multi([GENERATION_KEY, key])
+            if token is oslo_cache.NO_VALUE:
+                token = new_generation(self.region)
         except Exception as exc:
             LOG.warning('Cost summary cache unavailable (%s); computing '
                         'the summary', exc)
             return create()
-        if value is oslo_cache.NO_VALUE:
-            value = create()
-            try:
-                self.region.set(key, value)
-            except Exception as exc:
-                LOG.warning('Could not store a cost summary in the cache '
-                            '(%s)', exc)
+        if entry is not oslo_cache.NO_VALUE and entry[0] == token:
+            return entry[1]
+        value = create()
+        try:
+            self.region.set(key, (token, value))
+        except Exception as exc:
+            LOG.warning('Could not store a cost summary in the cache '
+                        '(%s)', exc)
         return value

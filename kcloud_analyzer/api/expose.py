@@ -38,6 +38,11 @@ def _finite(value):
     return value
 
 
+class Encoded(bytes):
+    """A response document already encoded by :func:`dump_json` (a cached
+    answer): sent as it is."""
+
+
 def dump_json(result):
     """The JSON bytes of a response document. A float that is not finite
     (a mean of huge stored values) becomes null: ``NaN`` and ``Infinity``
@@ -53,7 +58,8 @@ def dump_json(result):
 
 
 def expose(rule, status_code=200, body=None, query=None, response=None):
-    """Expose a controller method that returns a JSON-ready dict.
+    """Expose a controller method that returns a JSON-ready dict (or an
+    :class:`Encoded` document).
 
     :param rule: the policy rule the caller must pass, against its own
         project, before anything of the request is read
@@ -89,7 +95,8 @@ def expose(rule, status_code=200, body=None, query=None, response=None):
             if result is None:
                 return pecan.response
             pecan.response.content_type = 'application/json'
-            pecan.response.body = dump_json(result)
+            pecan.response.body = (result if isinstance(result, Encoded)
+                                   else dump_json(result))
             return pecan.response
 
         wrapper.api_rule = rule

@@ -145,7 +145,8 @@ def test_summary_is_cached_and_dropped_by_new_records(conf, application):
     fresh = _summary(application)
     assert fresh['train-a1'] == pytest.approx(first['train-a1'] + 100.0)
     assert fresh['serve-a2'] == first['serve-a2']
-    assert _summaries() == 2
+    # The fresh answer replaced the entry of the old generation.
+    assert _summaries() == 1
 
 
 def test_correction_of_a_past_hour_is_seen_at_once(conf, application):
@@ -165,10 +166,21 @@ def test_correction_of_a_past_hour_is_seen_at_once(conf, application):
 def test_expired_generation_gives_no_old_entry(conf, application):
     first = _summary(application)
     # The token gone (evicted or expired): a new one is drawn, and the
-    # old entry cannot be reached again.
+    # old entry is not served again.
     cache.region(conf).delete(cache.GENERATION_KEY)
-    assert _summary(application) == first
-    assert _summaries() == 2
+    statements = []
+    engine = db_api.get_engine()
+
+    def count(*args):
+        statements.append(args[2])
+
+    sa.event.listen(engine, 'before_cursor_execute', count)
+    try:
+        assert _summary(application) == first
+    finally:
+        sa.event.remove(engine, 'before_cursor_execute', count)
+    assert [s for s in statements if 'cost' in s.lower()]
+    assert _summaries() == 1
 
 
 def test_projects_do_not_share_entries(application):

@@ -82,7 +82,7 @@ def test_disabled_cache_computes_every_time(conf):
 def test_unreachable_backend_computes_and_writer_goes_on(conf, caplog):
     summaries = cache.SummaryCache(conf)
     create = Counter()
-    with mock.patch.object(summaries.region, 'get',
+    with mock.patch.object(summaries.region, 'get_multi',
                            side_effect=ConnectionError('refused')):
         assert summaries.get_or_create(None, PARAMS, create) == {
             'answer': 1}
@@ -92,8 +92,34 @@ def test_unreachable_backend_computes_and_writer_goes_on(conf, caplog):
     assert 'Could not replace the cost generation' in caplog.text
 
 
-def test_key_depends_on_params_and_generation():
-    assert cache.SummaryCache.key('a', PARAMS) != cache.SummaryCache.key(
-        'b', PARAMS)
-    assert cache.SummaryCache.key('a', PARAMS) != cache.SummaryCache.key(
-        'a', dict(PARAMS, project_id='p2'))
+def test_key_depends_on_params():
+    assert cache.SummaryCache.key(PARAMS) == cache.SummaryCache.key(
+        dict(reversed(PARAMS.items())))
+    assert cache.SummaryCache.key(PARAMS) != cache.SummaryCache.key(
+        dict(PARAMS, project_id='p2'))
+
+
+def test_entry_of_another_generation_is_not_served(conf):
+    # An entry stored under a token the writers have replaced since (a
+    # summary computed while a write committed) is computed again.
+    summaries = cache.SummaryCache(conf)
+    region = cache.region(conf)
+    region.set(summaries.key(PARAMS), ('old-token', {'answer': 0}))
+    create = Counter()
+    assert summaries.get_or_create(None, PARAMS, create) == {'answer': 1}
+    assert summaries.get_or_create(None, PARAMS, create) == {'answer': 1}
+    assert region.get(summaries.key(PARAMS)) == (
+        cache.generation(region), {'answer': 1})
+
+
+def test_one_round_trip_per_cached_answer(conf):
+    summaries = cache.SummaryCache(conf)
+    summaries.get_or_create(None, PARAMS, Counter())
+    with mock.patch.object(summaries.region, 'get_multi',
+                           wraps=summaries.region.get_multi) as reads, \
+            mock.patch.object(summaries.region, 'get',
+                              wraps=summaries.region.get) as single:
+        assert summaries.get_or_create(None, PARAMS, Counter()) == {
+            'answer': 1}
+    assert reads.call_count == 1
+    assert single.call_count == 0

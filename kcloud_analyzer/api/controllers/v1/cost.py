@@ -17,6 +17,7 @@ import pecan
 from pecan import rest
 
 from kcloud_analyzer.api import errors
+from kcloud_analyzer.api import expose as api_expose
 from kcloud_analyzer.api.expose import expose
 from kcloud_analyzer.api.schemas import common
 from kcloud_analyzer.api.schemas import cost as schema
@@ -138,7 +139,7 @@ class CostController(rest.RestController):
             rows = db_api.cost_summary(
                 context, group_by, period, start=start, end=end,
                 project_id=scope, basis=basis)
-            return {
+            return api_expose.dump_json({
                 'group_by': group_by,
                 'period': period,
                 'basis': basis,
@@ -153,10 +154,12 @@ class CostController(rest.RestController):
                     energy_kwh=row['energy_kwh'],
                     estimated_kwh=row['estimated_kwh'],
                     carbon_kg=row['carbon_kg']) for row in rows],
-            }
+            })
 
         params = {'group_by': group_by, 'period': period,
                   'start': utils.iso(start), 'end': utils.iso(end),
                   'basis': basis, 'project_id': scope}
-        return pecan.request.services.summary_cache.get_or_create(
-            context, params, summarise)
+        # Cached encoded: an answer is sent as it was stored.
+        return api_expose.Encoded(
+            pecan.request.services.summary_cache.get_or_create(
+                context, params, summarise))
