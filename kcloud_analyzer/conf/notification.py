@@ -26,18 +26,20 @@ opts = [
                 default=['notifications', 'versioned_notifications',
                          'metering'],
                 help='Notification topics to listen on: Ironic sends '
-                     'hardware.ipmi.metrics and Neutron its floating IP '
-                     'changes on "notifications", Nova its '
+                     'hardware.ipmi.metrics, Neutron its floating IP '
+                     'changes and Glance its images on "notifications", '
+                     'Nova its '
                      'versioned notifications on "versioned_notifications" '
                      'and Ceilometer\'s notifier:// publisher samples on '
                      '"metering".'),
     cfg.ListOpt('exchanges',
-                default=['nova', 'ironic', 'neutron', 'ceilometer',
-                         'openstack'],
+                default=['nova', 'ironic', 'neutron', 'glance',
+                         'ceilometer', 'openstack'],
                 help='Exchanges whose topics are listened to. Every '
                      'OpenStack service publishes its notifications on an '
                      'exchange of its own name (Nova on "nova", Ironic on '
-                     '"ironic", Neutron on "neutron", Ceilometer\'s '
+                     '"ironic", Neutron on "neutron", Glance on '
+                     '"glance", Ceilometer\'s '
                      'notifier:// publisher on '
                      '"ceilometer"); "openstack" is oslo.messaging\'s '
                      'default, used by services that set none.'),

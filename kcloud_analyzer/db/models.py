@@ -85,6 +85,20 @@ class Instance(BASE):
     deleted_at = sa.Column(sa.DateTime, nullable=True)
 
 
+class Image(BASE):
+    """A Glance image's name, properties and tags, from Glance's
+    notifications: Nova names an instance's image by UUID only, and the
+    words of the name (``vllm``, ``deepspeed``, ...) are evidence of the
+    class (:mod:`kcloud_analyzer.workload_analyzer.evidence`)."""
+
+    __tablename__ = 'images'
+
+    image_id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=True)
+    properties = sa.Column(sa.JSON, nullable=True)
+    tags = sa.Column(sa.JSON, nullable=True)
+
+
 class FloatingIP(BASE):
     """A Neutron floating IP and the port (and instance) it points to:
     an instance reachable from outside is evidence of serving

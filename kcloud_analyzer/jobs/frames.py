@@ -124,8 +124,30 @@ def lifecycle(workload, now=None):
     return None
 
 
-def workload_frame(workloads, now=None):
-    """The workloads frame (:data:`COLUMNS`) from stored workload dicts."""
+def image_text(image, images):
+    """The image of a workload's records (a UUID, or a list of them) with
+    the name, properties and tags Glance gave each (``images``:
+    :func:`kcloud_analyzer.db.api.image_descriptions`), as one text."""
+    ids = image if isinstance(image, list) else [image] if image else []
+    parts = []
+    for image_id in ids:
+        parts.append(str(image_id))
+        known = (images or {}).get(image_id)
+        if known:
+            parts.append(known.get('name') or '')
+            parts.extend(f'{key} {value}' for key, value in
+                         (known.get('properties') or {}).items())
+            parts.extend(known.get('tags') or ())
+    return ' '.join(p for p in parts if p) or None
+
+
+def workload_frame(workloads, now=None, images=None):
+    """The workloads frame (:data:`COLUMNS`) from stored workload dicts.
+
+    :param images: ``{image_id: description}`` of the workloads' images
+        (:func:`kcloud_analyzer.db.api.image_descriptions`): their names,
+        properties and tags join the UUID in the ``image`` column.
+    """
     resources = [w.get('resources') or {} for w in workloads]
     records = [w.get('records') or {} for w in workloads]
 
@@ -154,7 +176,8 @@ def workload_frame(workloads, now=None):
             [w.get('declared_type') for w in workloads], dtype=object),
         'lifecycle': pd.Series([lifecycle(w, now) for w in workloads],
                                dtype=object),
-        'image': pd.Series([r.get('image') for r in records], dtype=object),
+        'image': pd.Series([image_text(r.get('image'), images)
+                            for r in records], dtype=object),
         'tags': pd.Series([r.get('tags') for r in records], dtype=object),
         'metadata': pd.Series([r.get('metadata') for r in records],
                               dtype=object),
@@ -228,6 +251,16 @@ def usage_from_means(rows):
     })
 
 
+def _images(context, workloads):
+    """The Glance descriptions of the images of ``workloads`` (dicts)."""
+    ids = []
+    for workload in workloads:
+        image = (workload.get('records') or {}).get('image')
+        ids.extend(image if isinstance(image, list) else [image])
+    ids = [i for i in ids if i]
+    return db_api.image_descriptions(context, ids) if ids else {}
+
+
 def workload_batches(context, status=None, size=BATCH_WORKLOADS,
                      owns=None):
     """The stored workloads (of ``status``, when given) as workloads
@@ -244,7 +277,7 @@ def workload_batches(context, status=None, size=BATCH_WORKLOADS,
         mine = page if owns is None else [
             w for w in page if owns(w['workload_id'])]
         if mine:
-            yield workload_frame(mine)
+            yield workload_frame(mine, images=_images(context, mine))
         if len(page) < size:
             return
         marker = page[-1]['workload_id']
@@ -312,7 +345,8 @@ def from_store(context, start=None, end=None, status=None):
     :returns: ``(workloads, usage)``; usage of workloads that are not in
         ``workloads`` (unknown, or of another status) is left out.
     """
-    workloads = workload_frame(stored_workloads(context, status=status))
+    stored = stored_workloads(context, status=status)
+    workloads = workload_frame(stored, images=_images(context, stored))
     usage = usage_from_rollups(stored_rollups(context, start=start))
     if end is not None:
         usage = usage.loc[usage['timestamp'] < pd.Timestamp(

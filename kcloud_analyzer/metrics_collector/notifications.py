@@ -40,6 +40,7 @@ import pandas as pd
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.metrics_collector import deadletter
+from kcloud_analyzer.metrics_collector import glance
 from kcloud_analyzer.metrics_collector import neutron
 from kcloud_analyzer.metrics_collector import normalise
 from kcloud_analyzer.metrics_collector import nova
@@ -451,6 +452,8 @@ def endpoints(ingestor, context, db, telemetry_secret=None, npu_aliases=(),
                              dead_letters=dead_letters),
         neutron.NeutronFloatingIPEndpoint(context, db, ingestor.stats,
                                           dead_letters=dead_letters),
+        glance.GlanceImageEndpoint(context, db, ingestor.stats,
+                                   dead_letters=dead_letters),
     ]
 
 

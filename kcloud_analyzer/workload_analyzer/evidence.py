@@ -25,11 +25,11 @@ record (column)     where it comes from                        log-odds
                     ``kcloud:workload_type`` (Nova
                     notifications) or the flavor extra spec
                     ``kcloud:workload_type``
-``image``           image name and properties (Glance):        +1.5
-                    serving engines (vllm, tgi, triton, ...),
-                    training stacks (deepspeed, megatron, ...);
-                    Nova's notifications give only the image
-                    UUID, which names no word
+``image``           image name, properties and tags (Glance's  +1.5
+                    notifications, beside the UUID Nova
+                    gives): serving engines (vllm, tgi,
+                    triton, ...), training stacks (deepspeed,
+                    megatron, ...)
 ``tags``            server tags (Nova), same words              +1.5
 ``metadata``        server metadata keys and values (Nova),    +1.5
                     same words (the grouping and declared

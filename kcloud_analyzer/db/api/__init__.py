@@ -69,6 +69,8 @@ from kcloud_analyzer.db.api.status import ping  # noqa
 from kcloud_analyzer.db.api.status import store_statistics  # noqa
 from kcloud_analyzer.db.api.utils import BATCH_SIZE  # noqa
 from kcloud_analyzer.db.api.workloads import floating_ip_set  # noqa
+from kcloud_analyzer.db.api.workloads import image_descriptions  # noqa
+from kcloud_analyzer.db.api.workloads import image_set  # noqa
 from kcloud_analyzer.db.api.workloads import instance_exposed  # noqa
 from kcloud_analyzer.db.api.workloads import instance_flavors  # noqa
 from kcloud_analyzer.db.api.workloads import instance_list_by_workload  # noqa

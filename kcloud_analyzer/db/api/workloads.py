@@ -334,3 +334,30 @@ def instance_exposed(context, instance_id, port_ids=()):
         match = match | table.port_id.in_(ports)
     return context.session.query(sa.exists().where(
         table.port_id.isnot(None)).where(match)).scalar()
+
+
+@main_context_manager.writer
+def image_set(context, image_id, values):
+    """Record a Glance image's ``name``, ``properties`` and ``tags``."""
+    row = context.session.get(models.Image, image_id, with_for_update=True)
+    if row is None:
+        context.session.add(models.Image(image_id=image_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    context.session.flush()
+
+
+@main_context_manager.reader
+def image_descriptions(context, image_ids):
+    """``{image_id: {'name', 'properties', 'tags'}}`` of the known ones
+    of ``image_ids``."""
+    ids = sorted({i for i in image_ids if isinstance(i, str)})
+    found = {}
+    for chunk in utils.batches(ids):
+        for row in context.session.query(models.Image).filter(
+                models.Image.image_id.in_(chunk)):
+            found[row.image_id] = {'name': row.name,
+                                   'properties': row.properties or {},
+                                   'tags': row.tags or []}
+    return found

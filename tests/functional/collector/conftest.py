@@ -14,6 +14,10 @@ import subprocess
 import pytest
 import requests
 
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import rpc
+from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer.metrics_collector import notifications
 from tests.functional.collector import services
 
 
@@ -75,3 +79,46 @@ def gnocchi_url(tmp_path_factory):
                                   str(config), str(port)],
                                  ready=ready, timeout=90):
             yield api
+
+
+@pytest.fixture
+def cloud(db, rabbit_url, broker):
+    """Sends Nova's, Neutron's or Glance's notifications, each on its
+    service's own exchange, and waits until the agent's endpoints (those of
+    the cloud's records) took each."""
+    conf = services.make_conf()
+    transport = rpc.get_transport(conf, url=rabbit_url)
+    topic = broker.topic('kca-cloud')
+    pool = broker.queue(topic + '-pool')
+    context = kcontext.get_admin_context()
+    ingestor = ingest.Ingestor(context, 300, db=db)
+    listener = rpc.get_batch_listener(
+        transport, [topic],
+        notifications.endpoints(ingestor, context, db)[2:], pool=pool,
+        batch_size=1, batch_timeout=1,
+        exchanges=conf.notification.exchanges)
+    listener.start()
+    senders = {}
+    for exchange in ('nova', 'neutron', 'glance'):
+        senders[exchange] = services.exchange_transport(rabbit_url,
+                                                        exchange)
+
+    def send(exchange, sample):
+        handled = ingestor.stats.messages + ingestor.stats.malformed
+        notifier = rpc.get_notifier(senders[exchange], 'x', [topic])
+        getattr(notifier.prepare(publisher_id=sample['publisher_id']),
+                sample['priority'].lower())(
+            {}, sample['event_type'], sample['payload'])
+        services.wait_for(
+            lambda: (ingestor.stats.messages +
+                     ingestor.stats.malformed) > handled,
+            20, what=sample['event_type'])
+
+    try:
+        yield send, ingestor.stats, context
+    finally:
+        listener.stop()
+        listener.wait()
+        for sender in senders.values():
+            sender.cleanup()
+        transport.cleanup()

@@ -204,7 +204,7 @@ PRIORITIES = ('audit', 'critical', 'debug', 'error', 'info', 'sample',
 #: agent's ``[notification] exchanges`` and the producers of the Ceilometer
 #: test) and oslo.messaging's default
 EXCHANGES = ('nova', 'ironic', 'ceilometer', 'openstack', 'cinder',
-             'neutron')
+             'neutron', 'glance')
 
 
 def delete_unused_exchanges(url, names):

@@ -13,69 +13,33 @@
 Nova's samples through the real RabbitMQ: an instance a floating IP points
 to is ``network_exposed``, evidence of serving for the classifier."""
 
-import pytest
+import uuid
 
-from kcloud_analyzer.common import context as kcontext
-from kcloud_analyzer.common import rpc
 from kcloud_analyzer.jobs import frames
-from kcloud_analyzer.metrics_collector import ingest
-from kcloud_analyzer.metrics_collector import notifications
 from kcloud_analyzer.workload_analyzer import evidence
 from tests.functional.collector import producers
-from tests.functional.collector import services
 
-#: the instance of Nova's samples and the port of its IpPayload
-INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c'
-PORT = 'ce531f90-199f-48c0-816c-13e38010b442'
+#: the project of Nova's samples
 PROJECT = '6f70656e737461636b20342065766572'
 #: the floating IP in the instance's project
 OURS = {'project_id': PROJECT, 'tenant_id': PROJECT}
 
 
-@pytest.fixture
-def cloud(db, rabbit_url, broker):
-    """Sends Nova's or Neutron's notifications, each on its service's own
-    exchange, and waits until the agent's endpoints took each."""
-    conf = services.make_conf()
-    transport = rpc.get_transport(conf, url=rabbit_url)
-    topic = broker.topic('kca-neutron')
-    pool = broker.queue(topic + '-pool')
-    context = kcontext.get_admin_context()
-    ingestor = ingest.Ingestor(context, 300, db=db)
-    listener = rpc.get_batch_listener(
-        transport, [topic],
-        notifications.endpoints(ingestor, context, db)[2:], pool=pool,
-        batch_size=1, batch_timeout=1,
-        exchanges=conf.notification.exchanges)
-    listener.start()
-    senders = {}
-    for exchange in ('nova', 'neutron'):
-        senders[exchange] = services.exchange_transport(rabbit_url,
-                                                        exchange)
-
-    def send(exchange, sample):
-        handled = ingestor.stats.messages + ingestor.stats.malformed
-        notifier = rpc.get_notifier(senders[exchange], 'x', [topic])
-        getattr(notifier.prepare(publisher_id=sample['publisher_id']),
-                sample['priority'].lower())(
-            {}, sample['event_type'], sample['payload'])
-        services.wait_for(
-            lambda: (ingestor.stats.messages +
-                     ingestor.stats.malformed) > handled,
-            20, what=sample['event_type'])
-
-    try:
-        yield send, ingestor.stats, context
-    finally:
-        listener.stop()
-        listener.wait()
-        for sender in senders.values():
-            sender.cleanup()
-        transport.cleanup()
+def _new_instance(send):
+    """Nova's instance.create.end sample for a new instance whose address
+    is on a new port (the session's database is shared by the tests);
+    returns their UUIDs and an id for a new floating IP."""
+    instance, port = str(uuid.uuid4()), str(uuid.uuid4())
+    address = producers.nova_sample('instance-create-end')['payload'][
+        'nova_object.data']['ip_addresses'][0]
+    address['nova_object.data']['port_uuid'] = port
+    send('nova', producers.nova_sample('instance-create-end', {
+        'uuid': instance, 'ip_addresses': [address]}))
+    return instance, port, str(uuid.uuid4())
 
 
-def _exposed(db, context):
-    workload = db.workload_get(context, INSTANCE)
+def _exposed(db, context, instance):
+    workload = db.workload_get(context, instance)
     row = frames.workload_frame([workload])
     log_odds, found = evidence.record_log_odds(frames.records(row), 1)
     serving = evidence.CLASSES.index('serving')
@@ -87,38 +51,39 @@ def _exposed(db, context):
 
 def test_a_floating_ip_on_the_instance_is_evidence_of_serving(db, cloud):
     send, stats, context = cloud
-    send('nova', producers.nova_sample('instance-create-end'))
-    workload = db.workload_get(context, INSTANCE)
-    # the port of Nova's IpPayload is kept with the instance's records
-    assert workload['records']['ports'] == [PORT]
-    assert _exposed(db, context) == (False, False, False)
+    instance, port, fip = _new_instance(send)
+    workload = db.workload_get(context, instance)
+    # the port of its address is kept with the instance's records
+    assert workload['records']['ports'] == [port]
+    assert _exposed(db, context, instance) == (False, False, False)
 
     # Neutron's sample associates the floating IP with a port of another
     # instance: nothing changes here
     send('neutron', producers.neutron_notification(
-        'floatingip.create.end', 'floatingip-create-response'))
-    assert _exposed(db, context) == (False, False, False)
+        'floatingip.create.end', 'floatingip-create-response', {'id': fip}))
+    assert _exposed(db, context, instance) == (False, False, False)
 
     # the same floating IP moved to the instance's port, Neutron naming
     # the instance as the port's device
     send('neutron', producers.neutron_notification(
         'floatingip.update.end', 'floatingip-create-response',
-        dict(OURS, port_id=PORT, port_details={
-            'device_owner': 'compute:nova', 'device_id': INSTANCE})))
-    assert _exposed(db, context) == (True, True, True)
+        dict(OURS, id=fip, port_id=port, port_details={
+            'device_owner': 'compute:nova', 'device_id': instance})))
+    assert _exposed(db, context, instance) == (True, True, True)
 
     # disassociated (Neutron's own sample of it), then deleted
     send('neutron', producers.neutron_notification(
-        'floatingip.update.end', 'floatingip-disassociate-response'))
-    assert _exposed(db, context) == (False, False, False)
+        'floatingip.update.end', 'floatingip-disassociate-response',
+        dict(OURS, id=fip)))
+    assert _exposed(db, context, instance) == (False, False, False)
     send('neutron', producers.neutron_notification(
         'floatingip.update.end', 'floatingip-create-response',
-        dict(OURS, port_id=PORT, port_details=None)))
-    assert _exposed(db, context)[0] is True
+        dict(OURS, id=fip, port_id=port, port_details=None)))
+    assert _exposed(db, context, instance)[0] is True
     send('neutron', producers.neutron_notification(
         'floatingip.delete.end', 'floatingip-create-response',
-        dict(OURS, port_id=PORT, port_details=None)))
-    assert _exposed(db, context)[0] is False
+        dict(OURS, id=fip, port_id=port, port_details=None)))
+    assert _exposed(db, context, instance)[0] is False
     assert stats.malformed == 0 and stats.messages == 6
 
 
@@ -126,28 +91,33 @@ def test_a_floating_ip_seen_before_the_instance_counts(db, cloud):
     """Neutron's notice of the port's floating IP (older Neutron: no
     ``port_details``) arrives before Nova's of the instance."""
     send, stats, context = cloud
+    instance, port = str(uuid.uuid4()), str(uuid.uuid4())
     send('neutron', producers.neutron_notification(
         'floatingip.create.end', 'floatingip-create-response',
-        dict(OURS, port_id=PORT, port_details=None)))
-    send('nova', producers.nova_sample('instance-create-end'))
-    assert _exposed(db, context) == (True, True, True)
+        dict(OURS, id=str(uuid.uuid4()), port_id=port, port_details=None)))
+    address = producers.nova_sample('instance-create-end')['payload'][
+        'nova_object.data']['ip_addresses'][0]
+    address['nova_object.data']['port_uuid'] = port
+    send('nova', producers.nova_sample('instance-create-end', {
+        'uuid': instance, 'ip_addresses': [address]}))
+    assert _exposed(db, context, instance) == (True, True, True)
     # an update while the network is set up lists no addresses: the port
     # seen before still holds
-    send('nova', producers.nova_sample('instance-update'))
-    assert _exposed(db, context)[0] is True
+    send('nova', producers.nova_sample('instance-update', {
+        'uuid': instance}))
+    assert _exposed(db, context, instance)[0] is True
     assert stats.malformed == 0
 
 
 def test_a_malformed_floating_ip_is_counted_and_the_next_is_taken(db,
                                                                   cloud):
     send, stats, context = cloud
-    send('nova', producers.nova_sample('instance-create-end'))
-    bad = producers.neutron_notification(
+    instance, port, fip = _new_instance(send)
+    send('neutron', producers.neutron_notification(
         'floatingip.update.end', 'floatingip-create-response',
-        dict(OURS, port_id=['not', 'an', 'id']))
-    send('neutron', bad)
+        dict(OURS, id=fip, port_id=['not', 'an', 'id'])))
     assert stats.malformed == 1
     send('neutron', producers.neutron_notification(
         'floatingip.update.end', 'floatingip-create-response',
-        dict(OURS, port_id=PORT)))
-    assert _exposed(db, context)[0] is True
+        dict(OURS, id=fip, port_id=port)))
+    assert _exposed(db, context, instance)[0] is True

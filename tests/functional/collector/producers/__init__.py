@@ -161,3 +161,15 @@ def neutron_notification(event_type, body, overrides=None):
         payload[resource + '_id'] = view['id']
     return {'publisher_id': 'network.controller', 'priority': 'INFO',
             'event_type': event_type, 'payload': payload}
+
+
+def glance_notification(event_type, overrides=None):
+    """The notification Glance sends for ``event_type`` (``image.update``
+    ...): ``glance/notifier.py``'s ``format_image_notification`` of the
+    API-reference image (``glance/image-notification.json``), with
+    ``overrides`` of its fields."""
+    payload = json.loads(
+        (HERE / 'glance' / 'image-notification.json').read_text())
+    payload.update(copy.deepcopy(overrides or {}))
+    return {'publisher_id': 'image.localhost', 'priority': 'INFO',
+            'event_type': event_type, 'payload': payload}
