@@ -21,9 +21,11 @@ listener and time how long it takes to empty the queue:
   samples up into a fresh PostgreSQL database, in one transaction per
   batch, with the message ids recorded.
 
-Each phase runs ``--runs`` times, alternating, each in a process of its
-own (so each side's peak RSS is its own); the figures are the median with
-the spread (min-max). The queues the run declared are deleted at the end,
+Each phase runs ``--runs`` times, in pairs (one bare drain, one ingest,
+the bare drain first in even pairs and last in odd ones), each in a
+process of its own (so each side's peak RSS is its own); the figures are
+the median with the spread (min-max), and the ratio is the median of the
+pairs' ratios. The queues the run declared are deleted at the end,
 also when it is interrupted (Ctrl-C or SIGTERM). The last line is::
 
     BENCH ingest samples=<n> runs=<r> samples_per_s=<x>
@@ -279,17 +281,18 @@ def main(argv=None):
             bare_topic = 'kca-bench-bare-%s-%d' % (run, number)
             ingest_topic = 'kca-bench-ingest-%s-%d' % (run, number)
             queues += [bare_topic + '.sample', ingest_topic + '.sample']
-            bare.append(run_phase(bare_phase, args, bare_topic, pool))
-            print('run %d bare drain: %.0f samples/s, peak RSS %.0f MB'
-                  % (number, bare[-1]['rate'], bare[-1]['rss_mb']),
-                  flush=True)
-            ingested.append(run_phase(ingest_phase, args, ingest_topic,
-                                      pool))
-            print('run %d ingest: %.0f samples/s, peak RSS %.0f MB, %d '
-                  'samples in rollups' % (
-                      number, ingested[-1]['rate'],
-                      ingested[-1]['rss_mb'], ingested[-1]['stored']),
-                  flush=True)
+            # each pair runs the other side first every other time, so
+            # that a machine growing busier or quieter does not favour one
+            phases = [('bare drain', bare_phase, bare_topic, bare),
+                      ('ingest', ingest_phase, ingest_topic, ingested)]
+            for name, phase, topic, results in (
+                    phases if number % 2 == 0 else phases[::-1]):
+                results.append(run_phase(phase, args, topic, pool))
+                print('run %d %s: %.0f samples/s, peak RSS %.0f MB%s' % (
+                    number, name, results[-1]['rate'],
+                    results[-1]['rss_mb'],
+                    ', %d samples in rollups' % results[-1]['stored']
+                    if 'stored' in results[-1] else ''), flush=True)
     finally:
         delete_queues(args.rabbit_url, queues, [pool])
     lost = [r['stored'] for r in ingested if r['stored'] != args.samples]

@@ -109,7 +109,7 @@ class WorkloadResolver:
 
     def resolve(self, resource_ids):
         """Return a Series of workload ids aligned with ``resource_ids``."""
-        unique = pd.unique(resource_ids)
+        codes, unique = pd.factorize(np.asarray(resource_ids, dtype=object))
         now = time.monotonic()
         mapping, missing = {}, []
         with self._lock:
@@ -127,7 +127,10 @@ class WorkloadResolver:
                     workload_id = found.get(resource_id, resource_id)
                     mapping[resource_id] = workload_id
                     self._store(resource_id, workload_id, now)
-        return pd.Series(resource_ids).map(mapping)
+        # each distinct id is looked up once; NaN where an id is missing
+        workload_ids = np.array([mapping[i] for i in unique] + [np.nan],
+                                dtype=object)
+        return pd.Series(workload_ids[codes], dtype=object)
 
 
 class _Claims:

@@ -176,6 +176,15 @@ def _mapping_frame(table):
 
 _PROMETHEUS_FRAME = _mapping_frame(PROMETHEUS_METRICS)
 _CEILOMETER_FRAME = _mapping_frame(CEILOMETER_METERS)
+# the Ceilometer mapping as arrays, by position in _CEILOMETER_FRAME
+_CEILOMETER_CANONICAL = _CEILOMETER_FRAME['canonical'].to_numpy(dtype=object)
+_CEILOMETER_SCALE = _CEILOMETER_FRAME['scale'].to_numpy(dtype='float64')
+_CEILOMETER_COUNTER = (_CEILOMETER_FRAME['kind'] == COUNTER).to_numpy()
+#: cumulative CPU time, divided by the vCPUs
+_CEILOMETER_CPU_TIME = _CEILOMETER_COUNTER & (
+    _CEILOMETER_CANONICAL == m.CPU_UTILIZATION)
+#: memory used, divided by the flavor's RAM
+_CEILOMETER_USED = (_CEILOMETER_FRAME['role'] == USED).to_numpy()
 
 
 def empty_samples(extra_keys=()):
@@ -190,49 +199,75 @@ def empty_samples(extra_keys=()):
     return pd.DataFrame(columns)
 
 
+def column_codes(values):
+    """(codes, size) of one column for :func:`combine_codes`: its values
+    numbered from 1 in order of first appearance, 0 for missing ones."""
+    codes, uniques = pd.factorize(values)
+    return codes + 1, len(uniques) + 1
+
+
+def combine_codes(columns):
+    """One int64 code per distinct combination of the columns' codes
+    (from :func:`column_codes`), numbered in order of first appearance.
+
+    The columns' codes are combined as the digits of one number,
+    re-factorised only when that number could overflow.
+    """
+    codes, size = None, 1
+    for values, digits in columns:
+        if codes is None:
+            codes = values.astype(np.int64)
+        else:
+            if size * digits >= 2 ** 62:
+                codes, kept = pd.factorize(codes)
+                size = len(kept)
+            codes = codes * digits + values
+        size *= digits
+    if codes is None:
+        return np.zeros(0, dtype=np.int64)
+    codes, _ = pd.factorize(codes)
+    return codes.astype(np.int64, copy=False)
+
+
 def group_codes(frame, columns):
     """One int64 code per distinct combination of ``columns``, numbered in
     order of first appearance.
 
     Grouping on one integer column is much faster than on several object
-    columns. The columns' own codes are combined as the digits of one
-    number, re-factorised only when that number could overflow.
+    columns.
     """
-    codes = np.zeros(len(frame), dtype=np.int64)
-    size = 1
-    for column in columns:
-        values, uniques = pd.factorize(frame[column])
-        # missing values (-1) become a code of their own
-        digits = len(uniques) + 1
-        if size * digits >= 2 ** 62:
-            codes, kept = pd.factorize(codes)
-            size = len(kept)
-        codes = codes * digits + (values + 1)
-        size *= digits
-    codes, _ = pd.factorize(codes)
-    return codes.astype(np.int64, copy=False)
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64)
+    return combine_codes([column_codes(frame[c]) for c in columns])
 
 
 def _is_unique(codes):
     return len(codes) == 0 or np.bincount(codes).max() == 1
 
 
-def _per_device(frame, device_key):
-    """Keep the best priority per device; average duplicates per role."""
-    codes = group_codes(frame, device_key)
-    if frame['priority'].nunique() > 1:
+def _per_device(frame, device_key, codes_of):
+    """Keep the best priority per device; average duplicates per role.
+
+    ``codes_of`` holds the :func:`column_codes` of the key columns of
+    ``frame``. Returns (direct, ratios, kept): ``kept`` is the positions
+    of the rows of ``frame`` that ``direct`` is made of, when it is made of
+    rows of ``frame`` as they are, else None."""
+    codes = combine_codes([codes_of[c] for c in device_key])
+    kept = np.arange(len(frame))
+    priority = frame['priority'].to_numpy()
+    if len(priority) and priority.min() != priority.max():
         best = frame.groupby(codes)['priority'].transform('min')
         keep = (frame['priority'] == best).to_numpy()
-        frame, codes = frame[keep], codes[keep]
+        frame, codes, kept = frame[keep], codes[keep], kept[keep]
     if (frame['role'] == VALUE).all() and _is_unique(codes):
-        return frame[device_key + ['value']], None
+        return frame[device_key + ['value']], None, kept
     # The same device reported under an old and a new name counts once.
     per_role = frame.groupby(device_key + ['role'], as_index=False,
                              sort=False)['value'].mean()
     direct = per_role[per_role['role'] == VALUE].drop(columns='role')
     terms = per_role[per_role['role'] != VALUE]
     if terms.empty:
-        return direct, None
+        return direct, None, None
     terms = terms.pivot_table(index=device_key, columns='role',
                               values='value', aggfunc='mean')
     for role in (USED, FREE, TOTAL):
@@ -241,7 +276,7 @@ def _per_device(frame, device_key):
     total = terms[TOTAL].fillna(terms[USED] + terms[FREE])
     with np.errstate(divide='ignore', invalid='ignore'):
         percent = (terms[USED] / total * 100.0).where(total > 0)
-    return direct, percent.dropna().rename('value').reset_index()
+    return direct, percent.dropna().rename('value').reset_index(), None
 
 
 def combine_devices(frame, extra_keys=()):
@@ -259,13 +294,19 @@ def combine_devices(frame, extra_keys=()):
     if frame.empty:
         return empty_samples(extra_keys)
     device_key = ['resource_id', 'device', 'metric', 'timestamp'] + extra_keys
-    direct, ratios = _per_device(frame, device_key)
-    devices = direct if ratios is None else pd.concat(
-        [direct, ratios], ignore_index=True)
+    key = ['resource_id', 'metric', 'timestamp'] + extra_keys
+    # each key column is numbered once, for both groupings
+    codes_of = {c: column_codes(frame[c]) for c in device_key}
+    devices, ratios, kept = _per_device(frame, device_key, codes_of)
+    if ratios is not None:
+        devices = pd.concat([devices, ratios], ignore_index=True)
     if devices.empty:
         return empty_samples(extra_keys)
-    key = ['resource_id', 'metric', 'timestamp'] + extra_keys
-    codes = group_codes(devices, key)
+    if kept is None:
+        codes = group_codes(devices, key)
+    else:
+        codes = combine_codes([(codes_of[c][0][kept], codes_of[c][1])
+                               for c in key])
     if _is_unique(codes):
         return devices[columns].reset_index(drop=True)
     grouped = devices.groupby(codes, sort=False)
@@ -338,6 +379,20 @@ class CumulativeRates:
         return result.rename(columns={'rate': 'value'})
 
 
+def _known_sources(frame, table):
+    """The rows of ``frame`` whose source ``table`` (a mapping frame)
+    knows, with the mapping's columns and ``_mapping``, the position of
+    the source in ``table``. Each distinct source is looked up once."""
+    codes, sources = pd.factorize(frame['source'])
+    # -1 for a source the table does not know, and for a missing one
+    positions = np.append(table.index.get_indexer(sources), -1)[codes]
+    rows = np.flatnonzero(positions >= 0)
+    positions = positions[rows]
+    return frame.take(rows).assign(
+        _mapping=positions,
+        **{c: table[c].to_numpy()[positions] for c in table.columns})
+
+
 def normalise_ceilometer(frame, rates, extra_keys=()):
     """Normalise Ceilometer samples to canonical samples.
 
@@ -350,24 +405,31 @@ def normalise_ceilometer(frame, rates, extra_keys=()):
     per-second rates already (Gnocchi's ``rate:mean``). Unknown meters, and
     utilisations whose flavor size is unknown, are dropped.
     """
-    mapped = frame.join(_CEILOMETER_FRAME, on='source', how='inner')
+    mapped = _known_sources(frame, _CEILOMETER_FRAME)
     if mapped.empty:
         return empty_samples(extra_keys)
     if rates is not None:
-        is_counter = mapped['kind'] == COUNTER
-        mapped = pd.concat([mapped[~is_counter],
-                            rates.rates(mapped[is_counter])],
-                           ignore_index=True)
-    value = mapped['value'] * mapped['scale']
-    cpu_time = (mapped['canonical'] == m.CPU_UTILIZATION) & (
-        mapped['kind'] == COUNTER)
-    value = value.where(~cpu_time, value / mapped['vcpus'])
-    memory = mapped['role'] == USED
+        is_counter = _CEILOMETER_COUNTER[mapped['_mapping'].to_numpy()]
+        if is_counter.any():
+            mapped = pd.concat([mapped[~is_counter],
+                                rates.rates(mapped[is_counter])],
+                               ignore_index=True)
+    # what each row's mapping asks for, looked up by its position
+    position = mapped['_mapping'].to_numpy(dtype=np.int64)
+    value = mapped['value'].to_numpy(dtype='float64') * \
+        _CEILOMETER_SCALE[position]
     with np.errstate(divide='ignore', invalid='ignore'):
-        value = value.where(~memory, value / mapped['memory_mb'] * 100.0)
-    mapped = mapped.assign(value=value, metric=mapped['canonical'],
-                           role=VALUE)
-    mapped = mapped[np.isfinite(mapped['value'].to_numpy(dtype=float))]
+        value = np.where(_CEILOMETER_CPU_TIME[position],
+                         value / mapped['vcpus'].to_numpy(dtype='float64'),
+                         value)
+        value = np.where(_CEILOMETER_USED[position],
+                         value / mapped['memory_mb'].to_numpy(
+                             dtype='float64') * 100.0, value)
+    finite = np.isfinite(value)
+    mapped = mapped.assign(value=value, metric=_CEILOMETER_CANONICAL[
+        position], role=VALUE)
+    if not finite.all():
+        mapped = mapped[finite]
     return combine_devices(mapped, extra_keys)
 
 
@@ -495,7 +557,7 @@ def clean_text(value, limit=MAX_ID_LENGTH):
     return re.sub(_BAD_CHARACTERS, '', str(value))[:limit]
 
 
-def validate_samples(samples, now, bounds=True):
+def validate_samples(samples, now, bounds=True, checked=False):
     """Split canonical samples into those fit to store and the refused.
 
     ``samples`` has the canonical columns (and any others, kept). A sample
@@ -508,7 +570,9 @@ def validate_samples(samples, now, bounds=True):
 
     With ``bounds`` false (raw rows whose ``value`` is not in a canonical
     unit yet, and which may have no ``metric``), only finiteness, time and
-    id are checked.
+    id are checked. With ``checked`` true (samples made from raw rows that
+    passed already, with their ids and times), time and id are not checked
+    again.
 
     Returns (valid, refused); ``refused`` has a ``reason`` column holding
     one of the reason names above.
@@ -518,23 +582,30 @@ def validate_samples(samples, now, bounds=True):
     values = pd.to_numeric(samples['value'], errors='coerce').to_numpy(
         dtype='float64')
     if bounds:
-        units = samples['metric'].map(m.UNITS)
-        maximum = units.map(m.PLAUSIBLE_MAXIMUM).to_numpy(dtype='float64')
-        is_percent = units.eq('%').to_numpy()
+        # each distinct metric is looked up once
+        codes, metrics = pd.factorize(samples['metric'])
+        units = [m.UNITS.get(metric) for metric in metrics] + [None]
+        maximum = np.array([m.PLAUSIBLE_MAXIMUM.get(unit, np.nan)
+                            for unit in units], dtype='float64')[codes]
+        is_percent = np.array([unit == '%' for unit in units])[codes]
         clip = is_percent & (values > 100.0) & (values <= PERCENT_TOLERANCE)
         values = np.where(clip, 100.0, values)
-    timestamps = pd.to_numeric(samples['timestamp'], errors='coerce'
-                               ).to_numpy(dtype='float64')
     reason = np.full(len(samples), None, dtype=object)
     with np.errstate(invalid='ignore'):
-        reason[bad_identifiers(samples['resource_id'].to_numpy())] = \
-            BAD_IDENTIFIER
-        reason[~np.isfinite(timestamps) | (timestamps < 0) |
-               (timestamps > now + MAX_CLOCK_SKEW)] = BAD_TIMESTAMP
+        if not checked:
+            timestamps = pd.to_numeric(samples['timestamp'], errors='coerce'
+                                       ).to_numpy(dtype='float64')
+            reason[bad_identifiers(samples['resource_id'].to_numpy())] = \
+                BAD_IDENTIFIER
+            reason[~np.isfinite(timestamps) | (timestamps < 0) |
+                   (timestamps > now + MAX_CLOCK_SKEW)] = BAD_TIMESTAMP
         if bounds:
             reason[(values < 0) | (values > maximum) |
                    np.isnan(maximum)] = OUT_OF_BOUNDS
         reason[~np.isfinite(values)] = NOT_FINITE
     refused = pd.notna(reason)
+    if not refused.any():
+        return samples.assign(value=values), samples.iloc[:0].assign(
+            reason=reason[:0])
     valid = samples[~refused].assign(value=values[~refused])
     return valid, samples[refused].assign(reason=reason[refused])

@@ -29,6 +29,8 @@ message ids make sure nothing is counted twice).
 
 import hashlib
 import hmac
+import itertools
+import operator
 import time
 import types
 
@@ -52,6 +54,9 @@ MAX_MESSAGE_ID_LENGTH = 64
 
 
 _NO_METADATA = types.MappingProxyType({})
+#: the fields every Ceilometer sample has, read in one pass
+_SAMPLE_FIELDS = operator.itemgetter('resource_id', 'counter_name',
+                                     'timestamp', 'counter_volume')
 
 
 def _recursive_keypairs(data, separator=':'):
@@ -93,26 +98,23 @@ def verify_signature(message, secret):
 
 
 def _epoch_seconds(values):
-    """Epoch seconds of ISO 8601 timestamps (naive ones are UTC); NaN
-    where a timestamp cannot be parsed. Times beyond what nanoseconds hold
-    (the year 3000) come out as the seconds they are, for validation to
-    refuse. A batch's timestamps repeat: each distinct string is parsed
-    once."""
-    values = np.asarray(values, dtype=object)
+    """Epoch seconds of ISO 8601 timestamps (naive ones are UTC), as a
+    float64 array; NaN where a timestamp cannot be parsed. Times beyond
+    what nanoseconds hold (the year 3000) come out as the seconds they
+    are, for validation to refuse. A batch's timestamps repeat: each
+    distinct string is parsed once."""
+    values = np.fromiter(values, dtype=object, count=len(values))
     if len(values) and set(map(type, values)) == {str}:
         codes, uniques = pd.factorize(values)
-        return pd.Series(_parse_epoch_seconds(uniques).to_numpy()[codes])
+        return _parse_epoch_seconds(uniques)[codes]
     return _parse_epoch_seconds(values)
 
 
 def _parse_epoch_seconds(values):
-    parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True,
+    parsed = pd.to_datetime(np.asarray(values, dtype=object), utc=True,
                             format='ISO8601', errors='coerce')
-    missing = parsed.isna().to_numpy()
-    milliseconds = parsed.dt.as_unit('ms').dt.tz_localize(None).to_numpy(
-    ).astype('int64').astype('float64')
-    return pd.Series(np.where(missing, np.nan, milliseconds / 1000.0),
-                     index=parsed.index)
+    milliseconds = parsed.as_unit('ms').asi8.astype('float64')
+    return np.where(parsed.isna(), np.nan, milliseconds / 1000.0)
 
 
 def _message_id(message):
@@ -160,6 +162,8 @@ class _SampleEndpoint:
 
     #: the fields of the tuples :meth:`parse` returns
     COLUMNS = ()
+    #: the COLUMNS that hold numbers (floats or NaN)
+    NUMERIC_COLUMNS = ('value',)
 
     def parse(self, message):
         """Return (rows, problems) for one message: a list of raw row
@@ -167,9 +171,44 @@ class _SampleEndpoint:
         message were skipped."""
         raise NotImplementedError
 
+    def parse_columns(self, message):
+        """:meth:`parse` as (columns, problems): one sequence per field of
+        COLUMNS, each holding that field of every row."""
+        rows, problems = self.parse(message)
+        if not rows:
+            return ((),) * len(self.COLUMNS), problems
+        return tuple(zip(*rows, strict=True)), problems
+
     def normalise(self, raw):
         """Turn the batch's raw rows (a frame) into canonical samples."""
         raise NotImplementedError
+
+    def _frame(self, parts, row_ids):
+        """The batch's raw rows as a frame (timestamps parsed to epoch
+        seconds) with the message id of each row. ``parts`` holds, for each
+        of COLUMNS, that column's part of every message; ``row_ids`` holds
+        (message id, number of rows) in the same order."""
+        frame = {}
+        for name, chunks in zip(self.COLUMNS, parts, strict=True):
+            if name in self.NUMERIC_COLUMNS and all(
+                    isinstance(chunk, np.ndarray) for chunk in chunks):
+                # read as numbers already
+                frame[name] = np.concatenate(
+                    [np.empty(0, dtype='float64')] + chunks)
+                continue
+            values = list(itertools.chain.from_iterable(chunks))
+            if name in self.NUMERIC_COLUMNS:
+                frame[name] = normalise.to_numbers(values)
+            elif name == 'timestamp':
+                frame[name] = _epoch_seconds(values)
+            else:
+                frame[name] = np.fromiter(values, dtype=object,
+                                          count=len(values))
+        ids, counts = zip(*row_ids, strict=True) if row_ids else ((), ())
+        frame['message_id'] = np.repeat(np.array(ids, dtype=object),
+                                        np.array(counts, dtype=np.int64))
+        return pd.DataFrame(frame, columns=list(self.COLUMNS) +
+                            ['message_id'])
 
     def _refuse(self, refusals):
         """Dead-letter the (message, reason) pairs; False when the broker
@@ -182,12 +221,13 @@ class _SampleEndpoint:
     def process(self, messages):
         self.stats.published(_epoch_seconds(
             [(message.get('metadata') or {}).get('timestamp')
-             for message in messages]).to_numpy())
-        rows, row_ids, by_id, problems, refusals = [], [], {}, {}, []
+             for message in messages]))
+        parts = tuple([] for _ in self.COLUMNS)
+        row_ids, by_id, problems, refusals = [], {}, {}, []
         for message in messages:
             try:
                 message_id = _message_id(message)
-                parsed, skipped = self.parse(message)
+                parsed, skipped = self.parse_columns(message)
             except Exception as error:
                 # Whatever a message holds (a 400-digit integer, a list
                 # where a dict belongs), it is refused on its own.
@@ -198,14 +238,12 @@ class _SampleEndpoint:
                 continue
             if skipped:
                 problems.setdefault(message_id, []).extend(skipped)
-            rows.extend(parsed)
-            row_ids.extend([message_id] * len(parsed))
+            for part, column in zip(parts, parsed, strict=True):
+                part.append(column)
+            row_ids.append((message_id, len(parsed[0])))
             by_id[message_id] = message
-        self.stats.add(received=len(rows))
-        raw = pd.DataFrame.from_records(rows, columns=list(self.COLUMNS))
-        raw['message_id'] = pd.Series(row_ids, dtype=object)
-        if not raw.empty:
-            raw['timestamp'] = _epoch_seconds(raw['timestamp']).to_numpy()
+        raw = self._frame(parts, row_ids)
+        self.stats.add(received=len(raw))
         # what is no number, no time or no storable id is refused before
         # it reaches a rate or a sum
         raw, refused = normalise.validate_samples(raw, self.clock(),
@@ -223,7 +261,9 @@ class _SampleEndpoint:
             for message_id in by_id:
                 problems.setdefault(message_id, []).append(
                     'normalisation failed: %s' % normalise.first_line(error))
-        samples, refused = normalise.validate_samples(samples, self.clock())
+        # the ids and times were checked in the raw rows
+        samples, refused = normalise.validate_samples(samples, self.clock(),
+                                                      checked=True)
         self._count_refused(refused, problems)
         try:
             failed = self.ingestor.store_isolating(
@@ -277,6 +317,7 @@ class CeilometerEndpoint(_SampleEndpoint):
 
     COLUMNS = ('resource_id', 'device', 'source', 'timestamp', 'value',
                'vcpus', 'memory_mb')
+    NUMERIC_COLUMNS = ('value', 'vcpus', 'memory_mb')
 
     def __init__(self, ingestor, telemetry_secret=None, **kwargs):
         super().__init__(ingestor, **kwargs)
@@ -287,13 +328,19 @@ class CeilometerEndpoint(_SampleEndpoint):
         return self.process(messages)
 
     def parse(self, message):
+        columns, problems = self.parse_columns(message)
+        columns = [column.tolist() if isinstance(column, np.ndarray)
+                   else column for column in columns]
+        return list(zip(*columns, strict=True)), problems
+
+    def parse_columns(self, message):
         payload = message['payload']
         if not isinstance(payload, list):
             raise normalise.MalformedMessage(
                 'the payload is not a list of samples')
         if not self.telemetry_secret:
             try:
-                return self._rows(payload), []
+                return self._columns(payload), []
             except Exception as error:  # noqa: BLE001
                 LOG.debug('Reading a payload sample by sample: %s',
                           normalise.first_line(error))
@@ -311,36 +358,36 @@ class CeilometerEndpoint(_SampleEndpoint):
                 continue
             if row is not None:
                 rows.append(row)
-        return rows, problems
+        if not rows:
+            return ((),) * len(self.COLUMNS), problems
+        return tuple(zip(*rows, strict=True)), problems
 
-    def _rows(self, payload):
-        """The rows :meth:`_row` gives for each sample of ``payload``,
-        read field by field over the whole payload; raises where
-        :meth:`_row` raises for one of the samples."""
+    def _columns(self, payload):
+        """The columns of the rows :meth:`_row` gives for each sample of
+        ``payload``, read field by field over the whole payload; raises
+        where :meth:`_row` raises for one of the samples."""
+        if not payload:
+            return ((),) * len(self.COLUMNS)
+        resource_ids, names, timestamps, volumes = zip(
+            *map(_SAMPLE_FIELDS, payload), strict=True)
         metadata = [sample.get('resource_metadata') or _NO_METADATA
                     for sample in payload]
         flavors = [item.get('flavor') or _NO_METADATA for item in metadata]
-        resource_ids = [sample['resource_id'] for sample in payload]
         instance_ids = [item.get('instance_id') or resource_id
                         for item, resource_id in zip(metadata, resource_ids,
                                                      strict=True)]
-        if not set(map(type, resource_ids + instance_ids)) <= {str}:
+        if not set(map(type, resource_ids)).union(
+                map(type, instance_ids)) <= {str}:
             raise normalise.MalformedMessage('resource_id is not a string')
-        return list(zip(
-            instance_ids, resource_ids,
-            [str(sample['counter_name']) for sample in payload],
-            [sample['timestamp'] for sample in payload],
-            normalise.to_numbers(
-                [sample['counter_volume'] for sample in payload]).tolist(),
+        return (
+            instance_ids, resource_ids, list(map(str, names)), timestamps,
+            normalise.to_numbers(volumes),
             normalise.to_numbers(
                 [item.get('vcpus', flavor.get('vcpus'))
-                 for item, flavor in zip(metadata, flavors,
-                                         strict=True)]).tolist(),
+                 for item, flavor in zip(metadata, flavors, strict=True)]),
             normalise.to_numbers(
                 [item.get('memory_mb', flavor.get('ram'))
-                 for item, flavor in zip(metadata, flavors,
-                                         strict=True)]).tolist(),
-            strict=True))
+                 for item, flavor in zip(metadata, flavors, strict=True)]))
 
     def _row(self, sample):
         if (self.telemetry_secret and
