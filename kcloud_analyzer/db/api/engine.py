@@ -21,6 +21,7 @@ from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.common import utils
@@ -55,8 +56,13 @@ def database_options(conf):
 @utils.run_once('The database is already configured; not reconfiguring.',
                 LOG.warning)
 def configure(conf):
-    """Point the store at ``conf``'s ``[database]`` options (once)."""
+    """Point the store at ``conf``'s ``[database]`` options (once).
+
+    The ORM mappers are configured here, at start-up, rather than by the
+    first query (the first batch a listener handles)."""
+    from kcloud_analyzer.db import models  # noqa: F401 - the mappers
     main_context_manager.configure(**database_options(conf))
+    orm.configure_mappers()
 
 
 def get_engine():

@@ -249,12 +249,12 @@ def instance_flavors(context):
 def workload_ids_by_instance(context, instance_ids):
     """``{instance_id: workload_id}`` for those of ``instance_ids`` that
     belong to a recorded workload (deleted instances included)."""
-    model = models.Instance
+    table = models.Instance.__table__
     found = {}
     for chunk in utils.batches(sorted(set(instance_ids))):
-        found.update(context.session.query(
-            model.instance_id, model.workload_id).filter(
-            model.instance_id.in_(chunk)).all())
+        found.update(context.session.execute(
+            sa.select(table.c.instance_id, table.c.workload_id).where(
+                table.c.instance_id.in_(chunk))).all())
     return found
 
 
