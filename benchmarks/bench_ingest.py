@@ -32,14 +32,23 @@ also when it is interrupted (Ctrl-C or SIGTERM). The last line is::
     bare_drain_samples_per_s=<y> ratio=<median x/y> ratio_min=<a>
     ratio_max=<b> peak_rss_mb=<m> bare_peak_rss_mb=<m>
 
+With ``--in-process N`` no broker is involved: the endpoint is called
+directly on N batches of the same notifications (after one small warm-up
+batch), one batch of ``--samples`` samples each, storing into a scratch
+PostgreSQL database; the wall and CPU (process) time of each batch are
+printed, and with ``--profile`` where the CPU time of the last one went
+(cProfile, process time).
+
 Needs RabbitMQ and PostgreSQL (``--rabbit-url``, ``--pg-url``: an account
 allowed to create databases).
 """
 
 import argparse
 import contextlib
+import cProfile
 import datetime
 import multiprocessing
+import pstats
 import signal
 import statistics
 import sys
@@ -218,6 +227,60 @@ def ingest_phase(args, topic, pool, results):
                  'stored': stored})
 
 
+def as_notifications(payloads):
+    """The payloads as oslo.messaging hands them to a batch endpoint."""
+    now = str(datetime.datetime.now(datetime.timezone.utc))
+    return [{'ctxt': {}, 'publisher_id': 'bench', 'event_type': 'metering',
+             'payload': payload,
+             'metadata': {'message_id': str(uuid.uuid4()), 'timestamp': now}}
+            for payload in payloads]
+
+
+def in_process(args):
+    """The endpoint called directly, batch after batch (no broker)."""
+    conf, transport = make_transport(args.rabbit_url, 'kca-bench-unused')
+    transport.cleanup()
+    with scratch_database(args.pg_url) as url:
+        conf.set_override('connection', url, group='database')
+        db_api.configure(conf)
+        context = kcontext.get_admin_context()
+
+        def endpoint():
+            return notifications.CeilometerEndpoint(ingest.Ingestor(
+                context, conf.rollup_window, db=db_api))
+        endpoint().sample(as_notifications(build_payloads(500, 100)))
+        walls, cpus = [], []
+        for number in range(args.in_process):
+            handler = endpoint()
+            batch = as_notifications(build_payloads(args.samples,
+                                                    args.per_message))
+            profiler = cProfile.Profile(time.process_time)
+            if args.profile:
+                profiler.enable()
+            wall, cpu = time.perf_counter(), time.process_time()
+            handler.sample(batch)
+            wall = time.perf_counter() - wall
+            cpu = time.process_time() - cpu
+            profiler.disable()
+            if handler.stats.samples != args.samples:
+                raise RuntimeError('%d samples stored of %d' % (
+                    handler.stats.samples, args.samples))
+            walls.append(wall)
+            cpus.append(cpu)
+            print('batch %d: wall %.3f s, CPU %.3f s, %.0f samples/s' % (
+                number, wall, cpu, args.samples / wall), flush=True)
+        db_api.get_engine().dispose()
+    if args.profile:
+        pstats.Stats(profiler).sort_stats('cumulative').print_stats(40)
+    print('BENCH ingest_in_process samples=%d batches=%d wall_s=%.3f '
+          'wall_min=%.3f wall_max=%.3f cpu_s=%.3f cpu_min=%.3f cpu_max=%.3f '
+          'peak_rss_mb=%.0f' % (
+              args.samples, args.in_process, statistics.median(walls),
+              min(walls), max(walls), statistics.median(cpus), min(cpus),
+              max(cpus), peak_rss_mb()))
+    return 0
+
+
 def run_phase(target, args, topic, pool):
     context = multiprocessing.get_context('spawn')
     results = context.Queue()
@@ -268,7 +331,13 @@ def main(argv=None):
         'postgresql+psycopg2://openstack_citest:openstack_citest@'
         '127.0.0.1:5432/openstack_citest'))
     parser.add_argument('--timeout', type=float, default=1800.0)
+    parser.add_argument('--in-process', type=int, default=0, metavar='N',
+                        help='call the endpoint directly on N batches')
+    parser.add_argument('--profile', action='store_true',
+                        help='with --in-process: profile the last batch')
     args = parser.parse_args(argv)
+    if args.in_process:
+        return in_process(args)
 
     # SIGTERM unwinds like Ctrl-C, so the queues are removed either way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
