@@ -54,6 +54,7 @@ import psutil
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+import bench_ingest
 from kcloud_analyzer.db.api import totals
 from kcloud_analyzer.db import migration
 
@@ -306,14 +307,10 @@ def cpu_seconds(processes):
 def peak_rss_mb(processes):
     """The largest peak RSS (VmHWM) among ``processes`` and their
     children, in MB."""
-    peak = 0
-    for process in processes:
-        for member in [process] + process.children(recursive=True):
-            with open('/proc/%d/status' % member.pid) as stream:
-                for line in stream:
-                    if line.startswith('VmHWM:'):
-                        peak = max(peak, int(line.split()[1]))
-    return peak / 1024.0
+    peaks = [bench_ingest.peak_rss_mb(member.pid)
+             for process in processes
+             for member in [process] + process.children(recursive=True)]
+    return max((p for p in peaks if p == p), default=0.0)
 
 
 def client_cpu_seconds():

@@ -169,12 +169,17 @@ def scratch_database(admin_url):
         admin.dispose()
 
 
-def peak_rss_mb():
-    """This process's peak resident set size (VmHWM), in MB."""
-    with open('/proc/self/status') as stream:
-        for line in stream:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) / 1024.0
+def peak_rss_mb(pid='self'):
+    """The peak resident set size (VmHWM) of process ``pid`` (this one by
+    default), in MB; NaN once it is gone. Not ``ru_maxrss``: Linux keeps
+    the parent's peak in a child's across exec."""
+    try:
+        with open('/proc/%s/status' % pid) as stream:
+            for line in stream:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return float('nan')
 
 

@@ -201,17 +201,6 @@ def load_average():
         return stream.read().split()[0]
 
 
-def peak_rss_mb(pid):
-    try:
-        with open('/proc/%d/status' % pid) as stream:
-            for line in stream:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float('nan')
-
-
 def ingest(config, url, sent, timeout, log):
     """Start the agent on the backlog; its rate from its first stored
     sample to its last, and its peak RSS."""
@@ -230,7 +219,7 @@ def ingest(config, url, sent, timeout, log):
             now = time.monotonic()
             if stored and first is None:
                 first = (now, stored)
-            rss = max(rss, peak_rss_mb(agent.pid))
+            rss = max(rss, bench_ingest.peak_rss_mb(agent.pid))
             if stored >= sent:
                 break
             if now > deadline or agent.poll() is not None:
