@@ -94,7 +94,11 @@ def cloud(db, rabbit_url, broker):
     ingestor = ingest.Ingestor(context, 300, db=db)
     listener = rpc.get_batch_listener(
         transport, [topic],
-        notifications.endpoints(ingestor, context, db)[2:], pool=pool,
+        notifications.endpoints(ingestor, context, db,
+                                npu_aliases=['ascend910'])[2:],
+        pool=pool,
+        # one message per batch, so the samples are applied in the order
+        # sent
         batch_size=1, batch_timeout=1,
         exchanges=conf.notification.exchanges)
     listener.start()

@@ -17,14 +17,9 @@ import uuid
 
 import pytest
 
-from kcloud_analyzer.common import context as kcontext
-from kcloud_analyzer.common import rpc
 from kcloud_analyzer.jobs import efficacy
-from kcloud_analyzer.metrics_collector import ingest
-from kcloud_analyzer.metrics_collector import notifications
 from kcloud_analyzer.metrics_collector import nova as nova_endpoint
 from tests.functional.collector import producers
-from tests.functional.collector import services
 
 #: the instance and project of every Nova sample
 SAMPLE_INSTANCE = '178b0921-8f85-4257-88b6-2e743b5a975c'
@@ -32,42 +27,11 @@ SAMPLE_PROJECT = '6f70656e737461636b20342065766572'
 
 
 @pytest.fixture
-def nova(db, rabbit_url, broker):
-    """Sends a Nova sample and waits until the agent's endpoint took it."""
-    conf = services.make_conf()
-    transport = rpc.get_transport(conf, url=rabbit_url)
-    topic = broker.topic('kca-nova')
-    pool = broker.queue(topic + '-pool')
-    context = kcontext.get_admin_context()
-    ingestor = ingest.Ingestor(context, 300, db=db)
-    endpoint = notifications.endpoints(
-        ingestor, context, db, npu_aliases=['ascend910'])[2]
-    # one message per batch, so the samples are applied in the order sent
-    listener = rpc.get_batch_listener(
-        transport, [topic], [endpoint], pool=pool, batch_size=1,
-        batch_timeout=1, exchanges=conf.notification.exchanges)
-    listener.start()
-    # Nova publishes on its own exchange
-    nova_transport = services.exchange_transport(rabbit_url, 'nova')
-    notifier = rpc.get_notifier(nova_transport, 'nova-compute', [topic])
-
-    def send(sample):
-        handled = ingestor.stats.messages + ingestor.stats.malformed
-        getattr(notifier.prepare(publisher_id=sample['publisher_id']),
-                sample['priority'].lower())(
-            {}, sample['event_type'], sample['payload'])
-        services.wait_for(
-            lambda: (ingestor.stats.messages +
-                     ingestor.stats.malformed) > handled,
-            20, what=sample['event_type'])
-
-    try:
-        yield send, ingestor.stats, context
-    finally:
-        listener.stop()
-        listener.wait()
-        nova_transport.cleanup()
-        transport.cleanup()
+def nova(cloud):
+    """Sends a Nova sample on Nova's exchange and waits until the agent's
+    endpoint took it (``cloud`` in this folder's conftest)."""
+    send, stats, context = cloud
+    return (lambda sample: send('nova', sample)), stats, context
 
 
 def _resources(db, context, workload_id):

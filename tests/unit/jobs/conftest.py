@@ -108,11 +108,17 @@ def store():
 
 
 @pytest.fixture
-def cost_store(store):
+def card_store(store):
+    """The empty store with the cost model tests' rate card."""
     card = f'{store.state_path}/card.json'
     with open(card, 'w') as stream:
         json.dump(cards.BASE, stream)
     store.set_override('rate_card_file', card, group='cost_model')
+    return store
+
+
+@pytest.fixture
+def cost_store(card_store):
     context = k_context.get_admin_context()
     add_fleet(context, HOURS)
-    return store, context
+    return card_store, context

@@ -12,7 +12,6 @@
 """Hours priced with the resources in force then, not today's."""
 
 import datetime
-import json
 
 import pandas as pd
 import pytest
@@ -23,7 +22,6 @@ from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import costs
 from kcloud_analyzer.jobs import frames
-from tests.unit.cost_model import cards
 
 T0 = datetime.datetime(2026, 3, 2)
 HOUR = datetime.timedelta(hours=1)
@@ -34,11 +32,8 @@ RESIZED = T0 + 24 * HOUR + datetime.timedelta(minutes=10)
 
 
 @pytest.fixture
-def resized(store):
-    card = f'{store.state_path}/card.json'
-    with open(card, 'w') as stream:
-        json.dump(cards.BASE, stream)
-    store.set_override('rate_card_file', card, group='cost_model')
+def resized(card_store):
+    store = card_store
     context = k_context.get_admin_context()
     for resources, at in ((BIG, T0 - HOUR), (SMALL, RESIZED)):
         db_api.workload_upsert(context, {
@@ -116,12 +111,10 @@ def test_hours_are_priced_with_the_resources_in_force_then(resized, run):
         stored[(T0 + 24 * HOUR, 'allocation')]['total'])
 
 
-def test_a_workload_without_history_is_priced_with_its_resources(store):
+def test_a_workload_without_history_is_priced_with_its_resources(
+        card_store):
     context = k_context.get_admin_context()
-    card = f'{store.state_path}/card.json'
-    with open(card, 'w') as stream:
-        json.dump(cards.BASE, stream)
-    store.set_override('rate_card_file', card, group='cost_model')
+    card = card_store.cost_model.rate_card_file
     db_api.workload_upsert(context, {
         'workload_id': 'vm', 'project_id': 'p1', 'resources': BIG,
         'declared_type': 'inference', 'accelerator': 'A100'})
