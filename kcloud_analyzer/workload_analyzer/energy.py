@@ -251,7 +251,7 @@ def _integrate_full_rows(times, watts, max_gap_s):
                      np.full(rows, float(gap.sum())), gap_energy)
 
 
-def power_pattern(values, step_s, n=None):
+def power_pattern(values, step_s, n=None, sums=None):
     """Classify the shape of each row of power samples.
 
     Rules, first match wins: ``steady`` when the coefficient of variation
@@ -261,12 +261,17 @@ def power_pattern(values, step_s, n=None):
     least half of its samples sit near its own idle level; ``bursty``
     otherwise.
 
+    :param sums: the rows' sums (:func:`~kcloud_analyzer.
+        workload_analyzer.stats.row_sums`) when already made.
     :returns: ``(pattern, evidence)``: an object array of pattern names
         (None without samples) and a dict of the figures used.
     """
-    n = stats.counts(values) if n is None else n
-    row_mean = stats.mean(values, n)
-    row_std = stats.std(values, row_mean, n)
+    n = stats.counts(values, sums) if n is None else n
+    row_mean = stats.mean(values, n, sums)
+    # The rows centred once, for the deviation and the spectrum.
+    deviation = stats.centred(values, row_mean, n)
+    row_std = stats.std_from_squares(
+        stats.squares(values, deviation=deviation), n)
     p5, p95 = stats.quantiles(values, [0.05, 0.95], n)
     with np.errstate(invalid='ignore', divide='ignore'):
         cov = np.where(row_mean > 0, row_std / row_mean, np.nan)
@@ -275,7 +280,9 @@ def power_pattern(values, step_s, n=None):
             values, (p5 + NEAR_IDLE_RANGE_FRACTION * dynamic_range)[:, None],
             n)
         has_range = dynamic_range >= IDLE_MIN_RANGE_FRACTION * p95
-    period, strength = stats.periodicity(values, step_s, n, row_mean)
+    period, strength = stats.periodicity(values, step_s, n, row_mean,
+                                         deviation=deviation)
+    del deviation
     steady = cov <= STEADY_MAX_COV
     periodic = ~steady & (strength >= PERIODIC_MIN_STRENGTH)
     idle = (~steady & ~periodic & has_range
@@ -365,7 +372,8 @@ def energy_columns(series, max_gap_s=None):
         else:
             integral = integrate(block.times, block.values, max_gap_s)
         pattern, evidence = power_pattern(
-            block.values, stats.median_interval(block.times), n[selected])
+            block.values, stats.median_interval(block.times), n[selected],
+            block.sums)
         energy_j = integral['energy_j']
         covered_s = integral['covered_s']
         gap_s = integral['gap_s']

@@ -54,20 +54,34 @@ def column(metric, figure):
     return f'{metric}.{figure}'
 
 
-def block_figures(values, idle_threshold=None, n=None):
-    """Count, mean, p50, p95, max, std (and idle share) of each row."""
+def block_figures(values, idle_threshold=None, n=None, sums=None,
+                  keep_deviation=False):
+    """Count, mean, p50, p95, max, std (and idle share) of each row.
+
+    :param sums: the rows' sums (:func:`~kcloud_analyzer.
+        workload_analyzer.stats.row_sums`) when already made.
+    :param keep_deviation: also return the rows minus their means
+        (``deviation``) and their sums of squares (``squares``), for the
+        shape figures of the main metric to reuse.
+    """
     if n is None:
-        n = stats.counts(values)
-    row_mean = stats.mean(values, n)
+        n = stats.counts(values, sums)
+    row_mean = stats.mean(values, n, sums)
     p50, p95 = stats.quantiles(values, [0.5, 0.95], n)
+    deviation = stats.centred(values, row_mean, n)
+    squares = stats.squares(values, deviation=deviation)
     figures = {
         'count': n,
         'mean': row_mean,
         'p50': p50,
         'p95': p95,
         'max': stats.maximum(values),
-        'std': stats.std(values, row_mean, n),
+        'std': stats.std_from_squares(squares, n),
     }
+    if keep_deviation:
+        figures['deviation'] = deviation
+        figures['squares'] = squares
+    del deviation
     if idle_threshold is not None:
         figures['idle_share'] = stats.share_below(values, idle_threshold, n)
     return figures
@@ -108,8 +122,13 @@ def _primary_choice(series, computed):
     return choice
 
 
-def _shape_of_primary(series, computed, choice):
-    """Burstiness, dominant period and daily cycle of the main metric."""
+def _shape_of_primary(series, computed, choice, deviations=None):
+    """Burstiness, dominant period and daily cycle of the main metric.
+
+    :param deviations: ``{metric: (deviation, squares)}`` of whole blocks
+        already centred (see :func:`block_figures`).
+    """
+    deviations = deviations or {}
     rows = len(series)
     shape = {name: np.full(rows, np.nan) for name in (
         'burstiness', 'peak_to_mean', 'dominant_period_s',
@@ -137,13 +156,20 @@ def _shape_of_primary(series, computed, choice):
                 (row_std - row_mean) / (row_std + row_mean))
             shape['peak_to_mean'][selected] = np.where(
                 row_mean > 0, p95 / row_mean, np.nan)
+        deviation = squares = None
+        if metric in deviations:
+            deviation, squares = deviations.pop(metric)
+            if selected.size < rows:
+                deviation, squares = deviation[selected], squares[selected]
         step = stats.median_interval(block_rows.times)
         period, strength = stats.periodicity(block_rows.values, step, n,
-                                             row_mean)
+                                             row_mean, deviation=deviation)
         shape['dominant_period_s'][selected] = period
         shape['periodicity_strength'][selected] = strength
         shape['diurnal_strength'][selected] = stats.diurnal_strength(
-            block_rows.times, block_rows.values, n=n, row_mean=row_mean)
+            block_rows.times, block_rows.values, n=n, row_mean=row_mean,
+            deviation=deviation, total=squares)
+        del deviation, squares
     return shape
 
 
@@ -180,6 +206,12 @@ def resource_columns(series, workloads=None):
     few of them)."""
     rows = len(series)
     computed = {}
+    # The main metric is known from the counts alone: its rows, once
+    # centred for the standard deviation, are kept for its shape figures.
+    choice = _primary_choice(series, computed)
+    primary = {PRIMARY_METRICS[position] for position in np.unique(choice)
+               if position >= 0}
+    deviations = {}
     for metric in metrics.UTILIZATION_METRICS:
         block = series.block(metric)
         if block is None:
@@ -187,7 +219,11 @@ def resource_columns(series, workloads=None):
             figures['count'] = np.zeros(rows, dtype=np.int64)
         else:
             figures = block_figures(block.values, IDLE_THRESHOLD_PERCENT,
-                                    block.counts)
+                                    block.counts, block.sums,
+                                    keep_deviation=metric in primary)
+            if metric in primary:
+                deviations[metric] = (figures.pop('deviation'),
+                                      figures.pop('squares'))
         for figure in UTILIZATION_FIGURES:
             computed[column(metric, figure)] = figures[figure]
     for metric in RATE_METRICS:
@@ -196,7 +232,8 @@ def resource_columns(series, workloads=None):
             figures = {f: np.full(rows, np.nan) for f in RATE_FIGURES}
             figures['count'] = np.zeros(rows, dtype=np.int64)
         else:
-            figures = block_figures(block.values, n=block.counts)
+            figures = block_figures(block.values, n=block.counts,
+                                    sums=block.sums)
         for figure in RATE_FIGURES:
             computed[column(metric, figure)] = figures[figure]
 
@@ -213,10 +250,9 @@ def resource_columns(series, workloads=None):
         computed[f'{name}_used'] = (
             allocated * computed[column(metric, 'mean')] / 100.0)
 
-    choice = _primary_choice(series, computed)
     computed['primary_metric'] = np.where(
         choice >= 0, np.asarray(PRIMARY_METRICS, dtype=object)[choice], None)
-    computed.update(_shape_of_primary(series, computed, choice))
+    computed.update(_shape_of_primary(series, computed, choice, deviations))
 
     first, last, step = _time_extent(series)
     computed['observed_hours'] = (last - first) / 3600.0

@@ -40,9 +40,15 @@ class MetricBlock:
     values: np.ndarray
 
     @functools.cached_property
+    def sums(self):
+        """float64 sum of each row, NaN for a row with a missing sample
+        (the counts and the means come from the same pass)."""
+        return stats.row_sums(self.values)
+
+    @functools.cached_property
     def counts(self):
         """Samples in each row (computed once: several figures need it)."""
-        return stats.counts(self.values)
+        return stats.counts(self.values, self.sums)
 
     def rows(self, index):
         """The block restricted to the workloads at ``index``."""

@@ -28,24 +28,46 @@ SECONDS_PER_DAY = 86400.0
 HOURS_PER_DAY = 24
 
 
-def counts(values):
+def counts(values, sums=None):
     """Samples (non-NaN values) in each row.
 
     A row whose sum is not NaN has no NaN, so only the rows whose sum is
     NaN are counted one value at a time: for regular telemetry that is
     one summing pass over the block without a temporary of its size.
+
+    :param sums: the rows' sums (:func:`row_sums`) when already made.
     """
     rows, width = values.shape
     if width == 0:
         return np.zeros(rows, dtype=np.intp)
-    with np.errstate(invalid='ignore'):  # inf - inf: counted below
-        holes = np.flatnonzero(np.isnan(values.sum(axis=1)))
+    if sums is None:
+        with np.errstate(invalid='ignore'):  # inf - inf: counted below
+            sums = values.sum(axis=1)
+    holes = np.flatnonzero(np.isnan(sums))
     if holes.size * 2 > rows:
         return np.count_nonzero(~np.isnan(values), axis=1)
     result = np.full(rows, width, dtype=np.intp)
     if holes.size:
         result[holes] = np.count_nonzero(~np.isnan(values[holes]), axis=1)
     return result
+
+
+def row_sums(values):
+    """Sum of each row in float64, NaN for a row with a missing sample.
+
+    One pass gives both the sums of full rows for :func:`mean` and the
+    rows :func:`counts` has to count.
+    """
+    with np.errstate(invalid='ignore'):
+        return values.sum(axis=1, dtype=np.float64)
+
+
+def _count_true(mask):
+    """True values in each row of a boolean block (numpy's count_nonzero
+    along an axis casts the block to integers first)."""
+    width = mask.shape[1]
+    dtype = np.int32 if width < 2 ** 31 else np.int64
+    return mask.view(np.uint8).sum(axis=1, dtype=dtype).astype(np.intp)
 
 
 def _dense(values, n):
@@ -58,27 +80,42 @@ def _safe_divide(numerator, denominator):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 
 
-def mean(values, n=None):
+def mean(values, n=None, sums=None):
+    """Mean of each row; ``sums`` (:func:`row_sums`) when already made."""
     if n is None:
-        n = counts(values)
+        n = counts(values, sums)
     if _dense(values, n):
-        total = values.sum(axis=1, dtype=np.float64)
+        total = (values.sum(axis=1, dtype=np.float64) if sums is None
+                 else sums)
     else:
         total = np.nansum(values, axis=1, dtype=np.float64)
     return _safe_divide(total, n)
 
 
-def std(values, row_mean=None, n=None):
-    """Population standard deviation of each row."""
-    if n is None:
-        n = counts(values)
-    if row_mean is None:
-        row_mean = mean(values, n)
-    deviation = values - row_mean[:, None].astype(values.dtype)
-    if not _dense(values, n):
-        deviation = np.where(np.isnan(deviation), 0, deviation)
-    squares = np.einsum('ij,ij->i', deviation, deviation).astype(np.float64)
-    return np.sqrt(_safe_divide(squares, n))
+def std(values, row_mean=None, n=None, deviation=None):
+    """Population standard deviation of each row.
+
+    :param deviation: :func:`centred` of the rows when already made.
+    """
+    return np.sqrt(_safe_divide(squares(values, row_mean, n, deviation),
+                                n if n is not None else counts(values)))
+
+
+def std_from_squares(total, n):
+    """Standard deviation from the sums of squared deviations
+    (:func:`squares`) and the counts."""
+    return np.sqrt(_safe_divide(total, n))
+
+
+def squares(values, row_mean=None, n=None, deviation=None):
+    """Sum of the squared deviations from the mean of each row."""
+    if deviation is None:
+        if n is None:
+            n = counts(values)
+        if row_mean is None:
+            row_mean = mean(values, n)
+        deviation = centred(values, row_mean, n)
+    return np.einsum('ij,ij->i', deviation, deviation).astype(np.float64)
 
 
 def maximum(values):
@@ -183,7 +220,7 @@ def share_below(values, threshold, n=None):
     """Share of each row's samples strictly below ``threshold``."""
     if n is None:
         n = counts(values)
-    below = np.count_nonzero(values < threshold, axis=1)
+    below = _count_true(values < threshold)
     return _safe_divide(below, n)
 
 
@@ -216,7 +253,7 @@ def centred(values, row_mean, n):
         values.dtype, copy=False)
 
 
-def periodicity(values, step_s, n=None, row_mean=None):
+def periodicity(values, step_s, n=None, row_mean=None, deviation=None):
     """Dominant period of each row and the share of variance it explains.
 
     The row is treated as evenly sampled every ``step_s`` seconds (its
@@ -227,6 +264,7 @@ def periodicity(values, step_s, n=None, row_mean=None):
     :returns: ``(period_s, strength)`` arrays, strength in [0, 1] being the
         spectral power of the peak bin and its two neighbours over the
         total spectral power without the mean.
+    :param deviation: :func:`centred` of the rows when already made.
     """
     rows, width = values.shape
     if n is None:
@@ -235,9 +273,12 @@ def periodicity(values, step_s, n=None, row_mean=None):
         row_mean = mean(values, n)
     if width < 4:
         return np.full(rows, np.nan), np.full(rows, np.nan)
-    spectrum = scipy.fft.rfft(centred(values, row_mean, n), axis=1,
-                              workers=-1)
-    power = spectrum.real ** 2 + spectrum.imag ** 2
+    if deviation is None:
+        deviation = centred(values, row_mean, n)
+    spectrum = scipy.fft.rfft(deviation, axis=1, workers=-1)
+    # |X|^2 in place in one array of the spectrum's real parts' dtype.
+    power = np.square(spectrum.real)
+    power += np.square(spectrum.imag)
     del spectrum
     power[:, 0] = 0.0
     total = power.sum(axis=1, dtype=np.float64)
@@ -248,7 +289,14 @@ def periodicity(values, step_s, n=None, row_mean=None):
     min_bin = np.minimum(np.ceil(2.0 * width / np.maximum(n, 1)),
                          power.shape[1] - 1).astype(np.intp)
     if (min_bin == min_bin[0]).all():
-        peak = min_bin[0] + np.argmax(power[:, min_bin[0]:], axis=1)
+        # The bins below the first allowed one are set below any power
+        # for the argmax over whole (contiguous) rows, which numpy does
+        # without copying the block, and put back for the neighbours.
+        first = min_bin[0]
+        low_bins = power[:, :first].copy()
+        power[:, :first] = -1.0
+        peak = np.argmax(power, axis=1)
+        power[:, :first] = low_bins
     else:
         bins = np.arange(power.shape[1])
         peak = np.argmax(np.where(bins[None, :] >= min_bin[:, None],
@@ -295,7 +343,7 @@ def _sums_by_hour(values, hours):
 
 
 def diurnal_strength(times, values, min_span_s=20 * 3600.0,
-                     n=None, row_mean=None):
+                     n=None, row_mean=None, deviation=None, total=None):
     """Share of a row's variance explained by the hour of day (UTC).
 
     This is the between-hours variance over the total variance (eta
@@ -303,6 +351,9 @@ def diurnal_strength(times, values, min_span_s=20 * 3600.0,
     daily shape, near 1 when the hour of day sets the level. A row that
     covers less than ``min_span_s`` gives NaN because a shorter series
     cannot tell a daily cycle from a trend; so does a constant row.
+
+    :param deviation: :func:`centred` of the rows when already made.
+    :param total: :func:`squares` of the rows when already made.
     """
     rows, width = values.shape
     if n is None:
@@ -316,7 +367,8 @@ def diurnal_strength(times, values, min_span_s=20 * 3600.0,
                 & (n > 1))
     if not eligible.any():
         return result
-    deviation = centred(values, row_mean, n)
+    if deviation is None:
+        deviation = centred(values, row_mean, n)
     if times.ndim == 1:
         # One time axis for every row: the hourly sums are sums over the
         # runs of samples of one hour.
@@ -342,7 +394,8 @@ def diurnal_strength(times, values, min_span_s=20 * 3600.0,
     # With deviations from the row mean, n_h * (mean_h - mean)^2 is
     # sum_h^2 / n_h.
     between = np.sum(_safe_divide(hour_sum ** 2, hour_count), axis=1)
-    total = np.einsum('ij,ij->i', deviation, deviation).astype(np.float64)
+    if total is None:
+        total = squares(values, deviation=deviation)
     strength = _safe_divide(between, total)
     result[eligible] = np.minimum(strength[eligible], 1.0)
     return result

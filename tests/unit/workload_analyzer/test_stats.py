@@ -116,3 +116,50 @@ def test_diurnal_strength_on_a_shared_axis_equals_per_row_times(missing):
     np.testing.assert_allclose(shared, per_row, rtol=1e-5)
     assert (shared[~np.isnan(shared)] > 0.5).all()
     assert np.isnan(shared[1]) == missing
+
+
+@pytest.mark.parametrize('missing', [False, True])
+def test_reused_sums_and_deviations_give_the_same_figures(missing):
+    """The sums, centred rows and sums of squares handed on from one
+    figure to the next give exactly what each function makes alone."""
+    rng = np.random.default_rng(7)
+    values = (rng.random((40, 2880)) * 100).astype(np.float32)
+    values[:, ::97] += 40 * np.sin(np.arange(30))[None, :].astype(np.float32)
+    if missing:
+        values[::4, 100:300] = np.nan
+        values[5] = np.nan
+    times = 1.7e9 + np.arange(values.shape[1]) * 30.0
+    sums = stats.row_sums(values)
+    n = stats.counts(values)
+    np.testing.assert_array_equal(stats.counts(values, sums), n)
+    row_mean = stats.mean(values, n)
+    np.testing.assert_array_equal(stats.mean(values, n, sums), row_mean)
+    deviation = stats.centred(values, row_mean, n)
+    squares = stats.squares(values, deviation=deviation)
+    np.testing.assert_array_equal(
+        stats.std_from_squares(squares, n), stats.std(values, row_mean, n))
+    np.testing.assert_array_equal(
+        stats.periodicity(values, 30.0, n, row_mean, deviation=deviation),
+        stats.periodicity(values, 30.0, n, row_mean))
+    np.testing.assert_array_equal(
+        stats.diurnal_strength(times, values, n=n, row_mean=row_mean,
+                               deviation=deviation, total=squares),
+        stats.diurnal_strength(times, values, n=n, row_mean=row_mean))
+    with np.errstate(invalid='ignore'):
+        expected = np.sum(values < 20, axis=1) / np.where(n > 0, n, np.nan)
+    np.testing.assert_array_equal(stats.share_below(values, 20, n),
+                                  expected)
+
+
+def test_periodicity_counts_an_excluded_bin_as_the_peaks_neighbour():
+    """Periods longer than half the span are not the peak, but their bin
+    still counts as the peak's neighbour in the strength."""
+    times = np.arange(2880) * 30.0
+    # A one-day cycle (bin 1, too long to be the period) and a weaker
+    # 12-hour one (bin 2, the peak).
+    values = (50 + 40 * np.sin(2 * np.pi * times / 86400.0)
+              + 10 * np.sin(2 * np.pi * times / 43200.0))[None, :].astype(
+                  np.float32)
+    period, strength = stats.periodicity(values, 30.0)
+    assert period[0] == pytest.approx(43200.0)
+    assert strength[0] == pytest.approx(1.0, abs=1e-4)
