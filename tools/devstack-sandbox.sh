@@ -143,7 +143,7 @@ STACK_USER=$(id -un)
 SERVICE_HOST=127.0.0.1
 HOST_IP=127.0.0.1
 SERVICE_PASSWORD=sandbox-service-password
-ENABLED_SERVICES=key,rabbit,postgresql,n-api,n-cpu,horizon,ceilometer-anotification
+ENABLED_SERVICES=key,rabbit,postgresql,n-api,n-cpu,q-svc,horizon,ceilometer-anotification
 DATABASE_HOST=127.0.0.1
 DATABASE_USER=openstack_citest
 DATABASE_PASSWORD=openstack_citest
@@ -179,11 +179,14 @@ source $TOP_DIR/lib/placement
 HORIZON_DIR=$DEST/horizon
 NOVA_CONF=$SANDBOX/etc/nova/nova.conf
 NOVA_CPU_CONF=$SANDBOX/etc/nova/nova-cpu.conf
+NEUTRON_CONF=$SANDBOX/etc/neutron/neutron.conf
 CEILOMETER_CONF_DIR=$SANDBOX/etc/ceilometer
 CEILOMETER_CONF=$CEILOMETER_CONF_DIR/ceilometer.conf
 
 # --- the parts of the cloud that other phases and projects would provide --
 mkdir -p $HORIZON_DIR/openstack_dashboard/local/enabled $SANDBOX/etc/nova $CEILOMETER_CONF_DIR
+mkdir -p $SANDBOX/etc/neutron
+printf '[DEFAULT]\n' > $NEUTRON_CONF
 printf '[DEFAULT]\n' > $NOVA_CONF
 printf '[DEFAULT]\n' > $NOVA_CPU_CONF
 printf '[DEFAULT]\n' > $CEILOMETER_CONF
@@ -373,6 +376,8 @@ expect "Ceilometer keeps its own publisher" grep -q "gnocchi://" $CEILOMETER_CON
 expect "Nova sends versioned notifications" conf_is $NOVA_CONF notifications notification_format both
 expect "Nova's compute sends versioned notifications" \
     conf_is $NOVA_CPU_CONF oslo_messaging_notifications driver messagingv2
+expect "Neutron sends notifications (floating IPs)" \
+    conf_is $NEUTRON_CONF oslo_messaging_notifications driver messagingv2
 expect "Horizon panels enabled" \
     bash -c "ls $HORIZON_DIR/openstack_dashboard/local/enabled/_62*_workload_analyzer.py >/dev/null"
 expect "Redis installed by the plugin" grep -q "^install_package redis-server" $CALLS
