@@ -95,7 +95,10 @@ def expose(rule, status_code=200, body=None, query=None, response=None):
             if result is None:
                 return pecan.response
             pecan.response.content_type = 'application/json'
-            pecan.response.body = (result if isinstance(result, Encoded)
+            # plain bytes: a WSGI server may refuse a subclass (PEP 3333
+            # asks for bytestrings; wsgiref checks the exact type)
+            pecan.response.body = (bytes(result)
+                                   if isinstance(result, Encoded)
                                    else dump_json(result))
             return pecan.response
 

@@ -15,6 +15,7 @@ request, dropped by new and corrected cost records."""
 import datetime
 import socket
 import uuid
+from wsgiref import validate
 
 import pandas as pd
 import pytest
@@ -192,3 +193,11 @@ def test_projects_do_not_share_entries(application):
     assert theirs == {'infer-b1'}
     assert set(mine).isdisjoint(theirs)
     assert _summaries() == 2
+
+
+def test_summaries_are_served_as_wsgi_asks(application):
+    """PEP 3333: the body is a plain bytestring, computed or cached
+    (wsgiref's validator checks the exact type, as its server does)."""
+    checked = validate.validator(application)
+    first = _summary(checked)
+    assert _summary(checked) == first
