@@ -99,6 +99,20 @@ class Image(BASE):
     tags = sa.Column(sa.JSON, nullable=True)
 
 
+class InstancePort(BASE):
+    """A Neutron port of a live Nova instance (the ``port_uuid`` of its
+    ``ip_addresses``), so that the instance a floating IP points to is
+    found by an index, not by reading every instance's records."""
+
+    __tablename__ = 'instance_ports'
+    __table_args__ = (
+        sa.Index('instance_ports_port_id_idx', 'port_id'),
+    )
+
+    instance_id = sa.Column(sa.String(36), primary_key=True)
+    port_id = sa.Column(sa.String(255), primary_key=True)
+
+
 class FloatingIP(BASE):
     """A Neutron floating IP and the port (and instance) it points to:
     an instance reachable from outside is evidence of serving

@@ -37,9 +37,7 @@ class GlanceImageEndpoint(nova.RecordEndpoint):
     SERVICE = 'Glance'
 
     def _handle(self, message):
-        payload = message.get('payload')
-        if not isinstance(payload, dict):
-            raise normalise.MalformedMessage('the payload is not an object')
+        payload = self._payload(message)
         image_id = payload.get('id')
         self._check_ids(uuid=image_id)
         name = payload.get('name')

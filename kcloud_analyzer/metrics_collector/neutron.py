@@ -44,9 +44,7 @@ class NeutronFloatingIPEndpoint(nova.RecordEndpoint):
     SERVICE = 'Neutron'
 
     def _handle(self, message):
-        payload = message.get('payload')
-        if not isinstance(payload, dict):
-            raise normalise.MalformedMessage('the payload is not an object')
+        payload = self._payload(message)
         body = payload.get('floatingip')
         if body is not None and not isinstance(body, dict):
             raise normalise.MalformedMessage(

@@ -325,6 +325,14 @@ class RecordEndpoint:
         raise NotImplementedError
 
     @staticmethod
+    def _payload(message):
+        """The message's payload, which must be a JSON object."""
+        payload = message.get('payload')
+        if not isinstance(payload, dict):
+            raise normalise.MalformedMessage('the payload is not an object')
+        return payload
+
+    @staticmethod
     def _check_ids(**ids):
         for name, value in ids.items():
             limit = MAX_INSTANCE_ID_LENGTH if name == 'uuid' else \

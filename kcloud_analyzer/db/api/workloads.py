@@ -190,6 +190,7 @@ def workload_delete_instance(context, instance_id, deleted_at=None):
     if instance is None:
         raise exception.InstanceNotFound(instance_id=instance_id)
     instance.deleted_at = deleted_at
+    _set_ports(context, instance_id, ())
     context.session.flush()
     workload = context.session.query(models.Workload).filter_by(
         workload_id=instance.workload_id).with_for_update().one()
@@ -209,8 +210,28 @@ def instance_update(context, instance_id, values):
         raise exception.InstanceNotFound(instance_id=instance_id)
     for key, value in values.items():
         setattr(instance, key, value)
+    if 'records' in values and instance.deleted_at is None:
+        _set_ports(context, instance_id,
+                   (values['records'] or {}).get('ports') or ())
     context.session.flush()
     return instance.as_dict()
+
+
+def _set_ports(context, instance_id, ports):
+    """Make the :class:`~.models.InstancePort` rows of an instance those
+    of ``ports``."""
+    table = models.InstancePort
+    wanted = {p for p in ports if isinstance(p, str)}
+    known = {port for (port,) in context.session.query(
+        table.port_id).filter_by(instance_id=instance_id)}
+    if known - wanted:
+        context.session.query(table).filter(
+            table.instance_id == instance_id,
+            table.port_id.in_(sorted(known - wanted))).delete(
+            synchronize_session=False)
+    context.session.add_all(
+        table(instance_id=instance_id, port_id=port)
+        for port in sorted(wanted - known))
 
 
 @main_context_manager.reader
@@ -306,21 +327,24 @@ def floating_ip_set(context, floatingip_id, values=None):
 @main_context_manager.reader
 def instances_on_ports(context, project_id, port_ids=(), instance_ids=()):
     """The live instances of ``project_id`` (all projects when None) that
-    are one of ``instance_ids`` or own one of ``port_ids`` (by the
-    ``ports`` of their records), as dicts."""
+    are one of ``instance_ids`` or own one of ``port_ids`` (the ports of
+    their Nova ``ip_addresses``), as dicts."""
     ports, wanted = set(port_ids) - {None}, set(instance_ids) - {None}
     if not ports and not wanted:
         return []
-    query = context.session.query(models.Instance).filter_by(
-        deleted_at=None)
+    instance = models.Instance
+    match = []
+    if wanted:
+        match.append(instance.instance_id.in_(sorted(wanted)))
+    if ports:
+        match.append(instance.instance_id.in_(
+            sa.select(models.InstancePort.instance_id).where(
+                models.InstancePort.port_id.in_(sorted(ports)))))
+    query = context.session.query(instance).filter(
+        instance.deleted_at.is_(None), sa.or_(*match))
     if project_id is not None:
-        query = query.filter_by(project_id=project_id)
-    elif not ports:
-        query = query.filter(models.Instance.instance_id.in_(wanted))
-    return [row.as_dict() for row in query.order_by(
-        models.Instance.instance_id)
-        if row.instance_id in wanted
-        or ports & set((row.records or {}).get('ports') or ())]
+        query = query.filter(instance.project_id == project_id)
+    return [row.as_dict() for row in query.order_by(instance.instance_id)]
 
 
 @main_context_manager.reader

@@ -14,6 +14,8 @@ SQLite, PostgreSQL and MySQL/MariaDB (oslo.db's opportunistic fixtures and
 the openstack_citest user that .ci/run creates). A database server that
 cannot be reached fails these tests; it does not skip them."""
 
+import datetime
+
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import test_fixtures
 from oslo_db.sqlalchemy import test_migrations
@@ -42,6 +44,30 @@ class _MigrationsWalk(test_fixtures.OpportunisticDBTestMixin):
         tables = set(sa.inspect(self.engine).get_table_names())
         self.assertEqual(set(models.BASE.metadata.tables) | {
             'alembic_version'}, tables)
+
+    def test_instance_ports_are_filled_from_the_records(self):
+        migration.upgrade(self.engine, 'f3c8d1e6b2a4')
+        instances = sa.table(
+            'instances', sa.column('instance_id'), sa.column('workload_id'),
+            sa.column('project_id'), sa.column('records', sa.JSON),
+            sa.column('deleted_at'))
+        with self.engine.begin() as connection:
+            connection.execute(instances.insert(), [
+                {'instance_id': 'i-1', 'workload_id': 'w', 'project_id': 'p',
+                 'records': {'ports': ['port-b', 'port-a']},
+                 'deleted_at': None},
+                {'instance_id': 'i-2', 'workload_id': 'w', 'project_id': 'p',
+                 'records': {'image': 'x'}, 'deleted_at': None},
+                {'instance_id': 'i-3', 'workload_id': 'w', 'project_id': 'p',
+                 'records': {'ports': ['port-c']},
+                 'deleted_at': datetime.datetime(2026, 11, 30)}])
+        migration.upgrade(self.engine, 'c9e4a2f7d1b8')
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                'SELECT instance_id, port_id FROM instance_ports '
+                'ORDER BY instance_id, port_id')).all()
+        self.assertEqual([('i-1', 'port-a'), ('i-1', 'port-b')],
+                         [tuple(r) for r in rows])
 
     def test_upgrade_is_idempotent(self):
         migration.upgrade(self.engine)

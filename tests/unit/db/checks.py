@@ -95,6 +95,34 @@ class DbApiChecks:
         assert ended['ended_at'] is not None
         assert ended['instances'] == []
 
+    def test_instances_are_found_by_their_ports(self, ctx):
+        self._workload(ctx, 'w1', 'p1', instances=['i-1', 'i-2'])
+        self._workload(ctx, 'w2', 'p2', instances=['i-3'])
+        db_api.instance_update(ctx, 'i-1', {'records': {
+            'ports': ['port-a', 'port-b']}})
+        db_api.instance_update(ctx, 'i-2', {'records': {'ports': []}})
+        db_api.instance_update(ctx, 'i-3', {'records': {'ports': ['port-c']}})
+
+        def found(project_id, ports=(), instances=()):
+            return [i['instance_id'] for i in db_api.instances_on_ports(
+                ctx, project_id, port_ids=ports, instance_ids=instances)]
+
+        assert found('p1', ['port-b']) == ['i-1']
+        assert found(None, ['port-b', 'port-c', None]) == ['i-1', 'i-3']
+        assert found('p2', ['port-b']) == []
+        assert found('p1', ['port-x'], ['i-2']) == ['i-2']
+        assert found(None, [None], [None]) == []
+        # an update naming other ports replaces the old ones
+        db_api.instance_update(ctx, 'i-1', {'records': {'ports': ['port-d']}})
+        assert found(None, ['port-a', 'port-b']) == []
+        assert found(None, ['port-d']) == ['i-1']
+        # an update without records keeps them; a deleted instance has none
+        db_api.instance_update(ctx, 'i-1', {'flavor': {'vcpus': 2}})
+        assert found('p1', ['port-d']) == ['i-1']
+        db_api.workload_delete_instance(ctx, 'i-1')
+        assert found(None, ['port-d']) == []
+        assert found(None, (), ['i-1']) == []
+
     def test_rollups_merge_on_the_same_window(self, ctx):
         row = {'workload_id': 'w1', 'metric': 'gpu_utilization',
                'window_start': T0, 'mean': 10.0, 'min': 5.0, 'max': 20.0,
