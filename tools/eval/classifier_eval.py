@@ -126,36 +126,88 @@ def synthetic_set(per_class, seed):
     return evaluation.LabelledSet.concat(parts)
 
 
+EVIDENCE = (('telemetry', False), ('telemetry+lifecycle', True))
+SUMMARY = (('macro_f1', 'macro-F1'), ('unknown_share', 'unknown'),
+           ('wrong_share', 'wrong'), ('confident_wrong_share', 'wrong>=0.8'),
+           ('ece', 'ECE'))
+
+
+def evaluate(real, seed, per_class, trees):
+    """The leave-one-source-out figures of one seed (synthetic set and
+    forest), per kind of evidence; also the temperatures."""
+    augment = synthetic_set(per_class, seed) if per_class else None
+    probabilities, deciding = evaluation.out_of_source(
+        real, augment, seed=seed, trees=trees)
+    per_source, overall = evaluation.temperatures(real, probabilities)
+    figures = {}
+    for name, use_records in EVIDENCE:
+        answer = evaluation.answers(real, probabilities, deciding,
+                                    per_source, use_records=use_records)
+        figures[name] = evaluation.report(real, answer)
+    return figures, per_source, overall
+
+
+def format_seeds(by_seed, name):
+    """One row per seed of the figures over all real jobs, then the median
+    and the range."""
+    lines = [f'Over seeds, evidence: {name} (all real jobs)', '',
+             '  ' + f'{"seed":<8}' + ''.join(f'{t:>12}' for _, t in SUMMARY)]
+    table = np.array([[figures[name]['all'][key] for key, _ in SUMMARY]
+                      for figures in by_seed.values()])
+    for seed, row in zip(by_seed, table, strict=True):
+        lines.append('  ' + f'{seed:<8}' +
+                     ''.join(f'{v:>12.3f}' for v in row))
+    for label, values in (('median', np.median(table, axis=0)),
+                          ('min', table.min(axis=0)),
+                          ('max', table.max(axis=0))):
+        lines.append('  ' + f'{label:<8}' +
+                     ''.join(f'{v:>12.3f}' for v in values))
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--nvidia-smi-root', type=pathlib.Path)
     parser.add_argument('--synthetic-per-class', type=int, default=200)
     parser.add_argument('--trees', type=int, default=200)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='The seed whose tables are printed in full.')
+    parser.add_argument('--seeds', type=int, default=1, metavar='N',
+                        help='Also train and score with the N-1 seeds '
+                             'after --seed and print each seed\'s figures '
+                             'over all real jobs with their median and '
+                             'range (the synthetic set and the forests '
+                             'depend on the seed).')
     parser.add_argument('--json', type=pathlib.Path,
                         help='Also write the figures to this file.')
     args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error('--seeds must be at least 1')
     real = real_sources(data_locator.data_dir(), args.nvidia_smi_root)
     print('Real jobs per source and class:')
     print(pd.crosstab(real.sources, real.labels).to_string())
-    augment = (synthetic_set(args.synthetic_per_class, args.seed)
-               if args.synthetic_per_class else None)
-    probabilities, deciding = evaluation.out_of_source(
-        real, augment, seed=args.seed, trees=args.trees)
-    per_source, overall = evaluation.temperatures(real, probabilities)
-    print('\nTemperature per held-out source (fitted on the others): '
-          + ', '.join(f'{s} {t:.2f}' for s, t in per_source.items())
-          + f'; on all: {overall:.2f}')
-    figures = {}
-    for name, use_records in (('telemetry', False),
-                              ('telemetry+lifecycle', True)):
-        answer = evaluation.answers(real, probabilities, deciding,
-                                    per_source, use_records=use_records)
-        figures[name] = evaluation.report(real, answer)
-        print('\n' + evaluation.format_report(
-            figures[name], f'Leave-one-source-out, evidence: {name}'))
+    by_seed = {}
+    for seed in range(args.seed, args.seed + args.seeds):
+        figures, per_source, overall = evaluate(
+            real, seed, args.synthetic_per_class, args.trees)
+        by_seed[seed] = figures
+        if seed != args.seed:
+            print(f'seed {seed} done', file=sys.stderr, flush=True)
+            continue
+        print('\nTemperature per held-out source (fitted on the others): '
+              + ', '.join(f'{s} {t:.2f}' for s, t in per_source.items())
+              + f'; on all: {overall:.2f}')
+        for name, _ in EVIDENCE:
+            print('\n' + evaluation.format_report(
+                figures[name], f'Leave-one-source-out, evidence: {name}'))
+    if args.seeds > 1:
+        for name, _ in EVIDENCE:
+            print('\n' + format_seeds(by_seed, name))
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=1, sort_keys=True))
+        args.json.write_text(json.dumps(
+            by_seed[args.seed] if args.seeds == 1 else
+            {str(seed): figures for seed, figures in by_seed.items()},
+            indent=1, sort_keys=True))
     return 0
 
 
