@@ -44,6 +44,10 @@ so the alternatives differ only in their rules. The alternatives:
 * ``best single``: the best-validated method instead of the combination
   when it validated better; ``best single at half``: only when its
   validation WAPE is under half the combination's.
+* ``+gbm``: scikit-learn's ``HistGradientBoostingRegressor`` as one more
+  candidate (settings and features fixed before measuring, see
+  :func:`gbm`); ``gbm alone``: it alone. The CPU seconds per series of its
+  fits and of the exponential smoothing's are printed too.
 
 Run: ``.venv/bin/python tools/eval/forecast_alternatives.py [--windows 1,2]
 [--clients 8]``
@@ -55,12 +59,15 @@ import sys
 import time
 
 import numpy as np
+from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits
 
 import forecast_eval
 from kcloud_analyzer.common import datasets
 from kcloud_analyzer.cost_model import forecast
 
 H = forecast_eval.HOLDOUT
+DAY = forecast.DAY
 WEEK = forecast.WEEK
 DEFAULT = list(forecast.DEFAULT_METHODS)
 FOLDS = forecast.DEFAULT_FOLDS
@@ -81,10 +88,80 @@ def weekly_level(history, horizon):
     return np.resize(profile + shift, horizon)
 
 
+GBM_PARAMS = {'max_iter': 100, 'learning_rate': 0.1, 'max_leaf_nodes': 15,
+              'early_stopping': False, 'random_state': 0}
+
+
+def _gbm_features(values, level, targets, block, weekday, week_lag):
+    """Feature rows for target hours ``targets`` forecast ``block`` days
+    ahead: everything is read at or before ``targets - DAY * block``."""
+    lag = targets - DAY * block
+    columns = [targets % DAY, np.full(targets.size, block, dtype=float),
+               values[lag], level[lag]]
+    if weekday:
+        columns.append((targets // DAY) % 7)
+    if week_lag:
+        back = targets - WEEK * -(-DAY * block // WEEK)
+        columns.append(np.where(back >= 0, values[np.maximum(back, 0)],
+                                np.nan))
+    return np.column_stack(columns).astype(float)
+
+
+def gbm(history, horizon):
+    """Gradient boosting on log1p of the history (raw values if it goes
+    below zero): one model for every hour ahead, no recursion.
+
+    Features of a target hour ``d`` days ahead (``d`` = 1 for the first 24
+    hours, 2 for the next, at most 7): the hour of the day, ``d``, the value
+    ``24 d`` hours before the target (never after the forecast origin), the
+    mean of the 24 hours ending there, the day of the week (two weeks of
+    history or more) and the value a week before (a week plus the horizon
+    of history or more; missing where it falls before the history's
+    start). Training rows: every hour of the history for each ``d``.
+    Horizons beyond a week repeat the forecast week.
+    """
+    history = np.asarray(history, dtype=float)
+    logged = history.min() >= 0
+    values = np.log1p(history) if logged else history
+    n = values.size
+    # mean of the 24 h ending at each hour (fewer at the start)
+    cumulative = np.cumsum(values)
+    start = np.maximum(np.arange(n) - DAY, -1)
+    level = (cumulative - np.where(start >= 0, cumulative[start], 0.0)) / (
+        np.arange(n) - start)
+    blocks = min(-(-horizon // DAY), 7)
+    weekday = n >= 2 * WEEK
+    week_lag = n >= WEEK + DAY * (blocks + 1)
+    rows, target = [], []
+    for block in range(1, blocks + 1):
+        targets = np.arange(DAY * block, n)
+        rows.append(_gbm_features(values, level, targets, block, weekday,
+                                  week_lag))
+        target.append(values[targets])
+    model = HistGradientBoostingRegressor(**GBM_PARAMS)
+    with threadpool_limits(1):
+        model.fit(np.concatenate(rows), np.concatenate(target))
+        lead = np.arange(1, min(horizon, blocks * DAY) + 1)
+        targets = n - 1 + lead
+        block = -(-lead // DAY)
+        features = np.concatenate([
+            _gbm_features(np.append(values, np.full(blocks * DAY, np.nan)),
+                          np.append(level, np.full(blocks * DAY, np.nan)),
+                          targets[block == b], b, weekday, week_lag)
+            for b in range(1, blocks + 1)])
+        predicted = model.predict(features)
+    predicted = np.resize(predicted, horizon)
+    if logged:
+        ceiling = 2.0 * max(float(history.max()), 0.0) + 1.0
+        return np.clip(np.expm1(predicted), 0.0, ceiling)
+    return predicted
+
+
 METHODS = dict(forecast.METHODS)
 METHODS['weekly_median'] = (weekly_median, 2 * WEEK)
 METHODS['weekly_level'] = (weekly_level, 2 * WEEK)
-CANDIDATES = DEFAULT + ['weekly_median', 'weekly_level']
+METHODS['gbm'] = (gbm, 3 * forecast.DAY)
+CANDIDATES = DEFAULT + ['weekly_median', 'weekly_level', 'gbm']
 WEEKLY = ['weekly_naive', 'weekly_median', 'weekly_level']
 
 
@@ -94,6 +171,14 @@ def prepare(values, window, bounds):
         raise ValueError('window 0 is the held-out one')
     values = values[:values.size - window * H]
     history, actual = values[:-H], values[-H:]
+    cpu = {}
+
+    def run(method, train):
+        started = time.process_time()
+        predicted = METHODS[method][0](train, H)
+        cpu[method] = cpu.get(method, 0.0) + time.process_time() - started
+        return predicted
+
     folds = []
     for fold in range(FOLDS, 0, -1):
         cut = history.size - fold * H
@@ -101,12 +186,12 @@ def prepare(values, window, bounds):
             continue
         train = history[:cut]
         folds.append((history[cut:cut + H],
-                      {m: METHODS[m][0](train, H) for m in CANDIDATES
+                      {m: run(m, train) for m in CANDIDATES
                        if train.size >= METHODS[m][1]}))
-    final = {m: METHODS[m][0](history, H) for m in CANDIDATES
+    final = {m: run(m, history) for m in CANDIDATES
              if history.size >= METHODS[m][1]}
     return {'history': history, 'actual': actual, 'folds': folds,
-            'final': final, 'bounds': bounds,
+            'final': final, 'bounds': bounds, 'cpu': cpu,
             'baselines': [forecast.seasonal_naive(history, H),
                           forecast.weekly_naive(history, H),
                           forecast.holt_winters(history, H)]}
@@ -209,6 +294,8 @@ ALTERNATIVES = {
     'weekly gate': gated,
     'best single': lambda c: apply(c, single=1.0),
     'best single at half': lambda c: apply(c, single=0.5),
+    '+gbm': lambda c: apply(c, DEFAULT + ['gbm']),
+    'gbm alone': lambda c: apply(c, ['gbm']),
 }
 
 
@@ -268,6 +355,11 @@ def main(argv=None):
               'the better baseline, median ratio, 80 % cover')
         for name, rule in ALTERNATIVES.items():
             print(f'  {name:22} {summary_line(cases, rule)}')
+        for group in loaded:
+            part = [c['cpu'] for c in cases if c['group'] == group]
+            print(f'  CPU s/series {group}: ' + ', '.join(
+                f'{m} {np.mean([c.get(m, 0.0) for c in part]):.3f}'
+                for m in ('ets', 'gbm')) + ' (folds and final fit)')
         ratios = sorted((weekly_ratio(c['history']), c['name'])
                         for c in cases)
         print('  lowest weekly ratios (the gate needs < 0.7): ' + ', '.join(
