@@ -184,18 +184,22 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     return held, gap, gap_w
 
 
-def integrate(times, watts, max_gap_s=None):
+def integrate(times, watts, max_gap_s=None, sums=None):
     """Integrate power over time, row by row, with the maximum-gap rule.
 
     :param times: seconds, ``(n, m)`` NaN-padded or a shared ``(m,)`` axis.
     :param watts: ``(n, m)`` power samples, NaN where not measured.
     :param max_gap_s: scalar or ``(n,)``; None for the default rule.
+    :param sums: the rows' sums (:func:`~kcloud_analyzer.
+        workload_analyzer.stats.row_sums`) when already made: they tell
+        whether a sample is missing without another pass over the block.
     :returns: dict of ``(n,)`` arrays: ``energy_j`` (measured time only,
         see :func:`held_intervals`), ``covered_s``, ``gap_s``,
         ``gap_energy_j`` (the gaps at the mean of the samples that bound
         them) and ``average_power_w``.
     """
-    if times.ndim == 1 and watts.shape[1] and not np.isnan(watts.sum()):
+    if times.ndim == 1 and watts.shape[1] and not np.isnan(
+            watts.sum() if sums is None else sums).any():
         return _integrate_full_rows(times, watts, max_gap_s)
     held, gap, gap_w = held_intervals(times, watts, max_gap_s)
     values = np.nan_to_num(watts)
@@ -264,7 +268,9 @@ def power_pattern(values, step_s, n=None, sums=None):
     :param sums: the rows' sums (:func:`~kcloud_analyzer.
         workload_analyzer.stats.row_sums`) when already made.
     :returns: ``(pattern, evidence)``: an object array of pattern names
-        (None without samples) and a dict of the figures used.
+        (None without samples) and a dict of the figures used, with the
+        peak power (``peak_power_w``) read from the same partitions as
+        the p5 and p95.
     """
     n = stats.counts(values, sums) if n is None else n
     row_mean = stats.mean(values, n, sums)
@@ -272,7 +278,8 @@ def power_pattern(values, step_s, n=None, sums=None):
     deviation = stats.centred(values, row_mean, n)
     row_std = stats.std_from_squares(
         stats.squares(values, deviation=deviation), n)
-    p5, p95 = stats.quantiles(values, [0.05, 0.95], n)
+    (p5, p95), peak = stats.quantiles(values, [0.05, 0.95], n,
+                                      with_maximum=True)
     with np.errstate(invalid='ignore', divide='ignore'):
         cov = np.where(row_mean > 0, row_std / row_mean, np.nan)
         dynamic_range = p95 - p5
@@ -298,6 +305,7 @@ def power_pattern(values, step_s, n=None, sums=None):
         'power_periodicity_strength': strength,
         'power_dominant_period_s': period,
         'idle_power_w': p5,
+        'peak_power_w': peak,
     }
     return pattern, evidence
 
@@ -351,7 +359,8 @@ def energy_columns(series, max_gap_s=None):
     accelerator_integral = None
     if accelerator is not None:
         accelerator_integral = integrate(accelerator.times,
-                                         accelerator.values, max_gap_s)
+                                         accelerator.values, max_gap_s,
+                                         accelerator.sums)
         result['accelerator_energy_kwh'] = (
             accelerator_integral['energy_j'] / JOULES_PER_KWH)
 
@@ -370,7 +379,8 @@ def energy_columns(series, max_gap_s=None):
             integral = {name: figure[selected] for name, figure in
                         accelerator_integral.items()}
         else:
-            integral = integrate(block.times, block.values, max_gap_s)
+            integral = integrate(block.times, block.values, max_gap_s,
+                                 block.sums)
         pattern, evidence = power_pattern(
             block.values, stats.median_interval(block.times), n[selected],
             block.sums)
@@ -392,7 +402,6 @@ def energy_columns(series, max_gap_s=None):
         result['coverage'][selected] = coverage
         result['gap_hours'][selected] = gap_s / 3600.0
         result['average_power_w'][selected] = average
-        result['peak_power_w'][selected] = stats.maximum(block.values)
         result['idle_energy_share'][selected] = idle_share
         for name, values in evidence.items():
             result[name][selected] = values

@@ -67,7 +67,8 @@ def block_figures(values, idle_threshold=None, n=None, sums=None,
     if n is None:
         n = stats.counts(values, sums)
     row_mean = stats.mean(values, n, sums)
-    p50, p95 = stats.quantiles(values, [0.5, 0.95], n)
+    (p50, p95), largest = stats.quantiles(values, [0.5, 0.95], n,
+                                          with_maximum=True)
     deviation = stats.centred(values, row_mean, n)
     squares = stats.squares(values, deviation=deviation)
     figures = {
@@ -75,7 +76,7 @@ def block_figures(values, idle_threshold=None, n=None, sums=None,
         'mean': row_mean,
         'p50': p50,
         'p95': p95,
-        'max': stats.maximum(values),
+        'max': largest,
         'std': stats.std_from_squares(squares, n),
     }
     if keep_deviation:

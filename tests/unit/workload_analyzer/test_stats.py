@@ -163,3 +163,52 @@ def test_periodicity_counts_an_excluded_bin_as_the_peaks_neighbour():
     period, strength = stats.periodicity(values, 30.0)
     assert period[0] == pytest.approx(43200.0)
     assert strength[0] == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shift', [0.0, -50.0])
+@pytest.mark.parametrize('qs', [[0.5, 0.95], [0.05, 0.95], [0.0, 1.0]])
+def test_quantiles_and_maximum_of_signed_and_zero_rows(dtype, shift, qs):
+    # Nonnegative blocks are partitioned as integers, blocks with a
+    # negative value as floats: both give numpy's figures, with -0.0,
+    # ties and infinities among the values.
+    rng = np.random.default_rng(11)
+    values = (rng.integers(0, 100, (30, 2880)) + shift).astype(dtype)
+    values[0] = -0.0
+    values[1, ::2] = 0.0
+    values[1, 1::2] = -0.0
+    values[2, :100] = np.inf
+    values[3] = rng.random(2880).astype(dtype) * 1e-3
+    before = values.copy()
+    with np.errstate(invalid='ignore'):  # inf - inf in both
+        result, largest = stats.quantiles(values, qs, with_maximum=True)
+        expected = np.percentile(values.astype(np.float64),
+                                 np.array(qs) * 100, axis=1)
+    np.testing.assert_array_equal(result, expected)
+    np.testing.assert_array_equal(largest, values.max(axis=1))
+    assert largest.dtype == np.float64
+    np.testing.assert_array_equal(values, before)  # input left alone
+
+
+def test_order_keys_only_for_nonnegative_floats():
+    values = np.array([[0.0, -0.0, 3.5, np.inf]], dtype=np.float32)
+    keys = stats._order_keys(values)
+    assert keys.dtype == np.int32
+    assert keys.base is values or keys.base is values.base
+    np.testing.assert_array_equal(np.argsort(keys[0, 1:]), [0, 1, 2])
+    for other in (values - 1.0, np.array([[1.0, np.nan]]),
+                  values.astype(np.float16)):
+        assert stats._order_keys(other) is other
+
+
+def test_maximum_with_quantiles_of_rows_with_missing_samples():
+    values = np.random.default_rng(5).random((6, 40))
+    values[1, 3:] = np.nan
+    values[2] = np.nan
+    values[4, 0] = np.nan
+    quantiles, largest = stats.quantiles(values, [0.5, 0.95],
+                                         with_maximum=True)
+    np.testing.assert_array_equal(largest, stats.maximum(values))
+    assert np.isnan(largest[2]) and np.isnan(quantiles[:, 2]).all()
+    np.testing.assert_array_equal(
+        quantiles, stats.quantiles(values, [0.5, 0.95]))
