@@ -158,7 +158,7 @@ def build(resource_profile, energy_profile, index=None):
     with np.errstate(invalid='ignore', divide='ignore'):
         period_log = np.log10(period)
         network_log = np.log10(1.0 + rx + tx)
-    frame = pd.DataFrame({
+    columns = {
         'accel_util_mean': util['mean'],
         'accel_util_p50': util['p50'],
         'accel_util_p95': util['p95'],
@@ -185,11 +185,15 @@ def build(resource_profile, energy_profile, index=None):
         'power_cov': _floats(energy_profile, 'power_cov'),
         'power_near_idle_share': _floats(energy_profile,
                                          'power_near_idle_share'),
-    }, index=rp.index if index is None else index)
-    frame['samples'] = _samples(rp)
-    frame['only_utilisation'] = frame[list(_BEYOND_UTILISATION)].isna().all(
-        axis=1).astype(float)
-    return frame[list(FEATURES) + list(CONTEXT)]
+    }
+    columns['samples'] = _samples(rp)
+    columns['only_utilisation'] = np.isnan(
+        [columns[name] for name in _BEYOND_UTILISATION]).all(
+        axis=0).astype(float)
+    # One frame made in the columns' final order (no selection copying
+    # it again).
+    return pd.DataFrame({name: columns[name] for name in FEATURES + CONTEXT},
+                        index=rp.index if index is None else index)
 
 
 def _samples(rp):
@@ -199,7 +203,7 @@ def _samples(rp):
     most = (np.max([_floats(rp, name) for name in names], axis=0)
             if names else np.zeros(len(primary)))
     chosen = most.copy()
-    for metric in {p for p in primary if isinstance(p, str)}:
+    for metric in {p for p in set(primary.tolist()) if isinstance(p, str)}:
         name = profile.column(metric, 'count')
         if name in rp:
             mask = primary == metric

@@ -71,3 +71,25 @@ def test_chunked_analysis_matches_one_pass():
     assert sorted(calls) == [2, 7, 7, 7, 7]
     for one, other in zip(whole, chunked, strict=True):
         pd.testing.assert_frame_equal(one, other)
+
+
+def test_context_columns_from_the_profiles():
+    # 'util' reported its GPU utilisation only; 'cpu' also its CPU (half
+    # of the samples); 'none' nothing at all.
+    n = len(TIMES)
+    nothing = np.full(n, np.nan)
+    half = np.where(np.arange(n) % 2 == 0, 30.0, np.nan)
+    series = series_lib.SeriesSet(
+        np.array(['util', 'cpu', 'none'], dtype=object), {
+            metrics.GPU_UTILIZATION: _block(np.full(n, 50.0),
+                                            np.full(n, 60.0), nothing),
+            metrics.CPU_UTILIZATION: _block(nothing, half, nothing),
+        })
+    frame = features.analyze(series)[2]
+    assert list(frame.columns) == list(features.FEATURES) + list(
+        features.CONTEXT)
+    assert frame['only_utilisation'].tolist() == [1.0, 0.0, 1.0]
+    assert frame.loc['util', 'samples'] == n
+    assert frame.loc['cpu', 'samples'] == n  # its main metric: the GPU
+    assert frame.loc['none', 'samples'] == 0
+    assert (frame.dtypes == np.float64).all()
