@@ -67,9 +67,14 @@ class UsageCodes:
         """The timestamps of ``rows`` (indices) as int64 nanoseconds."""
         return self.ticks[rows] * self.tick_ns
 
+    @property
+    def ticks_per_hour(self):
+        """Ticks in an hour (``ticks // ticks_per_hour`` is the hour)."""
+        return _HOUR_NS // self.tick_ns
+
     def hours(self):
         """Hour of every row, as whole hours since the epoch."""
-        return self.ticks // (_HOUR_NS // self.tick_ns)
+        return self.ticks // self.ticks_per_hour
 
     @classmethod
     def of(cls, usage):

@@ -38,6 +38,27 @@ from kcloud_analyzer.workload_analyzer import energy
 _HOUR_NS = 3600 * 1_000_000_000
 
 
+#: ``(integral, slope)`` by the card's default price and periods (the
+#: only inputs of its prices), so that a card is integrated once
+_INTEGRALS = {}
+
+
+def _integral_and_slope(card):
+    """:func:`_week_integral` of the card and its ``diff`` (a 0 after
+    it), made once per default price and periods; read-only arrays."""
+    key = (card.default_kwh, card.periods)
+    found = _INTEGRALS.get(key)
+    if found is None:
+        prices = np.tile(card.minute_of_week_kwh(), 2)
+        integral = np.concatenate(([0.0], np.cumsum(prices)))
+        slope = np.append(np.diff(integral), 0.0)
+        integral.flags.writeable = slope.flags.writeable = False
+        if len(_INTEGRALS) >= 16:
+            _INTEGRALS.clear()
+        found = _INTEGRALS[key] = (integral, slope)
+    return found
+
+
 def _week_integral(card):
     """Cumulative electricity price over two weeks, minute by minute.
 
@@ -45,8 +66,7 @@ def _week_integral(card):
     of (fractional) minutes, which is how a tariff boundary inside an hour
     is priced without a loop.
     """
-    prices = np.tile(card.minute_of_week_kwh(), 2)
-    return np.concatenate(([0.0], np.cumsum(prices)))
+    return _integral_and_slope(card)[0]
 
 
 def _minute_of_week(card, ns):
@@ -124,8 +144,7 @@ def _interp_minutes(minute, integral, slope):
 
 
 def _mean_price(card, start_minute, minutes):
-    integral = _week_integral(card)
-    slope = np.append(np.diff(integral), 0.0)
+    integral, slope = _integral_and_slope(card)
     end_minute = start_minute + minutes
     spent = (_interp_minutes(end_minute, integral, slope) -
              _interp_minutes(start_minute, integral, slope))
@@ -188,33 +207,44 @@ def _hour_pieces(codes, start_s, length_s, watts, estimated):
     """Split time segments at hour boundaries.
 
     :returns: dict of arrays, one entry per piece: ``code``, ``hour``
-        (seconds since the epoch of the hour start), ``start_s``,
-        ``length_s``, ``watts``, ``estimated``.
+        (seconds since the epoch of the hour start), ``hours`` (the same
+        as int64 hours since the epoch), ``start_s``, ``length_s``,
+        ``watts``, ``estimated``.
     """
     keep = length_s > 0
     if not keep.all():
         codes, start_s, length_s = codes[keep], start_s[keep], length_s[keep]
         watts, estimated = watts[keep], estimated[keep]
-    first = np.floor(start_s / 3600.0)
-    # The hour that holds the segment's last instant (its end excluded).
-    last = np.maximum(np.ceil((start_s + length_s) / 3600.0) - 1.0, first)
-    if (last == first).all():
+    first = start_s / 3600.0
+    np.floor(first, out=first)
+    end = start_s + length_s
+    # The hour that holds the segment's last instant (its end excluded),
+    # if later than the first.
+    last = end / 3600.0
+    np.ceil(last, out=last)
+    last -= 1.0
+    if not (last > first).any():
         # No segment crosses an hour boundary: one piece each.
         hour = first * 3600.0
         piece_start = np.maximum(start_s, hour)
-        return {'code': codes, 'hour': hour, 'start_s': piece_start,
-                'length_s': (np.minimum(start_s + length_s, hour + 3600.0)
-                             - piece_start),
+        hour_end = np.add(hour, 3600.0)
+        length = np.minimum(end, hour_end, out=hour_end)
+        length -= piece_start
+        return {'code': codes, 'hour': hour, 'hours': first.astype(np.int64),
+                'start_s': piece_start, 'length_s': length,
                 'watts': watts, 'estimated': estimated}
+    np.maximum(last, first, out=last)
     spans = (last - first + 1).astype(np.int64)
     segment = np.repeat(np.arange(len(spans)), spans)
     offset = np.arange(len(segment)) - np.repeat(np.cumsum(spans) - spans,
                                                  spans)
-    hour = (first[segment] + offset) * 3600.0
+    hours = first[segment] + offset
+    hour = hours * 3600.0
     piece_start = np.maximum(start_s[segment], hour)
     piece_end = np.minimum(start_s[segment] + length_s[segment],
                            hour + 3600.0)
-    return {'code': codes[segment], 'hour': hour, 'start_s': piece_start,
+    return {'code': codes[segment], 'hour': hour,
+            'hours': hours.astype(np.int64), 'start_s': piece_start,
             'length_s': piece_end - piece_start, 'watts': watts[segment],
             'estimated': estimated[segment]}
 
@@ -264,14 +294,17 @@ def energy_pieces(usage, card, estimated_power=None):
     held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
     # The held intervals, then the gaps (those of no length are no piece).
     gaps = np.flatnonzero(gap > 0)
-    pieces = _hour_pieces(
-        np.concatenate([codes, codes[gaps]]),
-        np.concatenate([seconds, seconds[gaps] + held[gaps]]),
-        np.concatenate([held, gap[gaps]]),
-        np.concatenate([watts, gap_w[gaps]]),
-        np.concatenate([~measured, np.ones(len(gaps), dtype=bool)]))
-    # whole hours times 3600: the quotient is exact (as ``//`` gives it)
-    hours = (pieces['hour'] / 3600.0).astype(np.int64)
+    if len(gaps):
+        pieces = _hour_pieces(
+            np.concatenate([codes, codes[gaps]]),
+            np.concatenate([seconds, seconds[gaps] + held[gaps]]),
+            np.concatenate([held, gap[gaps]]),
+            np.concatenate([watts, gap_w[gaps]]),
+            np.concatenate([~measured, np.ones(len(gaps), dtype=bool)]))
+    else:
+        pieces = _hour_pieces(codes, seconds, held, watts, ~measured)
+    # whole hours (``hour`` is their start: the quotient by 3600 is exact)
+    hours = pieces['hours']
     tariff = _mean_price(
         card, _minute_of_week_in_hours(
             card, _seconds_to_ns(pieces['start_s']), hours),

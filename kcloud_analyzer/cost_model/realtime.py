@@ -97,25 +97,33 @@ def hourly_means(usage):
 
 
 def _check_accelerators(frame, card):
+    """The lower case model (NaN where there is none) and the kind of
+    every workload's accelerator (``''`` where the card does not know
+    it); object arrays. Raises when a workload counts accelerators of a model
+    the card does not know, or of the other kind."""
     counts = frame['gpu_count'].to_numpy() + frame['npu_count'].to_numpy()
-    models = frame['accelerator']
     kinds = {name.lower(): acc.kind for name, acc in card.accelerators.items()}
-    lower = models.astype(object).str.lower()
-    kind = lower.map(kinds)
-    missing = (counts > 0) & kind.isna().to_numpy()
+    # The frame has a row per workload, not per sample: a list pass over
+    # a few hundred models costs less than pandas' string methods.
+    lower = np.array([model.lower() if isinstance(model, str) else np.nan
+                      for model in frame['accelerator'].to_numpy(
+                          dtype=object)], dtype=object)
+    kind = np.array([kinds.get(model, '') if isinstance(model, str) else ''
+                     for model in lower], dtype=object)
+    missing = (counts > 0) & (kind == '')
     if missing.any():
         row = frame.loc[missing].iloc[0]
         raise CostInputError(
             f'workload {row["workload_id"]!r} has accelerators but its model '
             f'{row["accelerator"]!r} is not in the rate card (known: '
             f'{", ".join(card.accelerators)})')
-    wrong = (((kind == 'gpu') & (frame['npu_count'] > 0)) |
-             ((kind == 'npu') & (frame['gpu_count'] > 0))).to_numpy()
+    wrong = (((kind == 'gpu') & (frame['npu_count'].to_numpy() > 0)) |
+             ((kind == 'npu') & (frame['gpu_count'].to_numpy() > 0)))
     if wrong.any():
         row = frame.loc[wrong].iloc[0]
         raise CostInputError(
             f'workload {row["workload_id"]!r}: accelerator '
-            f'{row["accelerator"]!r} is a {kind[wrong].iloc[0]} but the '
+            f'{row["accelerator"]!r} is a {kind[wrong][0]} but the '
             'workload counts the other kind')
     return lower, kind
 
@@ -200,29 +208,54 @@ class _Cells:
     A cell is ``workload code x span + hours since the first hour``; on a
     dense grid (the usual case: a batch of workloads over days) the cells
     are the keys themselves, otherwise the keys present are numbered.
+    ``usage`` is the cell of every usage row times the number of metrics
+    plus the row's metric code: the row's (cell, metric) slot.
     """
 
-    def __init__(self, workloads, usage_hours, piece_codes, piece_hours,
-                 count, metric_count):
-        ends = [f(hours) for hours in (usage_hours, piece_hours)
-                if len(hours) for f in (np.min, np.max)]
+    def __init__(self, workloads, usage_ticks, ticks_per_hour, usage_metrics,
+                 metric_count, piece_codes, piece_hours, count):
+        # floor division keeps the order: the least and greatest hours
+        # are those of the least and greatest instants
+        ends = [f(ticks) // ticks_per_hour for ticks in (usage_ticks,)
+                if len(ticks) for f in (np.min, np.max)]
+        ends += [f(piece_hours) for f in (np.min, np.max)
+                 if len(piece_hours)]
         self.first = np.int64(min(ends, default=0))
         self.span = np.int64(max(ends, default=0) - self.first + 1)
-        # usage_hours is ours to change: the keys are made in place.
-        usage_keys = np.subtract(usage_hours, self.first, out=usage_hours)
-        usage_keys += workloads * self.span
         piece_keys = piece_codes * self.span + (piece_hours - self.first)
-        if count * self.span * max(metric_count, 1) <= max(
-                _DENSE_CELLS, 4 * len(usage_keys)):
+        metric_count = np.int64(max(metric_count, 1))
+        hours = usage_ticks // ticks_per_hour
+        if count * self.span * metric_count <= max(
+                _DENSE_CELLS, 4 * len(usage_ticks)):
             self.size = count * self.span
             self.keys = None
-            self.usage, self.pieces = usage_keys, piece_keys
+            self.pieces = piece_keys
+            # (workload x span + hour - first) x metrics + metric, as
+            # hour x metrics plus the rest, in as few passes over the
+            # rows as the integers allow (in int32 when it holds them)
+            hours *= metric_count
+            stride = self.span * metric_count
+            below = -self.first * metric_count
+            lowest = min(below, 0)
+            highest = (count - 1) * stride + metric_count + max(below, 0)
+            small = np.int32 if (
+                lowest >= np.iinfo(np.int32).min and
+                highest <= np.iinfo(np.int32).max) else np.int64
+            rest = workloads.astype(small)
+            rest *= small(stride)
+            rest += usage_metrics
+            rest += small(below)
+            hours += rest
+            self.usage = hours
         else:
+            hours -= self.first
+            hours += workloads * self.span
             cells, self.keys = pd.factorize(np.concatenate(
-                [usage_keys, piece_keys]))
+                [hours, piece_keys]))
             self.size = len(self.keys)
-            self.usage = cells[:len(usage_keys)]
-            self.pieces = cells[len(usage_keys):]
+            self.usage = cells[:len(hours)] * metric_count
+            self.usage += usage_metrics
+            self.pieces = cells[len(hours):]
 
     def split(self, cells):
         """``(workload code, hour since the epoch)`` of ``cells``."""
@@ -278,19 +311,18 @@ def compute_costs(workloads, usage, card, power_curves=None):
         # A sample without a metric is no column of any line.
         keep = np.flatnonzero(metric_rows)
         usage_workloads = coded.workload[keep]
-        usage_hours = coded.hours()[keep]
+        usage_ticks = coded.ticks[keep]
         usage_metrics, values = coded.metric[keep], coded.value[keep]
     else:
-        usage_workloads, usage_hours = coded.workload, coded.hours()
+        usage_workloads, usage_ticks = coded.workload, coded.ticks
         usage_metrics, values = coded.metric, coded.value
-    cells = _Cells(usage_workloads, usage_hours, pieces['code'],
-                   pieces['hour'], len(names), len(coded.metric_names))
+    metric_count = len(coded.metric_names)
+    cells = _Cells(usage_workloads, usage_ticks, coded.ticks_per_hour,
+                   usage_metrics, metric_count, pieces['code'],
+                   pieces['hour'], len(names))
 
     # Means of the metrics the lines use, per cell.
-    metric_count = len(coded.metric_names)
     per_metric = cells.usage
-    per_metric *= metric_count
-    per_metric += usage_metrics
     sums = np.bincount(per_metric, weights=values,
                        minlength=cells.size * metric_count).reshape(
                            cells.size, metric_count)
@@ -348,9 +380,10 @@ def compute_costs(workloads, usage, card, power_curves=None):
 
     prices = _prices(
         card, hour_ns, chosen_workloads['project_id'].to_numpy()[rows],
-        lower.to_numpy(dtype=object)[rows],
-        lower.map(known_hour).to_numpy(dtype=float, na_value=0.0)[rows])
-    kind = kind.to_numpy(dtype=object)[rows]
+        lower[rows],
+        np.array([known_hour.get(model, 0.0) if isinstance(model, str)
+                  else 0.0 for model in lower], dtype=float)[rows])
+    kind = kind[rows]
     cores = chosen_workloads['cpu_cores'].to_numpy(dtype=float)[rows]
     memory = chosen_workloads['memory_gb'].to_numpy(dtype=float)[rows]
     gpus = np.where(kind == 'gpu', chosen_workloads['gpu_count'].to_numpy(
@@ -388,10 +421,15 @@ def compute_costs(workloads, usage, card, power_curves=None):
         _row_sum(*(lines[line] for line in USAGE_LINES)) +
         lines['storage'] + lines['network'] + lines['energy'])
     lines['idle_cost'] = lines['cost_per_hour'] - lines['usage_cost_per_hour']
-    sources = estimated_power.drop_duplicates('workload_id').set_index(
-        'workload_id')['source']
-    power_estimate = chosen_workloads['workload_id'].map(sources).astype(
-        object)
+    if len(estimated_power):
+        sources = estimated_power.drop_duplicates('workload_id').set_index(
+            'workload_id')['source']
+        power_estimate = chosen_workloads['workload_id'].map(
+            sources).astype(object)
+    else:
+        # every workload measured its power
+        power_estimate = pd.Series(np.full(len(chosen_workloads), np.nan,
+                                           dtype=object))
     with np.errstate(invalid='ignore', divide='ignore'):
         tariff_kwh = np.where(kwh > 0, kwh_priced / kwh, np.nan)
     out = pd.DataFrame({

@@ -167,16 +167,30 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     other = np.ones(len(seconds), dtype=bool)
     np.not_equal(codes[1:], codes[:-1], out=other[:-1])
     following[other] = np.nan
-    median = np.nan_to_num(_median_per_series(codes, following), copy=False)
+    # With finite instants the intervals are finite but where a series
+    # ends (NaN there); the median is NaN only for a series of one sample.
+    # ``nan_to_num`` then changes nothing but those NaN, which are set
+    # directly (its other passes, over every sample, are spared).
+    finite = np.isfinite(seconds).all()
+    median = _median_per_series(codes, following)
+    if finite:
+        median[np.isnan(median)] = 0.0
+    else:
+        np.nan_to_num(median, copy=False)
     max_gap = (stats.GAP_FACTOR * median if max_gap_s is None
                else np.asarray(max_gap_s, dtype=np.float64))
     held = np.fmin(median, following)
     with np.errstate(invalid='ignore'):
         np.copyto(held, following, where=following <= max_gap)
-    np.nan_to_num(held, copy=False)
+    # held has no NaN then, and the gap is NaN only at the series' ends
+    if not finite:
+        np.nan_to_num(held, copy=False)
     np.copyto(held, median, where=other)
-    gap = np.nan_to_num(np.subtract(following, held, out=following),
-                        copy=False)
+    gap = np.subtract(following, held, out=following)
+    if finite:
+        gap[other] = 0.0
+    else:
+        np.nan_to_num(gap, copy=False)
     gap_w = np.empty(len(watts))
     np.add(watts[:-1], watts[1:], out=gap_w[:-1])
     gap_w *= 0.5

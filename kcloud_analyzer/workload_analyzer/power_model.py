@@ -49,6 +49,20 @@ _UTILIZATION = {'gpu': metrics.GPU_UTILIZATION,
 default_curves = power_curves.default_curves
 
 
+def _any_to_estimate(workloads, card, powered):
+    """Whether a workload has accelerators of a known kind and no power
+    measured: the frames below are made only then (usually every workload
+    of a batch measures its power)."""
+    kinds = {name.lower(): acc.kind for name, acc in card.accelerators.items()}
+    kind = np.array([kinds.get(model.lower()) if isinstance(model, str)
+                     else None for model in workloads['accelerator']],
+                    dtype=object)
+    count = np.where(kind == 'gpu', workloads['gpu_count'],
+                     np.where(kind == 'npu', workloads['npu_count'], 0))
+    return bool(((count > 0) & ~pd.Index(
+        workloads['workload_id'], dtype=object).isin(powered)).any())
+
+
 def estimate_power(usage, workloads, card, curves=None):
     """Estimated accelerator power of the workloads that measured none.
 
@@ -68,6 +82,8 @@ def estimate_power(usage, workloads, card, curves=None):
     coded = usage_codes.UsageCodes.of(usage)
     powered = coded.workload_names[coded.per_workload(coded.rows_of(
         metrics.POWER_WATTS, metrics.ACCELERATOR_POWER_WATTS))]
+    if not _any_to_estimate(workloads, card, powered):
+        return pd.DataFrame(columns=columns)
     lower = workloads['accelerator'].astype(object).str.lower()
     kind = lower.map({name.lower(): acc.kind
                       for name, acc in card.accelerators.items()})
