@@ -32,7 +32,8 @@ def _codes(column):
     """``(codes, names)``: integer code of every row (-1 for a missing
     value) and the value of every code, as an object array."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
+        # the Categorical's own codes, read-only, not a copy of them
+        codes = column.array.codes
         names = column.cat.categories
     else:
         codes, names = pd.factorize(column)

@@ -343,9 +343,12 @@ def compute_costs(workloads, usage, card, power_curves=None):
     # Rows in the order of workload id, then hour.
     rank = np.empty(len(names), dtype=np.intp)
     rank[np.argsort(names, kind='stable')] = np.arange(len(names))
-    order = np.lexsort((hours, rank[workload_codes]))
-    chosen, workload_codes, hours = (chosen[order], workload_codes[order],
-                                     hours[order])
+    if cells.keys is not None or (rank != np.arange(len(names))).any():
+        order = np.lexsort((hours, rank[workload_codes]))
+        chosen, workload_codes, hours = (chosen[order],
+                                         workload_codes[order], hours[order])
+    # else the codes are in id order, and dense cells ascending are in
+    # the order of workload code, then hour: already sorted
     kwh = kwh[chosen]
     estimated_kwh = estimated_kwh[chosen]
     kwh_priced = np.bincount(cells.pieces, weights=pieces['priced'],

@@ -126,21 +126,30 @@ def held_intervals(times, watts, max_gap_s=None):
     return held, gap, np.where(measured, gap_w, np.nan_to_num(next_w))
 
 
-def _median_per_series(codes, values):
+def _series_extremes(codes, values):
+    """``(lengths, least, most)`` of each series of sorted ``codes``: its
+    number of samples and the least and greatest of its non-NaN
+    ``values`` (NaN for a series without any)."""
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate(([0], starts))
+    lengths = np.diff(np.append(starts, len(codes)))
+    return (lengths, np.fmin.reduceat(values, starts),
+            np.fmax.reduceat(values, starts))
+
+
+def _median_per_series(codes, values, extremes=None):
     """Median of the non-NaN ``values`` of each series, on every sample
     (NaN for a series without any); ``codes`` sorted.
 
     A series sampled at a steady interval has a single value: the least
     and the greatest give its median without sorting; only the others go
-    through a group median.
+    through a group median. ``extremes`` is :func:`_series_extremes` of
+    the same, when known.
     """
     if not len(codes):
         return np.empty(0)
-    starts = np.flatnonzero(np.diff(codes)) + 1
-    starts = np.concatenate(([0], starts))
-    lengths = np.diff(np.append(starts, len(codes)))
-    least = np.fmin.reduceat(values, starts)
-    most = np.fmax.reduceat(values, starts)
+    lengths, least, most = (_series_extremes(codes, values)
+                            if extremes is None else extremes)
     median = np.where(least == most, least, np.nan)
     uneven = ~(least == most) & ~np.isnan(least)
     if uneven.any():
@@ -172,7 +181,21 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
     # ``nan_to_num`` then changes nothing but those NaN, which are set
     # directly (its other passes, over every sample, are spared).
     finite = np.isfinite(seconds).all()
-    median = _median_per_series(codes, following)
+    extremes = _series_extremes(codes, following) if len(codes) else None
+    gap_w = np.empty(len(watts))
+    np.add(watts[:-1], watts[1:], out=gap_w[:-1])
+    gap_w *= 0.5
+    np.copyto(gap_w, watts, where=other)
+    if finite and max_gap_s is None and extremes is not None:
+        lengths, least, most = extremes
+        if ((least == most) | np.isnan(least)).all():
+            # Every series is steady: each of its intervals is its
+            # median, so each sample holds it (the end one too: the
+            # median is what it holds), none leaves a gap, and a series
+            # of one sample holds nothing.
+            least[np.isnan(least)] = 0.0
+            return np.repeat(least, lengths), np.zeros(len(seconds)), gap_w
+    median = _median_per_series(codes, following, extremes)
     if finite:
         median[np.isnan(median)] = 0.0
     else:
@@ -191,10 +214,6 @@ def held_intervals_long(codes, seconds, watts, max_gap_s=None):
         gap[other] = 0.0
     else:
         np.nan_to_num(gap, copy=False)
-    gap_w = np.empty(len(watts))
-    np.add(watts[:-1], watts[1:], out=gap_w[:-1])
-    gap_w *= 0.5
-    np.copyto(gap_w, watts, where=other)
     return held, gap, gap_w
 
 
