@@ -216,46 +216,60 @@ class _Cells:
                  metric_count, piece_codes, piece_hours, count):
         # floor division keeps the order: the least and greatest hours
         # are those of the least and greatest instants
-        ends = [f(ticks) // ticks_per_hour for ticks in (usage_ticks,)
-                if len(ticks) for f in (np.min, np.max)]
+        ends = [f(usage_ticks) // ticks_per_hour for f in (np.min, np.max)
+                if len(usage_ticks)]
         ends += [f(piece_hours) for f in (np.min, np.max)
                  if len(piece_hours)]
         self.first = np.int64(min(ends, default=0))
         self.span = np.int64(max(ends, default=0) - self.first + 1)
         piece_keys = piece_codes * self.span + (piece_hours - self.first)
         metric_count = np.int64(max(metric_count, 1))
-        hours = usage_ticks // ticks_per_hour
         if count * self.span * metric_count <= max(
                 _DENSE_CELLS, 4 * len(usage_ticks)):
             self.size = count * self.span
             self.keys = None
             self.pieces = piece_keys
-            # (workload x span + hour - first) x metrics + metric, as
-            # hour x metrics plus the rest, in as few passes over the
-            # rows as the integers allow (in int32 when it holds them)
-            hours *= metric_count
-            stride = self.span * metric_count
-            below = -self.first * metric_count
-            lowest = min(below, 0)
-            highest = (count - 1) * stride + metric_count + max(below, 0)
-            small = np.int32 if (
-                lowest >= np.iinfo(np.int32).min and
-                highest <= np.iinfo(np.int32).max) else np.int64
-            rest = workloads.astype(small)
-            rest *= small(stride)
-            rest += usage_metrics
-            rest += small(below)
-            hours += rest
-            self.usage = hours
+            self.usage = self._dense_slots(
+                workloads, usage_ticks, ticks_per_hour, usage_metrics,
+                metric_count, count, max(np.abs(ends), default=0))
+            return
+        hours = usage_ticks // ticks_per_hour
+        hours -= self.first
+        hours += workloads * self.span
+        cells, self.keys = pd.factorize(np.concatenate([hours, piece_keys]))
+        self.size = len(self.keys)
+        self.usage = cells[:len(hours)] * metric_count
+        self.usage += usage_metrics
+        self.pieces = cells[len(hours):]
+
+    def _dense_slots(self, workloads, ticks, ticks_per_hour, metrics,
+                     metric_count, count, farthest):
+        """``(workload x span + hour - first) x metrics + metric`` of
+        every row, as ``hour x metrics`` plus the rest, in as few passes
+        over the rows as the integers allow: in int32 when the hours and
+        slots fit it (made wider once, at the end), else in int64.
+
+        :param farthest: the greatest absolute hour since the epoch.
+        """
+        stride = self.span * metric_count
+        below = -self.first * metric_count
+        fits = (farthest * metric_count + count * stride + metric_count
+                < np.iinfo(np.int32).max)
+        if fits:
+            hours = np.empty(len(ticks), dtype=np.int32)
+            np.floor_divide(ticks, ticks_per_hour, out=hours,
+                            casting='unsafe')
+            small = np.int32
         else:
-            hours -= self.first
-            hours += workloads * self.span
-            cells, self.keys = pd.factorize(np.concatenate(
-                [hours, piece_keys]))
-            self.size = len(self.keys)
-            self.usage = cells[:len(hours)] * metric_count
-            self.usage += usage_metrics
-            self.pieces = cells[len(hours):]
+            hours = ticks // ticks_per_hour
+            small = np.int64
+        hours *= small(metric_count)
+        rest = workloads.astype(small)
+        rest *= small(stride)
+        rest += metrics
+        rest += small(below)
+        hours += rest
+        return hours.astype(np.intp) if fits else hours
 
     def split(self, cells):
         """``(workload code, hour since the epoch)`` of ``cells``."""
