@@ -97,8 +97,19 @@ def _minute_of_week_in_hours(card, ns, hours):
     per instant). Hours in which the UTC offset changes (or is not whole
     minutes) are computed instant by instant.
     """
-    if not len(ns) or hours.max() - hours.min() >= len(ns):
-        return _minute_of_week(card, ns)
+    return _minutes_in_hours(card, ns, ns // 1_000_000_000, hours)[0]
+
+
+def _minutes_in_hours(card, ns, seconds, hours):
+    """:func:`_minute_of_week_in_hours` of instants given as ``ns`` and
+    ``seconds`` (``ns // 10**9``; ``ns`` may be None when the instants
+    are whole seconds), and the whole minute of each (the floor of its
+    minute, as int64) when all took the looked-up path, else None."""
+    def instants():
+        return seconds * 1_000_000_000 if ns is None else ns
+
+    if not len(seconds) or hours.max() - hours.min() >= len(seconds):
+        return _minute_of_week(card, instants()), None
     first = hours.min()
     span = np.arange(first, hours.max() + 1, dtype=np.int64) * _HOUR_NS
     utc = span // 1_000_000_000
@@ -108,8 +119,7 @@ def _minute_of_week_in_hours(card, ns, hours):
     steady = (offset[0] == offset[1]) & (offset[0] % 60 == 0)
     start = _minute_of_week(card, span)
     index = hours - first
-    into = ns // 1_000_000_000
-    into -= utc[index]
+    into = seconds - utc[index]
     # one unsigned comparison for 0 <= into < 3600
     within = into.view(np.uint64) < 3600
     if within.all() and (steady.all() or steady[index].all()):
@@ -117,19 +127,25 @@ def _minute_of_week_in_hours(card, ns, hours):
         whole += _MINUTE_OF_SECOND[into]
         whole[whole >= 7 * ratecard.MINUTES_PER_DAY] -= (
             7 * ratecard.MINUTES_PER_DAY)
-        return whole + _FRACTION_OF_SECOND[into]
+        return whole + _FRACTION_OF_SECOND[into], whole
     regular = steady[index] & within
     minute = (start[index].astype(np.int64) + into // 60) % (
         7 * ratecard.MINUTES_PER_DAY) + (into % 60) / 60.0
     if not regular.all():
-        minute[~regular] = _minute_of_week(card, ns[~regular])
-    return minute
+        minute[~regular] = _minute_of_week(card, instants()[~regular])
+    return minute, None
 
 
-def _interp_minutes(minute, integral, slope):
+def _interp_minutes(minute, integral, slope, below=None):
     """``np.interp(minute, arange(len(integral)), integral)``, the same
     to the bit (``slope`` is ``diff(integral)`` and a 0 after it), by
-    indexing the minute instead of searching for it."""
+    indexing the minute instead of searching for it. ``below`` is the
+    floor of every minute as int64 when known (inside the grid)."""
+    if below is not None:
+        value = minute - below
+        value *= slope[below]
+        value += integral[below]
+        return value
     last = len(integral) - 1
     if not len(minute) or not (minute.min() >= 0 and minute.max() <= last):
         # NaN or outside the grid: np.interp's own edges
@@ -143,11 +159,13 @@ def _interp_minutes(minute, integral, slope):
     return value
 
 
-def _mean_price(card, start_minute, minutes):
+def _mean_price(card, start_minute, minutes, start_whole=None):
+    """Mean price over ``minutes`` from each ``start_minute`` (whose
+    floor is ``start_whole``, when known)."""
     integral, slope = _integral_and_slope(card)
     end_minute = start_minute + minutes
     spent = (_interp_minutes(end_minute, integral, slope) -
-             _interp_minutes(start_minute, integral, slope))
+             _interp_minutes(start_minute, integral, slope, start_whole))
     return spent / minutes
 
 
@@ -163,15 +181,17 @@ def mean_tariff(card, starts, minutes):
                        np.asarray(minutes, dtype=float))
 
 
-def _seconds_to_ns(seconds):
-    """Float seconds since the epoch as int64 nanoseconds, as
-    ``pd.to_datetime(seconds * 1e9)`` gives them (exact and quicker for
-    whole seconds before 2100, the usual case)."""
+def _instants(seconds):
+    """Float seconds since the epoch as ``(ns, whole)``: the int64
+    nanoseconds ``pd.to_datetime(seconds * 1e9)`` gives, and ``ns //
+    10**9``. For whole seconds before 2100, the usual case, ``ns`` is
+    None: it is ``whole * 10**9`` exactly, made only if needed."""
     whole = seconds.astype(np.int64)
     if (whole == seconds).all() and (
             not len(seconds) or np.abs(seconds).max() < 4e9):
-        return whole * 1_000_000_000
-    return pd.to_datetime(seconds * 1e9, utc=True).as_unit('ns').asi8
+        return None, whole
+    ns = pd.to_datetime(seconds * 1e9, utc=True).as_unit('ns').asi8
+    return ns, ns // 1_000_000_000
 
 
 def _power_samples(coded):
@@ -305,10 +325,9 @@ def energy_pieces(usage, card, estimated_power=None):
         pieces = _hour_pieces(codes, seconds, held, watts, ~measured)
     # whole hours (``hour`` is their start: the quotient by 3600 is exact)
     hours = pieces['hours']
-    tariff = _mean_price(
-        card, _minute_of_week_in_hours(
-            card, _seconds_to_ns(pieces['start_s']), hours),
-        pieces['length_s'] / 60.0)
+    minute, whole = _minutes_in_hours(card, *_instants(pieces['start_s']),
+                                      hours)
+    tariff = _mean_price(card, minute, pieces['length_s'] / 60.0, whole)
     kwh = pieces['watts'] * pieces['length_s'] / energy.JOULES_PER_KWH
     return {'code': pieces['code'], 'hour': hours,
             'kwh': kwh, 'estimated': pieces['estimated'],

@@ -263,3 +263,31 @@ def test_every_workload_measured_gives_the_estimate_frame_of_before(
                               lambda *args: True)
                 made = power_model.estimate_power(usage, chosen, card)
             pd.testing.assert_frame_equal(shortcut, made, check_exact=True)
+
+
+@pytest.mark.parametrize('zone', ['UTC', 'Europe/Berlin', 'Asia/Kolkata',
+                                  'Australia/Lord_Howe', 'America/St_Johns'])
+def test_prices_from_the_whole_minutes_are_np_interp(zone):
+    """Instants looked up hour by hour give their whole minutes too; the
+    price integral read at them is ``np.interp``'s, to the bit."""
+    card = cards.card(electricity=dict(cards.BASE['electricity'],
+                                       timezone=zone))
+    rng = np.random.default_rng(8)
+    first = pd.Timestamp('2026-06-01', tz='UTC').value // 10**9
+    seconds = first + rng.integers(0, 21 * 86400, 20000)
+    minute, whole = energy_billing._minutes_in_hours(
+        card, None, seconds, seconds // 3600)
+    # no change of offset in those three weeks: every hour looked up
+    # (offsets of whole minutes, not hours, too)
+    assert whole is not None
+    np.testing.assert_array_equal(whole, np.floor(minute))
+    _same_bits(minute, energy_billing._minute_of_week(card,
+                                                      seconds * 10**9))
+    integral, slope = energy_billing._integral_and_slope(card)
+    grid = np.arange(len(integral), dtype=float)
+    _same_bits(energy_billing._interp_minutes(minute, integral, slope,
+                                              whole),
+               np.interp(minute, grid, integral))
+    lengths = rng.choice([0.5, 5.0, 17.25, 60.0], len(minute))
+    _same_bits(energy_billing._mean_price(card, minute, lengths, whole),
+               energy_billing._mean_price(card, minute, lengths))
