@@ -219,6 +219,8 @@ def ingest_phase(args, topic, pool, results):
         db_api.configure(conf)
         context = kcontext.get_admin_context()
         ingestor = ingest.Ingestor(context, conf.rollup_window, db=db_api)
+        # connected before the listener starts, as the agent does
+        ingestor.prepare()
         endpoint = notifications.CeilometerEndpoint(ingestor)
         declare(transport, topic, pool)
         publish(transport, topic, payloads)

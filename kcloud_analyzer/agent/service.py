@@ -174,6 +174,11 @@ class AgentService(service_base.ServiceBase):
             self._exported_until = utils.utcnow()
         self.collectors = collector_plugins.load(conf)
         if self.listen:
+            # the store's connection is opened while the listener starts,
+            # not by its first batch (nor in its way: the connection is
+            # retried for as long as [database] max_retries says)
+            threading.Thread(target=self.ingestor.prepare,
+                             name='prepare-store', daemon=True).start()
             self._start_listener()
         # Join the ring only once ready to poll: a member is given its
         # targets at once (a respawned worker takes over part of them).

@@ -13,10 +13,12 @@
 
 Every batch of samples arrives with the ids of the messages (or polls) it
 came from. An id is claimed in memory first, so two threads that received
-the same redelivered message do not both fold it, then checked against the
-ids already stored, and finally recorded in the same transaction as the
-rollups it produced (``db.api.rollups_upsert``). A redelivery after that
-transaction finds its id stored and is skipped.
+the same redelivered message do not both fold it, then recorded in the
+same transaction as the rollups it produced (``db.api.rollups_upsert``),
+whose claim of the ids refuses the whole write when one of them was
+recorded before. Only then are the ids already stored looked up and the
+samples of the others written again: a redelivery is skipped without a
+look-up round trip on every batch.
 """
 
 import collections
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 from oslo_log import log as logging
 
+from kcloud_analyzer.common import exception
 from kcloud_analyzer.metrics_collector import rollup
 
 LOG = logging.getLogger(__name__)
@@ -176,6 +179,16 @@ class Ingestor:
         self._claims = _Claims(max_claims)
         self._write_lock = threading.Lock()
 
+    def prepare(self):
+        """Connect to the store ahead of the first batch (the agent does
+        it as its listeners start); a failure is only logged: the first
+        batch then connects, or is requeued, as it would have been."""
+        try:
+            self.db.rollups_prepare(self.context)
+        except Exception as error:  # noqa: BLE001 - the batches retry
+            LOG.warning('Could not connect to the store ahead of the '
+                        'first batch: %s', error)
+
     def store(self, samples, message_ids):
         """Fold and store ``samples`` from the given messages.
 
@@ -191,28 +204,45 @@ class Ingestor:
         if not claimed:
             return 0
         try:
-            stored_before = self.db.message_ids_seen(self.context, claimed)
-            new_ids = [i for i in claimed if i not in stored_before]
-            if stored_before:
-                self.stats.add(duplicates=len(stored_before))
-            if not new_ids:
-                return 0
-            fresh = samples[samples['message_id'].isin(new_ids)]
-            fresh = fresh.assign(
-                workload_id=self.resolver.resolve(
-                    fresh['resource_id'].to_numpy()).to_numpy())
-            rows = rollup.to_frame(rollup.fold(fresh, self.window))
-            # One writer per process: the listener's threads fold in
-            # parallel but merging into the same rows concurrently would
-            # only make the transactions wait for (or deadlock) each other.
-            with self._write_lock:
-                self.db.rollups_upsert(self.context, rows,
-                                       message_ids=new_ids)
+            try:
+                # A message is nearly always new: it is written at once,
+                # and the claim of its id in the same transaction tells
+                # (by refusing the whole write) whether it was stored
+                # before, by this agent or another.
+                stored = self._write(samples, claimed)
+            except exception.MessagesAlreadyRecorded:
+                stored_before = self.db.message_ids_seen(self.context,
+                                                         claimed)
+                new_ids = [i for i in claimed if i not in stored_before]
+                if stored_before:
+                    self.stats.add(duplicates=len(stored_before))
+                if not new_ids:
+                    return 0
+                # Recorded between this look-up and the write, the write
+                # raises again: the batch is requeued, and the redelivery
+                # finds the ids recorded.
+                stored = self._write(samples, new_ids)
         except Exception:
             self._claims.release(claimed)
             raise
-        self.stats.add(samples=len(fresh))
+        self.stats.add(samples=stored)
         self.stats.stored()
+        return stored
+
+    def _write(self, samples, message_ids):
+        """Fold the samples of ``message_ids`` and store them with the
+        ids, in one transaction; return the number of samples."""
+        fresh = samples[samples['message_id'].isin(message_ids)]
+        fresh = fresh.assign(
+            workload_id=self.resolver.resolve(
+                fresh['resource_id'].to_numpy()).to_numpy())
+        rows = rollup.to_frame(rollup.fold(fresh, self.window))
+        # One writer per process: the listener's threads fold in
+        # parallel but merging into the same rows concurrently would
+        # only make the transactions wait for (or deadlock) each other.
+        with self._write_lock:
+            self.db.rollups_upsert(self.context, rows,
+                                   message_ids=message_ids)
         return len(fresh)
 
     def store_isolating(self, samples, message_ids, retryable):

@@ -64,6 +64,7 @@ from kcloud_analyzer.db.api.rollups import rollup_means  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_downsample  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_purge  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_updated_since  # noqa
+from kcloud_analyzer.db.api.rollups import rollups_prepare  # noqa
 from kcloud_analyzer.db.api.rollups import rollups_upsert  # noqa
 from kcloud_analyzer.db.api.status import ping  # noqa
 from kcloud_analyzer.db.api.status import store_statistics  # noqa

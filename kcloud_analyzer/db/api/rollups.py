@@ -31,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.common import exception
 from kcloud_analyzer.db.api import utils
+from kcloud_analyzer.db.api.engine import get_engine
 from kcloud_analyzer.db.api.engine import main_context_manager
 from kcloud_analyzer.db import models
 
@@ -339,6 +340,22 @@ def rollups_upsert(context, rows, message_ids=()):
     else:
         _merge_generic(session, frame, now)
     return set(ids)
+
+
+@main_context_manager.writer
+def _create_staging(context):
+    context.session.connection().exec_driver_sql(_CREATE_STAGING)
+
+
+def rollups_prepare(context):
+    """Start the store ahead of the first batch of samples: the engine
+    and its first pooled connection (the driver's connection and the
+    dialect's first queries), and on PostgreSQL that connection's staging
+    table, so that the first :func:`rollups_upsert` pays for none of
+    them. Raises what the database raises."""
+    dialect = get_engine().dialect
+    if dialect.name == 'postgresql' and dialect.driver in _COPY_DRIVERS:
+        _create_staging(context)
 
 
 @main_context_manager.reader

@@ -120,34 +120,67 @@ class _DownDatabase:
         return fail
 
 
+def _power_message(second):
+    return notification('metering', [ceilometer_sample(
+        'vm-1', 'power', 100.0, '2026-01-01T00:00:%02d' % second)])
+
+
+def _store_elsewhere(ingestor, message, second):
+    """What another agent given the same message stores."""
+    message_id = message['metadata']['message_id']
+    ingestor.store(pd.DataFrame({
+        'resource_id': ['vm-1'], 'metric': ['power_watts'],
+        'timestamp': [1767225600.0 + second], 'value': [100.0],
+        'message_id': [message_id]}), [message_id])
+
+
+def test_message_stored_by_another_agent_before_is_skipped(db, context):
+    message = _power_message(0)
+    assert notifications.CeilometerEndpoint(
+        _ingestor(db, context)).sample([message]) == HANDLED
+    # a redelivery to another agent: its write is refused as a whole,
+    # the look-up then leaves the message out
+    endpoint = notifications.CeilometerEndpoint(_ingestor(db, context))
+    assert endpoint.sample([message, _power_message(10)]) == HANDLED
+    [row] = db.rollup_list(context, workload_id='vm-1')
+    assert row['count'] == 2
+    assert (endpoint.stats.duplicates, endpoint.stats.samples) == (1, 1)
+
+
 def test_messages_recorded_meanwhile_are_requeued_then_skipped(db, context):
-    message = notification('metering', [ceilometer_sample(
-        'vm-1', 'power', 100.0, '2026-01-01T00:00:00')])
-    # Another agent stores the same message between this agent's check of
-    # the recorded ids and its write.
+    first, second = _power_message(0), _power_message(10)
+    # Another agent stores the first message just before this agent's
+    # write, and the second between this agent's look-up of the ids
+    # stored and its second write.
     other = ingest.Ingestor(context, 300, db=db)
-    samples = pd.DataFrame({'resource_id': ['vm-1'],
-                            'metric': ['power_watts'],
-                            'timestamp': [1767225600.0], 'value': [100.0],
-                            'message_id': [message['metadata']['message_id']]})
+    calls = []
 
     class _Meanwhile:
         def __getattr__(self, name):
             return getattr(db, name)
 
+        def rollups_upsert(self, *args, **kwargs):
+            calls.append('write')
+            if calls.count('write') == 1:
+                _store_elsewhere(other, first, 0)
+            return db.rollups_upsert(*args, **kwargs)
+
         def message_ids_seen(self, *args, **kwargs):
+            calls.append('look-up')
             seen = db.message_ids_seen(*args, **kwargs)
-            other.store(samples, [message['metadata']['message_id']])
+            _store_elsewhere(other, second, 10)
             return seen
 
     ingestor = ingest.Ingestor(context, 300, db=_Meanwhile())
     endpoint = notifications.CeilometerEndpoint(ingestor)
-    assert endpoint.sample([message]) == REQUEUE
-    # the redelivery finds the message recorded and counts nothing twice
+    assert endpoint.sample([first, second]) == REQUEUE
+    assert calls == ['write', 'look-up', 'write']
+    # the redelivery finds both messages recorded and counts nothing twice
     ingestor.db = db
-    assert endpoint.sample([message]) == HANDLED
+    assert endpoint.sample([first, second]) == HANDLED
     [row] = db.rollup_list(context, workload_id='vm-1')
-    assert row['count'] == 1
+    assert row['count'] == 2
+    assert endpoint.stats.samples == 0
 
 
 def test_database_down_requeues_and_releases_the_claims(db, context):
