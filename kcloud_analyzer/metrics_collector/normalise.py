@@ -296,7 +296,14 @@ def combine_devices(frame, extra_keys=()):
     device_key = ['resource_id', 'device', 'metric', 'timestamp'] + extra_keys
     key = ['resource_id', 'metric', 'timestamp'] + extra_keys
     # each key column is numbered once, for both groupings
-    codes_of = {c: column_codes(frame[c]) for c in device_key}
+    codes_of = {c: column_codes(frame[c]) for c in key}
+    if _is_unique(combine_codes([codes_of[c] for c in key])) and (
+            frame['role'].to_numpy() == VALUE).all():
+        # One row per resource, metric and time (what a sample per
+        # instance meter gives): no device has rows of two priorities nor
+        # ratio terms, and no two rows combine.
+        return frame[columns].reset_index(drop=True)
+    codes_of['device'] = column_codes(frame['device'])
     devices, ratios, kept = _per_device(frame, device_key, codes_of)
     if ratios is not None:
         devices = pd.concat([devices, ratios], ignore_index=True)
@@ -381,8 +388,9 @@ class CumulativeRates:
 
 def _known_sources(frame, table):
     """The rows of ``frame`` whose source ``table`` (a mapping frame)
-    knows, with the mapping's columns and ``_mapping``, the position of
-    the source in ``table``. Each distinct source is looked up once."""
+    knows, with ``_mapping``, the position of the source in ``table``, and
+    the mapping's priority (the rest is looked up by position). Each
+    distinct source is looked up once."""
     codes, sources = pd.factorize(frame['source'])
     # -1 for a source the table does not know, and for a missing one
     positions = np.append(table.index.get_indexer(sources), -1)[codes]
@@ -390,7 +398,7 @@ def _known_sources(frame, table):
     positions = positions[rows]
     return frame.take(rows).assign(
         _mapping=positions,
-        **{c: table[c].to_numpy()[positions] for c in table.columns})
+        priority=table['priority'].to_numpy()[positions])
 
 
 def normalise_ceilometer(frame, rates, extra_keys=()):

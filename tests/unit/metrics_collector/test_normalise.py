@@ -225,3 +225,34 @@ def test_ceilometer_devices_of_one_instance_are_summed():
     samples = normalise.normalise_ceilometer(frame, rates)
     # vda reads 500 B/s and vdb 200 B/s
     assert _value(samples, m.DISK_READ_BYTES_PER_S) == pytest.approx(700.0)
+
+
+def _mapped(rows):
+    return pd.DataFrame(rows, columns=['resource_id', 'device', 'metric',
+                                       'timestamp', 'value', 'role',
+                                       'priority', 'message_id'])
+
+
+def test_rows_one_per_resource_metric_and_time_come_out_as_they_are():
+    rows = [('vm-2', 'vm-2', m.POWER_WATTS, 0.0, 5.0, 'value', 0, 'a'),
+            ('vm-1', 'vda', m.POWER_WATTS, 0.0, 7.0, 'value', 1, 'a'),
+            ('vm-1', 'vm-1', m.POWER_WATTS, 0.0, 9.0, 'value', 0, 'b'),
+            ('vm-1', 'vm-1', m.CPU_UTILIZATION, 0.0, 1.0, 'value', 0, 'a')]
+    samples = normalise.combine_devices(_mapped(rows), ['message_id'])
+    assert samples.to_dict('list') == {
+        'resource_id': ['vm-2', 'vm-1', 'vm-1', 'vm-1'],
+        'metric': [m.POWER_WATTS] * 3 + [m.CPU_UTILIZATION],
+        'timestamp': [0.0] * 4, 'value': [5.0, 7.0, 9.0, 1.0],
+        'message_id': ['a', 'a', 'b', 'a']}
+
+
+def test_rows_sharing_resource_metric_and_time_are_still_combined():
+    rows = [('vm-1', 'vm-1', m.POWER_WATTS, 0.0, 5.0, 'value', 0, 'a'),
+            # a lower priority source of the same device is dropped
+            ('vm-1', 'vm-1', m.POWER_WATTS, 0.0, 99.0, 'value', 1, 'a'),
+            # another device's watts are added
+            ('vm-1', 'gpu0', m.POWER_WATTS, 0.0, 7.0, 'value', 0, 'a')]
+    samples = normalise.combine_devices(_mapped(rows), ['message_id'])
+    assert samples.to_dict('list') == {
+        'resource_id': ['vm-1'], 'metric': [m.POWER_WATTS],
+        'timestamp': [0.0], 'value': [12.0], 'message_id': ['a']}
