@@ -186,11 +186,24 @@ def _csv(frame):
         ','.join, zip(*columns, strict=True)))
 
 
+def _ensure_staging(session):
+    """Create the staging table of the session's connection, unless a
+    transaction of that connection that created it was committed (a
+    rollback takes the table away again; a new connection has none)."""
+    connection = session.connection()
+    info = connection.info
+    if not info.get(_STAGING):
+        connection.exec_driver_sql(_CREATE_STAGING)
+        sa.event.listen(session, 'after_commit',
+                        lambda _: info.__setitem__(_STAGING, True),
+                        once=True)
+    return connection
+
+
 def _merge_copy(session, frame, now):
     """PostgreSQL: COPY the rows into a temporary staging table, then merge
     them with one ``INSERT … SELECT … ON CONFLICT DO UPDATE``."""
-    connection = session.connection()
-    connection.exec_driver_sql(_CREATE_STAGING)
+    connection = _ensure_staging(session)
     _copy_in(connection, _COPY_STAGING, _csv(frame))
     connection.execute(_STAGING_MERGE, {'now': now})
 
@@ -344,7 +357,7 @@ def rollups_upsert(context, rows, message_ids=()):
 
 @main_context_manager.writer
 def _create_staging(context):
-    context.session.connection().exec_driver_sql(_CREATE_STAGING)
+    _ensure_staging(context.session)
 
 
 def rollups_prepare(context):

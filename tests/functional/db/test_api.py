@@ -17,6 +17,7 @@ import uuid
 
 from oslo_db.sqlalchemy import provision
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from kcloud_analyzer.db import api as db_api
@@ -68,6 +69,30 @@ class TestDbApiPostgreSQL(checks.DbApiChecks):
         db_api.rollups_upsert(ctx, [dict(row, workload_id='ok')],
                               message_ids=['m1'])
         assert [r['count'] for r in db_api.rollup_list(ctx)] == [1]
+
+
+    def test_the_staging_table_is_created_once_per_connection(self, ctx):
+        """The store's connection and staging table are made ahead of the
+        first batch; the batches then only fill the table."""
+        db_api.rollups_prepare(ctx)
+        engine = db_api.get_engine()
+        statements = []
+
+        def executed(conn, cursor, statement, *args):
+            statements.append(statement)
+        sa.event.listen(engine, 'before_cursor_execute', executed)
+        try:
+            for number in range(2):
+                db_api.rollups_upsert(ctx, [{
+                    'workload_id': 'w', 'metric': 'power_watts',
+                    'window_start': checks.T0, 'mean': 1.0, 'min': 1.0,
+                    'max': 1.0, 'count': 1}], message_ids=['m%d' % number])
+        finally:
+            sa.event.remove(engine, 'before_cursor_execute', executed)
+        assert engine.pool.checkedout() == 0 and engine.pool.size() >= 1
+        assert len(statements) == 4
+        assert not [s for s in statements if 'CREATE' in s]
+        assert [r['count'] for r in db_api.rollup_list(ctx)] == [2]
 
 
 class TestDbApiPsycopg(TestDbApiPostgreSQL):
