@@ -19,7 +19,9 @@ listener and time how long it takes to empty the queue:
 - bare drain: the endpoint only counts the messages;
 - ingest: the agent's Ceilometer endpoint parses, normalises and rolls the
   samples up into a fresh PostgreSQL database, in one transaction per
-  batch, with the message ids recorded.
+  batch, with the message ids recorded; the store is connected before
+  the listener starts, as the agent connects it while its listeners
+  start.
 
 Each phase runs ``--runs`` times, in pairs (one bare drain, one ingest,
 the bare drain first in even pairs and last in odd ones), each in a
