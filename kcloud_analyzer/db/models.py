@@ -274,6 +274,52 @@ class CostTotal(_CostLines, BASE):
     last_hour = sa.Column(sa.DateTime, nullable=False)
 
 
+class CostGroupTotal(BASE):
+    """The sum of the daily or monthly workload totals of one project that
+    share a workload type (``dimension`` 'type') or an accelerator
+    ('accelerator'), a basis and a currency.
+
+    Kept with the workload totals (``db.api.totals``), so a cost summary
+    grouped by type or accelerator reads about projects x groups rows a
+    period whatever the number of workloads. ``group_value`` is the
+    workload total's ``workload_type`` or ``accelerator`` (None when it
+    has none); ``group_key`` is ``'=' + group_value`` or ``''`` for None,
+    so the unique key holds no null.
+    """
+
+    __tablename__ = 'cost_group_totals'
+    __table_args__ = (
+        sa.UniqueConstraint(
+            'dimension', 'project_id', 'group_key', 'period',
+            'period_start', 'basis', 'currency',
+            name='uniq_cost_group_totals0key'),
+        sa.Index('cost_group_totals_period_idx', 'dimension', 'period',
+                 'period_start'),
+    )
+
+    id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
+    dimension = sa.Column(sa.String(16), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    group_key = sa.Column(sa.String(72), nullable=False)
+    group_value = sa.Column(sa.String(64), nullable=True)
+    period = sa.Column(sa.String(8), nullable=False)
+    period_start = sa.Column(sa.DateTime, nullable=False)
+    basis = sa.Column(sa.String(16), nullable=False)
+    currency = sa.Column(sa.String(3), nullable=False)
+    compute = sa.Column(Money, nullable=False, default=0)
+    gpu = sa.Column(Money, nullable=False, default=0)
+    npu = sa.Column(Money, nullable=False, default=0)
+    storage = sa.Column(Money, nullable=False, default=0)
+    network = sa.Column(Money, nullable=False, default=0)
+    energy = sa.Column(Money, nullable=False, default=0)
+    idle = sa.Column(Money, nullable=False, default=0)
+    total = sa.Column(Money, nullable=False, default=0)
+    energy_kwh = sa.Column(Real, nullable=True)
+    estimated_kwh = sa.Column(Real, nullable=True)
+    carbon_kg = sa.Column(Real, nullable=True)
+    hours = sa.Column(sa.Integer, nullable=False)
+
+
 class Prediction(BASE):
     """A predicted cost, with the model that made it."""
 

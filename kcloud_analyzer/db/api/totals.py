@@ -137,20 +137,20 @@ def _truncate(dialect, column, period):
 
 # -- maintenance ------------------------------------------------------------
 
-def _upsert_from_select(session, select, names):
-    table = models.CostTotal.__table__
+def _upsert_from_select(session, select, names, model=models.CostTotal,
+                        keys=('scope', 'scope_id', 'period',
+                              'period_start', 'basis')):
+    table = model.__table__
     insert, dialect = utils.dialect_insert(session, table)
     insert = insert.from_select(names, select)
-    kept = [name for name in names if name not in (
-        'scope', 'scope_id', 'period', 'period_start', 'basis',
-        'created_at')]
+    kept = [name for name in names
+            if name not in keys and name != 'created_at']
     if dialect == 'mysql':
         statement = insert.on_duplicate_key_update(
             {name: insert.inserted[name] for name in kept})
     else:
         statement = insert.on_conflict_do_update(
-            index_elements=['scope', 'scope_id', 'period', 'period_start',
-                            'basis'],
+            index_elements=list(keys),
             set_={name: insert.excluded[name] for name in kept})
     session.execute(statement)
 
@@ -225,6 +225,67 @@ def _refresh_rollup(session, dialect, scope, ids, period, lo, hi, now):
                         [c.name for c in select.selected_columns])
 
 
+#: dimension of a group total -> the column of the workload totals
+_GROUP_COLUMNS = {'type': 'workload_type', 'accelerator': 'accelerator'}
+_GROUP_KEYS = ('dimension', 'project_id', 'group_key', 'period',
+               'period_start', 'basis', 'currency')
+
+
+def _refresh_groups(session, dimension, ids, period, lo, hi, now):
+    """Totals per project and workload type or accelerator (``dimension``)
+    for ``period`` from the workload totals of the same period, so a
+    summary grouped by type or accelerator adds up exactly the rows it
+    added up before; a group no workload total holds any more is
+    deleted."""
+    totals = models.CostTotal.__table__
+    groups = models.CostGroupTotal.__table__
+    value = totals.c[_GROUP_COLUMNS[dimension]]
+    select = sa.select(
+        sa.literal(dimension).label('dimension'),
+        totals.c.project_id,
+        sa.func.coalesce(sa.literal('=') + value, '').label('group_key'),
+        value.label('group_value'),
+        sa.literal(period).label('period'),
+        totals.c.period_start,
+        totals.c.basis,
+        totals.c.currency,
+        *[sa.func.sum(totals.c[name]).label(name) for name in _SUMMED],
+        sa.func.sum(totals.c.hours).label('hours'),
+        sa.literal(now, sa.DateTime).label('created_at'),
+        sa.literal(now, sa.DateTime).label('updated_at'),
+    ).where(
+        totals.c.scope == 'workload', totals.c.period == period,
+        totals.c.project_id.in_(ids), totals.c.period_start >= lo,
+        totals.c.period_start < hi,
+    ).group_by(totals.c.project_id, value, totals.c.period_start,
+               totals.c.basis, totals.c.currency)
+    _upsert_from_select(session, select,
+                        [c.name for c in select.selected_columns],
+                        model=models.CostGroupTotal, keys=_GROUP_KEYS)
+    held = sa.select(totals.c.id).where(
+        totals.c.scope == 'workload', totals.c.period == period,
+        totals.c.project_id == groups.c.project_id,
+        totals.c.period_start == groups.c.period_start,
+        totals.c.basis == groups.c.basis,
+        totals.c.currency == groups.c.currency,
+        value.is_not_distinct_from(groups.c.group_value),
+    ).correlate(groups)
+    session.execute(groups.delete().where(
+        groups.c.dimension == dimension, groups.c.period == period,
+        groups.c.project_id.in_(ids), groups.c.period_start >= lo,
+        groups.c.period_start < hi, ~held.exists()))
+
+
+def _refresh_all_groups(session, project_ids, day_lo, day_hi, month_lo,
+                        month_hi, now):
+    for ids in _chunks(project_ids):
+        for dimension in _GROUP_COLUMNS:
+            _refresh_groups(session, dimension, ids, 'day', day_lo, day_hi,
+                            now)
+            _refresh_groups(session, dimension, ids, 'month', month_lo,
+                            month_hi, now)
+
+
 def _chunks(values):
     values = sorted(values)
     for first in range(0, len(values), _IDS_PER_STATEMENT):
@@ -251,6 +312,8 @@ def refresh(session, workload_ids, project_ids, first_hour, last_hour):
                         day_lo, day_hi, now)
         _refresh_rollup(session, dialect, 'project', ids, 'month',
                         month_lo, month_hi, now)
+    _refresh_all_groups(session, project_ids, day_lo, day_hi, month_lo,
+                        month_hi, now)
 
 
 def rebuild(session):
@@ -266,6 +329,24 @@ def rebuild(session):
     refresh(session, {row[0] for row in workloads},
             {row[1] for row in workloads}, bounds[0], bounds[1])
     return len(workloads)
+
+
+def rebuild_groups(session):
+    """Recompute every total per project and type or accelerator from the
+    workload totals (after an upgrade)."""
+    totals = models.CostTotal.__table__
+    workload = totals.c.scope == 'workload'
+    bounds = session.execute(sa.select(
+        sa.func.min(totals.c.period_start),
+        sa.func.max(totals.c.period_start)).where(workload)).one()
+    session.execute(models.CostGroupTotal.__table__.delete())
+    if bounds[0] is None:
+        return
+    projects = session.execute(
+        sa.select(totals.c.project_id).where(workload).distinct()).scalars()
+    lo, hi = bounds[0], bounds[1] + _DAY
+    _refresh_all_groups(session, set(projects), lo, hi, lo, hi,
+                        utils.utcnow())
 
 
 @main_context_manager.writer
@@ -429,8 +510,6 @@ _RECORD_GROUPS = {
 _TOTAL_GROUPS = {
     'project': ('project', 'scope_id'),
     'workload': ('workload', 'scope_id'),
-    'type': ('workload', 'workload_type'),
-    'accelerator': ('workload', 'accelerator'),
 }
 
 
@@ -449,8 +528,9 @@ def cost_summary(context, group_by, period, start=None, end=None,
     ``period`` one of hour, day, month. Returns dicts with ``group``,
     ``period_start`` (a datetime), each cost line, energy_kwh, carbon_kg,
     currency and ``hours`` (the number of hourly records summed), ordered
-    by period then group. Day and month sums come from the totals; only
-    the hours at a window's edges are read from the hourly records.
+    by period then group. Day and month sums come from the totals (those
+    per project and type or accelerator when grouped by either); only the
+    hours at a window's edges are read from the hourly records.
     """
     if group_by not in _RECORD_GROUPS:
         raise exception.Invalid(reason='cannot group by %s' % group_by)
@@ -483,27 +563,34 @@ def cost_summary(context, group_by, period, start=None, end=None,
             sa.func.count().label('hours'),
         ).where(*where).group_by(group, when, records.c.currency))
     if months or days:
-        scope, column = _TOTAL_GROUPS[group_by]
-        group = totals.c[column]
-        when = (totals.c.period_start if period == 'day'
-                else _truncate(dialect, totals.c.period_start, 'month'))
+        if group_by in _GROUP_COLUMNS:
+            # Few rows whatever the fleet: projects x groups a period.
+            source = models.CostGroupTotal.__table__
+            group = source.c.group_value
+            where = [source.c.dimension == group_by]
+        else:
+            source = totals
+            scope, column = _TOTAL_GROUPS[group_by]
+            group = source.c[column]
+            where = [source.c.scope == scope]
+        when = (source.c.period_start if period == 'day'
+                else _truncate(dialect, source.c.period_start, 'month'))
         periods = []
         if days:
-            periods.append(sa.and_(totals.c.period == 'day',
-                                   _in_ranges(totals.c.period_start, days)))
+            periods.append(sa.and_(source.c.period == 'day',
+                                   _in_ranges(source.c.period_start, days)))
         if months:
-            periods.append(sa.and_(totals.c.period == 'month',
-                                   _in_ranges(totals.c.period_start, months)))
-        where = [totals.c.scope == scope, totals.c.basis == basis,
-                 sa.or_(*periods)]
+            periods.append(sa.and_(source.c.period == 'month',
+                                   _in_ranges(source.c.period_start, months)))
+        where += [source.c.basis == basis, sa.or_(*periods)]
         if project_id is not None:
-            where.append(totals.c.project_id == project_id)
+            where.append(source.c.project_id == project_id)
         queries.append(sa.select(
             group.label('group'), when.label('period_start'),
-            totals.c.currency,
-            *[sa.func.sum(totals.c[name]).label(name) for name in _SUMMED],
-            sa.func.sum(totals.c.hours).label('hours'),
-        ).where(*where).group_by(group, when, totals.c.currency))
+            source.c.currency,
+            *[sa.func.sum(source.c[name]).label(name) for name in _SUMMED],
+            sa.func.sum(source.c.hours).label('hours'),
+        ).where(*where).group_by(group, when, source.c.currency))
     merged = collections.OrderedDict()
     for query in queries:
         for row in session.execute(query):

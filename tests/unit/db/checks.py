@@ -439,6 +439,114 @@ class DbApiChecks:
         with pytest.raises(exception.WorkloadNotFound):
             db_api.workload_cost(ctx, 'nope')
 
+    def test_cost_summary_by_type_and_accelerator_equal_the_hourly_sums(
+            self, ctx):
+        """Summaries grouped by type or accelerator, read from the totals
+        per project and group, sum what the hourly records hold over
+        windows that start and end mid-month and mid-day, also after a
+        workload's records change type (its old group goes away)."""
+        hour = datetime.timedelta(hours=1)
+        start = datetime.datetime(2026, 1, 20, 5)
+        rng = random.Random(11)
+        fleet = {'w1': ('p1', 'training', 'A100'),
+                 'w2': ('p1', 'serving', None),
+                 'w3': ('p2', 'inference', 'H100'),
+                 'w4': ('p2', 'training', 'A100'),
+                 'w5': ('p3', None, 'L40S')}
+        by_key = {}
+
+        def write(workload, workload_type, hours):
+            project, _, accelerator = fleet[workload]
+            rows = []
+            for i in hours:
+                total = '%.6f' % rng.uniform(1.5, 9)
+                rows.append(self._cost(
+                    workload, project, start + i * hour, total,
+                    workload_type=workload_type, accelerator=accelerator,
+                    energy_kwh=rng.uniform(0, 3), carbon_kg=rng.uniform(0, 1),
+                    estimated_kwh=rng.choice((None, 0.25))))
+            db_api.cost_records_upsert(ctx, rows)
+            by_key.update(((r['workload_id'], r['hour']), r) for r in rows)
+
+        for workload, (project, workload_type, _) in fleet.items():
+            self._workload(ctx, workload, project)
+            write(workload, workload_type,
+                  [i for i in range(24 * 50) if rng.random() > 0.1])
+
+        def floor(moment, period):
+            day = moment.replace(hour=0, minute=0)
+            return day if period == 'day' else day.replace(day=1)
+
+        def expected(group_by, period, lo, hi, project_id=None):
+            column = {'type': 'workload_type',
+                      'accelerator': 'accelerator'}[group_by]
+            sums = {}
+            for r in by_key.values():
+                if not lo <= r['hour'] < hi or project_id not in (
+                        None, r['project_id']):
+                    continue
+                into = sums.setdefault(
+                    (r[column], floor(r['hour'], period)),
+                    {'total': 0, 'gpu': 0, 'energy_kwh': 0.0,
+                     'estimated_kwh': None, 'hours': 0})
+                into['total'] += decimal.Decimal(r['total'])
+                into['gpu'] += decimal.Decimal(r['gpu'])
+                into['energy_kwh'] += r['energy_kwh']
+                if r['estimated_kwh'] is not None:
+                    into['estimated_kwh'] = (into['estimated_kwh'] or 0) + \
+                        r['estimated_kwh']
+                into['hours'] += 1
+            return sums
+
+        def check(group_by, period, lo, hi, project_id=None):
+            got = db_api.cost_summary(ctx, group_by, period, start=lo,
+                                      end=hi, project_id=project_id)
+            want = expected(group_by, period, lo, hi, project_id)
+            assert sorted(want, key=lambda k: (k[1], k[0] is not None,
+                                               k[0] or '')) == [
+                (r['group'], r['period_start']) for r in got]
+            for r in got:
+                sums = want[(r['group'], r['period_start'])]
+                assert r['total'] == sums['total']
+                assert r['gpu'] == sums['gpu']
+                assert r['hours'] == sums['hours']
+                assert r['currency'] == 'USD'
+                assert r['energy_kwh'] == pytest.approx(
+                    sums['energy_kwh'], rel=1e-12)
+                if sums['estimated_kwh'] is None:
+                    assert r['estimated_kwh'] is None
+                else:
+                    assert r['estimated_kwh'] == pytest.approx(
+                        sums['estimated_kwh'], rel=1e-12)
+            return got
+
+        windows = [
+            # mid-day in January to mid-day in March
+            (start + 7 * hour, start + (24 * 40 + 13) * hour),
+            # whole days, across the month boundary
+            (datetime.datetime(2026, 1, 25), datetime.datetime(2026, 2, 3)),
+            # a whole month with a partial day at either side
+            (datetime.datetime(2026, 1, 31, 22),
+             datetime.datetime(2026, 3, 1, 2)),
+            # inside one day
+            (datetime.datetime(2026, 2, 10, 3),
+             datetime.datetime(2026, 2, 10, 9)),
+        ]
+        for lo, hi in windows:
+            for group_by in ('type', 'accelerator'):
+                for period in ('day', 'month'):
+                    check(group_by, period, lo, hi)
+                    check(group_by, period, lo, hi, project_id='p2')
+        # w1, p1's only training workload, becomes serving.
+        write('w1', 'serving', sorted(
+            i for (w, moment), _ in by_key.items() if w == 'w1'
+            for i in [int((moment - start) / hour)]))
+        for period in ('day', 'month'):
+            got = check('type', period, *windows[0])
+            assert 'training' in {r['group'] for r in got}
+            got = check('type', period, *windows[0], project_id='p1')
+            assert {r['group'] for r in got} == {'serving'}
+
     def test_cost_totals_rebuild(self, ctx):
         hour = datetime.timedelta(hours=1)
         self._workload(ctx)
