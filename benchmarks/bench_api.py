@@ -26,6 +26,12 @@ connections); either keeps ``--concurrency`` requests in flight for
 the runs are reported with the CPU time of the servers and of the client
 per request and their peak RSS.
 
+Each summary is first answered ``--uncached`` times with the cache
+emptied before each answer (one request in flight): the first answer and
+the median are reported. ``--profile N`` does not start the servers: it
+calls the application in this process N times a scenario and reports its
+CPU time per request and a cProfile listing.
+
 The last line is::
 
     BENCH api p50_ms=<a> p99_ms=<b> rps=<c> bare_rps=<d>
@@ -36,12 +42,16 @@ databases) and Redis (``--redis``).
 """
 
 import argparse
+import cProfile
 import http.client
+import io
 import json
 import os
+import pstats
 import random
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -322,6 +332,66 @@ def client_cpu_seconds():
     return total
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def profile_in_process(config, scenarios, count, top):
+    """The API application called in this process, without an HTTP
+    server: its CPU time per request (``time.process_time``, the database
+    server's own work not included) and, in a second pass, where it goes
+    (cProfile, ``top`` functions by own time)."""
+    from kcloud_analyzer.api import app as api_app
+    from kcloud_analyzer.db import api as db_api
+    from kcloud_analyzer import service
+
+    conf = service.prepare_service(['--config-file', config],
+                                   default_config_files=[])
+    db_api.configure(conf)
+    application = api_app.setup_app(conf)
+
+    def call(path):
+        path, _, query = path.partition('?')
+        environ = {
+            'REQUEST_METHOD': 'GET', 'PATH_INFO': path,
+            'QUERY_STRING': query, 'SCRIPT_NAME': '',
+            'SERVER_NAME': '127.0.0.1', 'SERVER_PORT': '80',
+            'SERVER_PROTOCOL': 'HTTP/1.1', 'REMOTE_ADDR': '127.0.0.1',
+            'wsgi.url_scheme': 'http', 'wsgi.input': io.BytesIO(),
+            'wsgi.errors': sys.stderr, 'wsgi.version': (1, 0),
+            'wsgi.multithread': True, 'wsgi.multiprocess': False,
+            'wsgi.run_once': False}
+        status = []
+        body = b''.join(application(
+            environ, lambda line, headers, exc_info=None:
+            status.append(line)))
+        if not status[0].startswith('200'):
+            raise RuntimeError('%s: %s %s' % (path, status[0], body[:200]))
+
+    for name, paths in scenarios:
+        rng = random.Random(1)
+        for _ in range(20):
+            call(rng.choice(paths))
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(count):
+            call(rng.choice(paths))
+        cpu = (time.process_time() - cpu) / count * 1000.0
+        wall = (time.perf_counter() - wall) / count * 1000.0
+        print('PROFILE %-32s requests=%d cpu_ms_per_request=%.2f '
+              'wall_ms_per_request=%.2f' % (name, count, cpu, wall),
+              flush=True)
+        if top:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(count):
+                call(rng.choice(paths))
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(
+                'tottime').print_stats(top)
+            print(out.getvalue(), flush=True)
+
+
 class Scenario:
     """Runs one scenario ``runs`` times and reports the median and the
     range of its figures, with the CPU time per request of the servers
@@ -392,15 +462,44 @@ def main(argv=None):
     parser.add_argument('--keep-store', action='store_true',
                         help='keep the filled database for the next run '
                              '(filling 10,000 x 90 days takes tens of '
-                             'minutes); dropped at the end otherwise')
+                             'minutes); dropped at the end otherwise, '
+                             'also when interrupted')
+    parser.add_argument('--uncached', type=int, default=10,
+                        help='answers of each summary timed with the '
+                             'cache emptied before each (one in flight)')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='instead of the load, call the application '
+                             'in this process N times a scenario and '
+                             'report its CPU time per request')
+    parser.add_argument('--profile-top', type=int, default=25,
+                        help='functions listed by the profile (0: none)')
     args = parser.parse_args(argv)
 
-    url = ensure_store(args.pg_url, args.database, args.workloads,
-                       args.days)
+    # A terminated run cleans up as an interrupted one does.
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGHUP, _interrupted)
     ids = ['bench-%05d' % i for i in range(args.workloads)]
+    window = 'start=2026-03-01T00:00:00Z&end=2026-03-08T00:00:00Z'
+    summary_paths = [
+        '/api/v1/cost?group_by=%s&period=day&%s' % (group, window)
+        for group in ('project', 'type', 'accelerator')]
     processes = []
     with tempfile.TemporaryDirectory(prefix='bench-api-') as state:
         try:
+            url = ensure_store(args.pg_url, args.database, args.workloads,
+                               args.days)
+            if args.profile:
+                config = os.path.join(state, 'kcloud-analyzer.conf')
+                with open(config, 'w') as stream:
+                    stream.write(CONFIG.format(
+                        state=state, port=free_port(), threads=args.threads,
+                        workers=1, url=url, redis=args.redis))
+                profile_in_process(config, [
+                    ('GET /api/v1/cost/{id}',
+                     ['/api/v1/cost/' + workload for workload in ids]),
+                    ('GET /api/v1/cost (cached)', summary_paths),
+                ], args.profile, args.profile_top)
+                return 0
             bare_port = free_port()
             bare_script = os.path.join(state, 'bare.py')
             with open(bare_script, 'w') as stream:
@@ -436,11 +535,6 @@ def main(argv=None):
             lookup.once(3)
             bare.runs, lookup.runs = [], []
 
-            window = ('start=2026-03-01T00:00:00Z&'
-                      'end=2026-03-08T00:00:00Z')
-            summary_paths = [
-                '/api/v1/cost?group_by=%s&period=day&%s' % (group, window)
-                for group in ('project', 'type', 'accelerator')]
             summary = Scenario('GET /api/v1/cost (cached)', args, api_port,
                                api_servers, summary_paths, state)
             # Entries of an earlier run may still be in Redis: replace the
@@ -448,18 +542,32 @@ def main(argv=None):
             # answers.
             from kcloud_analyzer.api import cache
             from kcloud_analyzer import service
-            cache.cost_records_changed(service.prepare_service(
-                ['--config-file', config], default_config_files=[]))
+            cache_conf = service.prepare_service(
+                ['--config-file', config], default_config_files=[])
             connection = http.client.HTTPConnection('127.0.0.1', api_port,
                                                     timeout=600)
-            for path in summary_paths:
-                started = time.perf_counter()
-                connection.request('GET', path)
-                body = connection.getresponse().read()
-                print('%-34s first answer %.0f ms (%d groups x days)'
+            uncached = {path: [] for path in summary_paths}
+            groups = {}
+            for _ in range(max(1, args.uncached)):
+                cache.cost_records_changed(cache_conf)
+                for path in summary_paths:
+                    started = time.perf_counter()
+                    connection.request('GET', path)
+                    response = connection.getresponse()
+                    body = response.read()
+                    if response.status != 200:
+                        raise RuntimeError('%s: %s %s' % (
+                            path, response.status, body[:500]))
+                    uncached[path].append(
+                        (time.perf_counter() - started) * 1000.0)
+                    groups[path] = len(json.loads(body)['summary'])
+            for path, times in uncached.items():
+                print('%-34s uncached: first answer %.0f ms, p50 %.1f ms '
+                      '(%.1f-%.1f) of %d, one request in flight '
+                      '(%d groups x days)'
                       % ('summary ' + path.split('&')[0].split('=')[1],
-                         (time.perf_counter() - started) * 1000.0,
-                         len(json.loads(body)['summary'])), flush=True)
+                         times[0], statistics.median(times), min(times),
+                         max(times), len(times), groups[path]), flush=True)
             connection.close()
 
             for _ in range(args.runs):
@@ -476,6 +584,10 @@ def main(argv=None):
             p50, p99 = lookup.median(0), lookup.median(1)
             cost_rps, bare_rps = lookup.median(2), bare.median(2)
         finally:
+            # Interrupts wait until the servers are stopped and the
+            # database is dropped.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             for process in processes:
                 process.terminate()
                 process.wait(timeout=30)

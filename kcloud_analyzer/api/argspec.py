@@ -18,10 +18,20 @@ about a third of a cost lookup's CPU went there. A method's arguments do
 not change while the service runs, so :func:`install` has Pecan's routing
 ask a memo of ``pecan.util.getargspec`` instead; the answers are Pecan's
 own.
+
+oslo.policy and oslo.middleware do the same with
+``inspect.getfullargspec``: oslo.policy for every check of every rule
+enforced (to learn whether the check takes the rule's name), oslo.middleware
+for every response of every middleware (to learn whether
+``process_response`` takes the request). :func:`install` gives them the
+same kind of memo.
 """
 
+import inspect
 import threading
 
+from oslo_middleware import base as middleware_base
+from oslo_policy import _checks as policy_checks
 import pecan.core
 import pecan.rest
 import pecan.routing
@@ -52,8 +62,20 @@ def memoized(getargspec):
     return cached
 
 
+class _Inspect:
+    """The ``inspect`` module as oslo.policy's checks see it: its own
+    ``getfullargspec`` memoized, everything else the module's."""
+
+    def __init__(self, getfullargspec):
+        self.getfullargspec = getfullargspec
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+
 def install():
-    """Have Pecan's routing use the memo (once per process)."""
+    """Have Pecan's routing, oslo.policy's checks and oslo.middleware's
+    middleware use the memos (once per process)."""
     with _lock:
         if getattr(pecan.util.getargspec, 'original', None) is not None:
             return
@@ -61,3 +83,8 @@ def install():
         pecan.util.getargspec = cached
         for module in _CALLERS:
             module.getargspec = cached
+        full = memoized(inspect.getfullargspec)
+        if policy_checks.inspect is inspect:
+            policy_checks.inspect = _Inspect(full)
+        if middleware_base.getfullargspec is inspect.getfullargspec:
+            middleware_base.getfullargspec = full

@@ -70,9 +70,25 @@ def _is_datetime(value):
     return True
 
 
+#: id of a schema -> (the schema, its validator)
+_VALIDATORS = {}
+#: more schemas than the API has means that some are made per request:
+#: their validators are then not kept
+_MAX_VALIDATORS = 512
+
+
 def _validator(schema):
-    return jsonschema.Draft202012Validator(
+    """A validator of ``schema``, made once per schema object (the API's
+    schemas are module constants): making one is a good part of the
+    checks' cost."""
+    found = _VALIDATORS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    validator = jsonschema.Draft202012Validator(
         schema, format_checker=FORMAT_CHECKER)
+    if len(_VALIDATORS) < _MAX_VALIDATORS:
+        _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
 
 
 def _field(error, where):

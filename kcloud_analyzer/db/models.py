@@ -260,6 +260,9 @@ class CostTotal(_CostLines, BASE):
         sa.Index('cost_totals_project_period_idx', 'project_id', 'period',
                  'period_start'),
         sa.Index('cost_totals_period_idx', 'period', 'period_start'),
+        # a summary by project reads the project rows of a window only
+        sa.Index('cost_totals_scope_period_idx', 'scope', 'period',
+                 'period_start'),
     )
 
     id = sa.Column(BigIntId, primary_key=True, autoincrement=True)

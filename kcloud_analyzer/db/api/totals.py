@@ -18,6 +18,12 @@ in — days from hours, months from days — so a correction to a past hour
 updates its totals at once and a total is always the exact sum of its
 hours.
 
+Alongside, per project, the workload totals that share a workload type
+or an accelerator are summed into ``cost_group_totals`` (from the
+workload totals, in the same transaction), so that a summary grouped by
+type or accelerator reads a few rows per project and period whatever the
+number of workloads.
+
 A read over ``[start, end)`` is cut into at most three levels: whole
 months from the monthly totals, the whole days at either edge from the
 daily totals, the hours at either edge from the hourly records. Whatever

@@ -57,3 +57,23 @@ def test_install_reaches_pecans_routing():
     for module in (pecan.util, pecan.core, pecan.rest, pecan.routing):
         assert module.getargspec is pecan.util.getargspec
     assert pecan.util.getargspec.original.__module__ == 'pecan.util'
+
+
+def test_install_reaches_oslo_policy_and_oslo_middleware():
+    import inspect
+
+    from oslo_middleware import base as middleware_base
+    from oslo_policy import _checks
+
+    argspec.install()
+    argspec.install()
+    check = _checks.GenericCheck('project_id', '%(project_id)s')
+    spec = _checks.inspect.getfullargspec(check.__call__)
+    assert spec == inspect.getfullargspec(check.__call__)
+    assert _checks.inspect.getfullargspec(check.__call__) is spec
+    assert _checks.inspect.signature is inspect.signature
+    assert middleware_base.getfullargspec.original is \
+        inspect.getfullargspec
+    # Checks still see the rule's name where they take it.
+    assert _checks._check(check, {'project_id': 'p'}, {'project_id': 'p'},
+                          None, 'rule') is True

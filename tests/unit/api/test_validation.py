@@ -92,3 +92,15 @@ def test_body_error_names_the_nested_field():
     with pytest.raises(errors.RequestInvalid) as caught:
         validation.body(schema, request)
     assert "'r.n'" in str(caught.value)
+
+
+def test_a_schema_validator_is_made_once_and_still_checks():
+    schema = {'type': 'object',
+              'properties': {'limit': {'type': 'integer', 'minimum': 1}}}
+    assert validation._validator(schema) is validation._validator(schema)
+    validation.validate(schema, {'limit': 3})
+    with pytest.raises(errors.RequestInvalid, match="'limit'"):
+        validation.validate(schema, {'limit': 0})
+    # An equal schema of its own gets a validator of its own.
+    other = dict(schema)
+    assert validation._validator(other) is not validation._validator(schema)

@@ -180,3 +180,28 @@ def test_a_project_admin_token_is_checked_against_the_target(enforcer):
     assert not allowed(enforcer, 'admin', 'kcloud-analyzer:cost:get',
                        PROJECT_B)
     assert allowed(enforcer, 'admin', 'kcloud-analyzer:cost:get', PROJECT_A)
+
+
+def test_an_edited_policy_file_applies_after_the_next_look(
+        tmp_path, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(policies.time, 'monotonic', lambda: now[0])
+    enforcer = _enforcer_with(tmp_path, '{}\n')
+    rule = 'kcloud-analyzer:workload:get'
+    looks = []
+    load_policy_file = enforcer._load_policy_file
+    monkeypatch.setattr(enforcer, '_load_policy_file',
+                        lambda *a, **k: looks.append(a) or
+                        load_policy_file(*a, **k))
+    assert allowed(enforcer, 'member_a', rule)
+    assert allowed(enforcer, 'member_a', rule)
+    assert len(looks) == 1
+    (tmp_path / 'policy.yaml').write_text('"%s": "!"\n' % rule)
+    # Within a second of the last look the file is not read again...
+    now[0] += policies.RELOAD_CHECK_SECONDS / 2
+    assert allowed(enforcer, 'member_a', rule)
+    assert len(looks) == 1
+    # ...after it, the edit applies.
+    now[0] += policies.RELOAD_CHECK_SECONDS
+    assert not allowed(enforcer, 'member_a', rule)
+    assert len(looks) == 2

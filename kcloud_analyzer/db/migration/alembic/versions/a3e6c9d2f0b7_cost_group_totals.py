@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 """Daily and monthly cost totals per project and workload type or
-accelerator
+accelerator, and an index of the totals by scope and period
 
 The totals of the workload totals that exist when upgrading are computed
 here, by the same code that keeps them afterwards.
@@ -71,6 +71,8 @@ def upgrade():
     )
     op.create_index('cost_group_totals_period_idx', 'cost_group_totals',
                     ['dimension', 'period', 'period_start'])
+    op.create_index('cost_totals_scope_period_idx', 'cost_totals',
+                    ['scope', 'period', 'period_start'])
     session = orm.Session(bind=op.get_bind())
     totals.rebuild_groups(session)
     session.flush()
