@@ -278,16 +278,18 @@ class CostTotal(_CostLines, BASE):
 
 
 class CostGroupTotal(BASE):
-    """The sum of the daily or monthly workload totals of one project that
-    share a workload type (``dimension`` 'type') or an accelerator
-    ('accelerator'), a basis and a currency.
+    """The cost of one project's workloads that share a workload type
+    (``dimension`` 'type') or an accelerator ('accelerator'), on one basis
+    and in one currency, in one hour, day or month; and, hourly only, of
+    the whole project ('project').
 
-    Kept with the workload totals (``db.api.totals``), so a cost summary
-    grouped by type or accelerator reads about projects x groups rows a
-    period whatever the number of workloads. ``group_value`` is the
-    workload total's ``workload_type`` or ``accelerator`` (None when it
-    has none); ``group_key`` is ``'=' + group_value`` or ``''`` for None,
-    so the unique key holds no null.
+    Kept in the transaction that writes the hourly records (see
+    ``db.api.totals``): hours from the hourly records, days and months
+    from the workload totals. A cost summary then reads about projects x
+    groups rows a period whatever the number of workloads.
+    ``group_value`` is the workload type, accelerator or project (None
+    when there is none); ``group_key`` is ``'=' + group_value`` or ``''``
+    for None, so the unique key holds no null.
     """
 
     __tablename__ = 'cost_group_totals'
@@ -303,8 +305,8 @@ class CostGroupTotal(BASE):
     id = sa.Column(BigIntId, primary_key=True, autoincrement=True)
     dimension = sa.Column(sa.String(16), nullable=False)
     project_id = sa.Column(sa.String(255), nullable=False)
-    group_key = sa.Column(sa.String(72), nullable=False)
-    group_value = sa.Column(sa.String(64), nullable=True)
+    group_key = sa.Column(sa.String(256), nullable=False)
+    group_value = sa.Column(sa.String(255), nullable=True)
     period = sa.Column(sa.String(8), nullable=False)
     period_start = sa.Column(sa.DateTime, nullable=False)
     basis = sa.Column(sa.String(16), nullable=False)

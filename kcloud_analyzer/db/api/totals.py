@@ -282,9 +282,60 @@ def _refresh_groups(session, dimension, ids, period, lo, hi, now):
         groups.c.period_start < hi, ~held.exists()))
 
 
-def _refresh_all_groups(session, project_ids, day_lo, day_hi, month_lo,
-                        month_hi, now):
+#: dimension of an hourly group total -> the column of the hourly records
+_HOUR_GROUP_COLUMNS = dict(_GROUP_COLUMNS, project='project_id')
+
+
+def _refresh_group_hours(session, dimension, ids, first_hour, last_hour,
+                         now):
+    """Hourly totals per project and type, accelerator or project alone
+    (``dimension``) of the hours ``[first_hour, last_hour]``, from the
+    hourly records: a summary reads them for the hours at its window's
+    edges (and for hourly summaries) instead of every workload's
+    records; a group no record holds any more is deleted."""
+    records = models.CostRecord.__table__
+    groups = models.CostGroupTotal.__table__
+    value = records.c[_HOUR_GROUP_COLUMNS[dimension]]
+    select = sa.select(
+        sa.literal(dimension).label('dimension'),
+        records.c.project_id,
+        sa.func.coalesce(sa.literal('=') + value, '').label('group_key'),
+        value.label('group_value'),
+        sa.literal('hour').label('period'),
+        records.c.hour.label('period_start'),
+        records.c.basis,
+        records.c.currency,
+        *[sa.func.sum(records.c[name]).label(name) for name in _SUMMED],
+        sa.func.count().label('hours'),
+        sa.literal(now, sa.DateTime).label('created_at'),
+        sa.literal(now, sa.DateTime).label('updated_at'),
+    ).where(
+        records.c.project_id.in_(ids), records.c.hour >= first_hour,
+        records.c.hour <= last_hour,
+    ).group_by(records.c.project_id, value, records.c.hour,
+               records.c.basis, records.c.currency)
+    _upsert_from_select(session, select,
+                        [c.name for c in select.selected_columns],
+                        model=models.CostGroupTotal, keys=_GROUP_KEYS)
+    held = sa.select(records.c.id).where(
+        records.c.project_id == groups.c.project_id,
+        records.c.hour == groups.c.period_start,
+        records.c.basis == groups.c.basis,
+        records.c.currency == groups.c.currency,
+        value.is_not_distinct_from(groups.c.group_value),
+    ).correlate(groups)
+    session.execute(groups.delete().where(
+        groups.c.dimension == dimension, groups.c.period == 'hour',
+        groups.c.project_id.in_(ids), groups.c.period_start >= first_hour,
+        groups.c.period_start <= last_hour, ~held.exists()))
+
+
+def _refresh_all_groups(session, project_ids, first_hour, last_hour,
+                        day_lo, day_hi, month_lo, month_hi, now):
     for ids in _chunks(project_ids):
+        for dimension in _HOUR_GROUP_COLUMNS:
+            _refresh_group_hours(session, dimension, ids, first_hour,
+                                 last_hour, now)
         for dimension in _GROUP_COLUMNS:
             _refresh_groups(session, dimension, ids, 'day', day_lo, day_hi,
                             now)
@@ -318,8 +369,8 @@ def refresh(session, workload_ids, project_ids, first_hour, last_hour):
                         day_lo, day_hi, now)
         _refresh_rollup(session, dialect, 'project', ids, 'month',
                         month_lo, month_hi, now)
-    _refresh_all_groups(session, project_ids, day_lo, day_hi, month_lo,
-                        month_hi, now)
+    _refresh_all_groups(session, project_ids, first_hour, last_hour,
+                        day_lo, day_hi, month_lo, month_hi, now)
 
 
 def rebuild(session):
@@ -338,21 +389,22 @@ def rebuild(session):
 
 
 def rebuild_groups(session):
-    """Recompute every total per project and type or accelerator from the
-    workload totals (after an upgrade)."""
-    totals = models.CostTotal.__table__
-    workload = totals.c.scope == 'workload'
-    bounds = session.execute(sa.select(
-        sa.func.min(totals.c.period_start),
-        sa.func.max(totals.c.period_start)).where(workload)).one()
+    """Recompute every total per project and type, accelerator or project
+    alone from the hourly records and the workload totals (after an
+    upgrade)."""
+    records = models.CostRecord.__table__
     session.execute(models.CostGroupTotal.__table__.delete())
+    bounds = session.execute(sa.select(
+        sa.func.min(records.c.hour), sa.func.max(records.c.hour))).one()
     if bounds[0] is None:
         return
     projects = session.execute(
-        sa.select(totals.c.project_id).where(workload).distinct()).scalars()
-    lo, hi = bounds[0], bounds[1] + _DAY
-    _refresh_all_groups(session, set(projects), lo, hi, lo, hi,
-                        utils.utcnow())
+        sa.select(records.c.project_id).distinct()).scalars()
+    _refresh_all_groups(
+        session, set(projects), bounds[0], bounds[1],
+        _floor_day(bounds[0]), _floor_day(bounds[1]) + _DAY,
+        _floor_month(bounds[0]), _next_month(_floor_month(bounds[1])),
+        utils.utcnow())
 
 
 @main_context_manager.writer
@@ -553,7 +605,25 @@ def cost_summary(context, group_by, period, start=None, end=None,
         if period == 'day' and months:
             days, months = days + months, []
     queries = []
-    if hours:
+    if hours and group_by in _HOUR_GROUP_COLUMNS:
+        # Hourly totals per project and group: a few rows an hour.
+        groups = models.CostGroupTotal.__table__
+        group = groups.c.group_value
+        when = (groups.c.period_start if period == 'hour'
+                else _truncate(dialect, groups.c.period_start, period))
+        where = [groups.c.dimension == group_by, groups.c.period == 'hour',
+                 groups.c.basis == basis]
+        if project_id is not None:
+            where.append(groups.c.project_id == project_id)
+        if hours != [(None, None)]:
+            where.append(_in_ranges(groups.c.period_start, hours))
+        queries.append(sa.select(
+            group.label('group'), when.label('period_start'),
+            groups.c.currency,
+            *[sa.func.sum(groups.c[name]).label(name) for name in _SUMMED],
+            sa.func.sum(groups.c.hours).label('hours'),
+        ).where(*where).group_by(group, when, groups.c.currency))
+    elif hours:
         group = records.c[_RECORD_GROUPS[group_by]]
         when = (records.c.hour if period == 'hour'
                 else _truncate(dialect, records.c.hour, period))

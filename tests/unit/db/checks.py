@@ -441,10 +441,11 @@ class DbApiChecks:
 
     def test_cost_summary_by_type_and_accelerator_equal_the_hourly_sums(
             self, ctx):
-        """Summaries grouped by type or accelerator, read from the totals
-        per project and group, sum what the hourly records hold over
-        windows that start and end mid-month and mid-day, also after a
-        workload's records change type (its old group goes away)."""
+        """Summaries grouped by type, accelerator or project, read from the
+        totals per project and group, sum what the hourly records hold
+        over windows that start and end mid-month and mid-day, at every
+        period, also after a workload's records change type (its old
+        group goes away)."""
         hour = datetime.timedelta(hours=1)
         start = datetime.datetime(2026, 1, 20, 5)
         rng = random.Random(11)
@@ -474,12 +475,14 @@ class DbApiChecks:
                   [i for i in range(24 * 50) if rng.random() > 0.1])
 
         def floor(moment, period):
+            if period == 'hour':
+                return moment
             day = moment.replace(hour=0, minute=0)
             return day if period == 'day' else day.replace(day=1)
 
         def expected(group_by, period, lo, hi, project_id=None):
-            column = {'type': 'workload_type',
-                      'accelerator': 'accelerator'}[group_by]
+            column = {'type': 'workload_type', 'accelerator': 'accelerator',
+                      'project': 'project_id'}[group_by]
             sums = {}
             for r in by_key.values():
                 if not lo <= r['hour'] < hi or project_id not in (
@@ -533,15 +536,15 @@ class DbApiChecks:
              datetime.datetime(2026, 2, 10, 9)),
         ]
         for lo, hi in windows:
-            for group_by in ('type', 'accelerator'):
-                for period in ('day', 'month'):
+            for group_by in ('type', 'accelerator', 'project'):
+                for period in ('hour', 'day', 'month'):
                     check(group_by, period, lo, hi)
                     check(group_by, period, lo, hi, project_id='p2')
         # w1, p1's only training workload, becomes serving.
         write('w1', 'serving', sorted(
             i for (w, moment), _ in by_key.items() if w == 'w1'
             for i in [int((moment - start) / hour)]))
-        for period in ('day', 'month'):
+        for period in ('hour', 'day', 'month'):
             got = check('type', period, *windows[0])
             assert 'training' in {r['group'] for r in got}
             got = check('type', period, *windows[0], project_id='p1')

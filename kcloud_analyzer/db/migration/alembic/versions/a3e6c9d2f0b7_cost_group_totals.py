@@ -9,11 +9,13 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""Daily and monthly cost totals per project and workload type or
-accelerator, and an index of the totals by scope and period
+"""Hourly, daily and monthly cost totals per project and workload type or
+accelerator (hourly also per project), and an index of the cost totals by
+scope and period
 
-The totals of the workload totals that exist when upgrading are computed
-here, by the same code that keeps them afterwards.
+The totals of the records and workload totals that exist when upgrading
+are computed here, by the same code that keeps them afterwards (on
+PostgreSQL about a minute per ten million hourly records).
 
 Revision ID: a3e6c9d2f0b7
 Revises: c9e4a2f7d1b8
@@ -45,8 +47,8 @@ def upgrade():
                   autoincrement=True, nullable=False),
         sa.Column('dimension', sa.String(length=16), nullable=False),
         sa.Column('project_id', sa.String(length=255), nullable=False),
-        sa.Column('group_key', sa.String(length=72), nullable=False),
-        sa.Column('group_value', sa.String(length=64), nullable=True),
+        sa.Column('group_key', sa.String(length=256), nullable=False),
+        sa.Column('group_value', sa.String(length=255), nullable=True),
         sa.Column('period', sa.String(length=8), nullable=False),
         sa.Column('period_start', sa.DateTime(), nullable=False),
         sa.Column('basis', sa.String(length=16), nullable=False),
