@@ -42,9 +42,16 @@ _CALLERS = (pecan.core, pecan.rest, pecan.routing)
 _lock = threading.Lock()
 
 
-def memoized(getargspec):
+#: functions a memo remembers at most: the controllers' and middleware's
+#: methods and the policy checks' are a few dozen; a callable made anew
+#: for each request would otherwise make the memo grow for ever
+MAX_ENTRIES = 1024
+
+
+def memoized(getargspec, max_entries=MAX_ENTRIES):
     """``getargspec`` answering from a memo keyed on the function (a bound
-    method's function: its spec is the same, ``self`` included)."""
+    method's function: its spec is the same, ``self`` included). The memo
+    is emptied when it holds ``max_entries`` functions."""
     found = {}
 
     def cached(method):
@@ -52,6 +59,8 @@ def memoized(getargspec):
         try:
             return found[key]
         except KeyError:
+            if len(found) >= max_entries:
+                found.clear()
             spec = found[key] = getargspec(method)
             return spec
         except TypeError:
@@ -82,7 +91,10 @@ def install():
         cached = memoized(pecan.util.getargspec)
         pecan.util.getargspec = cached
         for module in _CALLERS:
-            module.getargspec = cached
+            # only where Pecan calls it by that name (a release that
+            # renamed it would just go without the memo)
+            if getattr(module, 'getargspec', None) is cached.original:
+                module.getargspec = cached
         full = memoized(inspect.getfullargspec)
         if policy_checks.inspect is inspect:
             policy_checks.inspect = _Inspect(full)

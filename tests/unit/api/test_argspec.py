@@ -51,6 +51,31 @@ def test_each_function_is_inspected_once():
     assert len(calls) == 2
 
 
+def test_the_memo_is_bounded():
+    calls = []
+
+    def counting(method):
+        calls.append(method)
+        return _original()(method)
+
+    def make(default):
+        # a function made anew each time, as a per-request closure is
+        def function(a, b=default):
+            return a
+        return function
+
+    cached = argspec.memoized(counting, max_entries=4)
+    made = [make(i) for i in range(10)]
+    for function in made:
+        assert cached(function) == _original()(function)
+    assert len(calls) == 10
+    cached(made[-1])
+    assert len(calls) == 10
+    # the first ones were forgotten when the memo filled up
+    cached(made[0])
+    assert len(calls) == 11
+
+
 def test_install_reaches_pecans_routing():
     argspec.install()
     argspec.install()
