@@ -203,13 +203,11 @@ class PollWatermark(BASE):
     polled_by = sa.Column(sa.String(255), nullable=True)
 
 
-class _CostLines:
+class _Amounts:
     """The currency, cost lines, energy and carbon that an hourly cost
-    record and a daily or monthly total both carry."""
+    record, a daily or monthly total and a group total all carry."""
 
     currency = sa.Column(sa.String(3), nullable=False)
-    workload_type = sa.Column(sa.String(16), nullable=True)
-    accelerator = sa.Column(sa.String(64), nullable=True)
     compute = sa.Column(Money, nullable=False, default=0)
     gpu = sa.Column(Money, nullable=False, default=0)
     npu = sa.Column(Money, nullable=False, default=0)
@@ -222,6 +220,14 @@ class _CostLines:
     #: the part of energy_kwh that was estimated, not measured
     estimated_kwh = sa.Column(Real, nullable=True)
     carbon_kg = sa.Column(Real, nullable=True)
+
+
+class _CostLines(_Amounts):
+    """What an hourly cost record and a workload's total carry: the
+    amounts, and the workload's type and accelerator."""
+
+    workload_type = sa.Column(sa.String(16), nullable=True)
+    accelerator = sa.Column(sa.String(64), nullable=True)
 
 
 class CostRecord(_CostLines, BASE):
@@ -277,7 +283,7 @@ class CostTotal(_CostLines, BASE):
     last_hour = sa.Column(sa.DateTime, nullable=False)
 
 
-class CostGroupTotal(BASE):
+class CostGroupTotal(_Amounts, BASE):
     """The cost of one project's workloads that share a workload type
     (``dimension`` 'type') or an accelerator ('accelerator'), on one basis
     and in one currency, in one hour, day or month; and, hourly only, of
@@ -310,18 +316,6 @@ class CostGroupTotal(BASE):
     period = sa.Column(sa.String(8), nullable=False)
     period_start = sa.Column(sa.DateTime, nullable=False)
     basis = sa.Column(sa.String(16), nullable=False)
-    currency = sa.Column(sa.String(3), nullable=False)
-    compute = sa.Column(Money, nullable=False, default=0)
-    gpu = sa.Column(Money, nullable=False, default=0)
-    npu = sa.Column(Money, nullable=False, default=0)
-    storage = sa.Column(Money, nullable=False, default=0)
-    network = sa.Column(Money, nullable=False, default=0)
-    energy = sa.Column(Money, nullable=False, default=0)
-    idle = sa.Column(Money, nullable=False, default=0)
-    total = sa.Column(Money, nullable=False, default=0)
-    energy_kwh = sa.Column(Real, nullable=True)
-    estimated_kwh = sa.Column(Real, nullable=True)
-    carbon_kg = sa.Column(Real, nullable=True)
     hours = sa.Column(sa.Integer, nullable=False)
 
 
