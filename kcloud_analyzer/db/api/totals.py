@@ -30,12 +30,12 @@ daily totals, the hours at either edge from the hourly records. Whatever
 the window, a workload's cost lookup sums at most 23 + 30 + months + 30 +
 23 rows.
 
-The module is a little over 500 lines on purpose: the writes (refresh,
-rebuild) and the reads (:func:`workload_cost`, :func:`cost_summary`) share
-the calendar (day and month boundaries) and the choice of which table
-holds which level. Split apart, a change to one side could silently stop
-matching the other; together, "a total is the exact sum of its hours" is
-checked against one piece of code.
+The module is over 500 lines on purpose: the writes (refresh, group
+totals, rebuild) and the reads (:func:`workload_cost`,
+:func:`cost_summary`) share the calendar (day and month boundaries) and
+the choice of which table holds which level. Split apart, a change to
+one side could silently stop matching the other; together, "a total is
+the exact sum of its hours" is checked against one piece of code.
 """
 
 import collections
@@ -237,49 +237,62 @@ _GROUP_KEYS = ('dimension', 'project_id', 'group_key', 'period',
                'period_start', 'basis', 'currency')
 
 
-def _refresh_groups(session, dimension, ids, period, lo, hi, now):
-    """Totals per project and workload type or accelerator (``dimension``)
-    for ``period`` from the workload totals of the same period, so a
-    summary grouped by type or accelerator adds up exactly the rows it
-    added up before; a group no workload total holds any more is
-    deleted."""
-    totals = models.CostTotal.__table__
+def _refresh_group_rows(session, dimension, period, ids, value, start,
+                        hours, held_by, within, now):
+    """Group totals of ``dimension`` and ``period`` for the projects
+    ``ids`` from the rows of one table (that of ``start``): summed per
+    project, group (``value``), period start (``start``), basis and
+    currency, ``hours`` counting the hours; ``held_by`` selects the rows of
+    that table that count and ``within(column)`` the window. A group no
+    row holds any more is deleted."""
+    source = start.table
     groups = models.CostGroupTotal.__table__
-    value = totals.c[_GROUP_COLUMNS[dimension]]
     select = sa.select(
         sa.literal(dimension).label('dimension'),
-        totals.c.project_id,
+        source.c.project_id,
         sa.func.coalesce(sa.literal('=') + value, '').label('group_key'),
         value.label('group_value'),
         sa.literal(period).label('period'),
-        totals.c.period_start,
-        totals.c.basis,
-        totals.c.currency,
-        *[sa.func.sum(totals.c[name]).label(name) for name in _SUMMED],
-        sa.func.sum(totals.c.hours).label('hours'),
+        start.label('period_start'),
+        source.c.basis,
+        source.c.currency,
+        *[sa.func.sum(source.c[name]).label(name) for name in _SUMMED],
+        hours.label('hours'),
         sa.literal(now, sa.DateTime).label('created_at'),
         sa.literal(now, sa.DateTime).label('updated_at'),
     ).where(
-        totals.c.scope == 'workload', totals.c.period == period,
-        totals.c.project_id.in_(ids), totals.c.period_start >= lo,
-        totals.c.period_start < hi,
-    ).group_by(totals.c.project_id, value, totals.c.period_start,
-               totals.c.basis, totals.c.currency)
+        *held_by, source.c.project_id.in_(ids), within(start),
+    ).group_by(source.c.project_id, value, start, source.c.basis,
+               source.c.currency)
     _upsert_from_select(session, select,
                         [c.name for c in select.selected_columns],
                         model=models.CostGroupTotal, keys=_GROUP_KEYS)
-    held = sa.select(totals.c.id).where(
-        totals.c.scope == 'workload', totals.c.period == period,
-        totals.c.project_id == groups.c.project_id,
-        totals.c.period_start == groups.c.period_start,
-        totals.c.basis == groups.c.basis,
-        totals.c.currency == groups.c.currency,
+    held = sa.select(source.c.id).where(
+        *held_by,
+        source.c.project_id == groups.c.project_id,
+        start == groups.c.period_start,
+        source.c.basis == groups.c.basis,
+        source.c.currency == groups.c.currency,
         value.is_not_distinct_from(groups.c.group_value),
     ).correlate(groups)
     session.execute(groups.delete().where(
         groups.c.dimension == dimension, groups.c.period == period,
-        groups.c.project_id.in_(ids), groups.c.period_start >= lo,
-        groups.c.period_start < hi, ~held.exists()))
+        groups.c.project_id.in_(ids), within(groups.c.period_start),
+        ~held.exists()))
+
+
+def _refresh_groups(session, dimension, ids, period, lo, hi, now):
+    """Totals per project and workload type or accelerator (``dimension``)
+    for ``period`` (day or month, starting in ``[lo, hi)``) from the
+    workload totals of the same period, so a summary grouped by type or
+    accelerator adds up exactly the rows it added up before."""
+    totals = models.CostTotal.__table__
+    _refresh_group_rows(
+        session, dimension, period, ids,
+        value=totals.c[_GROUP_COLUMNS[dimension]],
+        start=totals.c.period_start, hours=sa.func.sum(totals.c.hours),
+        held_by=(totals.c.scope == 'workload', totals.c.period == period),
+        within=lambda column: sa.and_(column >= lo, column < hi), now=now)
 
 
 #: dimension of an hourly group total -> the column of the hourly records
@@ -292,42 +305,14 @@ def _refresh_group_hours(session, dimension, ids, first_hour, last_hour,
     (``dimension``) of the hours ``[first_hour, last_hour]``, from the
     hourly records: a summary reads them for the hours at its window's
     edges (and for hourly summaries) instead of every workload's
-    records; a group no record holds any more is deleted."""
+    records."""
     records = models.CostRecord.__table__
-    groups = models.CostGroupTotal.__table__
-    value = records.c[_HOUR_GROUP_COLUMNS[dimension]]
-    select = sa.select(
-        sa.literal(dimension).label('dimension'),
-        records.c.project_id,
-        sa.func.coalesce(sa.literal('=') + value, '').label('group_key'),
-        value.label('group_value'),
-        sa.literal('hour').label('period'),
-        records.c.hour.label('period_start'),
-        records.c.basis,
-        records.c.currency,
-        *[sa.func.sum(records.c[name]).label(name) for name in _SUMMED],
-        sa.func.count().label('hours'),
-        sa.literal(now, sa.DateTime).label('created_at'),
-        sa.literal(now, sa.DateTime).label('updated_at'),
-    ).where(
-        records.c.project_id.in_(ids), records.c.hour >= first_hour,
-        records.c.hour <= last_hour,
-    ).group_by(records.c.project_id, value, records.c.hour,
-               records.c.basis, records.c.currency)
-    _upsert_from_select(session, select,
-                        [c.name for c in select.selected_columns],
-                        model=models.CostGroupTotal, keys=_GROUP_KEYS)
-    held = sa.select(records.c.id).where(
-        records.c.project_id == groups.c.project_id,
-        records.c.hour == groups.c.period_start,
-        records.c.basis == groups.c.basis,
-        records.c.currency == groups.c.currency,
-        value.is_not_distinct_from(groups.c.group_value),
-    ).correlate(groups)
-    session.execute(groups.delete().where(
-        groups.c.dimension == dimension, groups.c.period == 'hour',
-        groups.c.project_id.in_(ids), groups.c.period_start >= first_hour,
-        groups.c.period_start <= last_hour, ~held.exists()))
+    _refresh_group_rows(
+        session, dimension, 'hour', ids,
+        value=records.c[_HOUR_GROUP_COLUMNS[dimension]],
+        start=records.c.hour, hours=sa.func.count(), held_by=(),
+        within=lambda column: sa.and_(column >= first_hour,
+                                      column <= last_hour), now=now)
 
 
 def _refresh_all_groups(session, project_ids, first_hour, last_hour,
