@@ -232,8 +232,12 @@ def fleet(workloads, hours, seed):
             np.asarray(name, dtype=object), n) for name, _ in series]),
         'value': np.concatenate([values for _, values in series]),
     })
-    # The store returns a workload's rows together, by metric and time.
-    usage = usage.sort_values(['workload_id', 'metric', 'timestamp'],
+    # The store returns the rollups of a batch's workloads in the order
+    # they were written (``db_api.rollup_means`` has no ORDER BY; on
+    # PostgreSQL a bitmap heap scan of the rows of those workloads):
+    # window after window, as the agent ingested them, each window's rows
+    # by workload and metric, as the merge of a batch writes them.
+    usage = usage.sort_values(['timestamp', 'workload_id', 'metric'],
                               kind='stable', ignore_index=True)
     # usage_from_means gives the workload and the metric as categoricals.
     usage['workload_id'] = frames.categorical(usage['workload_id'])
