@@ -28,6 +28,68 @@ _NS_PER_TICK = {'s': 1_000_000_000, 'ms': 1_000_000, 'us': 1_000, 'ns': 1}
 _HOUR_NS = 3600 * 1_000_000_000
 
 
+def _run_values(codes):
+    """The first code of every run of equal ``codes``: each distinct
+    code at least once, few of them when the codes come in runs (as a
+    workload's rows do), so that marking them costs little."""
+    if len(codes) < 2:
+        return codes
+    starts = np.flatnonzero(codes[1:] != codes[:-1])
+    starts += 1
+    return np.concatenate((codes[:1], codes[starts]))
+
+
+#: runs per row up to which the rows of a metric are found from the runs
+#: of equal metric codes (:func:`_runs`)
+_RUNS_PER_ROW = 1 / 64
+
+
+def _few_true(mask, most):
+    """``np.flatnonzero(mask)`` when it has at most about ``most`` True
+    (None otherwise): eight rows at a time are skipped when all False,
+    which spares testing every row for its own index."""
+    whole = len(mask) - len(mask) % 8
+    hot = np.flatnonzero(mask[:whole].view(np.uint64) != 0)
+    if len(hot) > most:
+        return None
+    found = (hot[:, None] * 8 + np.arange(8)).ravel()
+    found = found[mask[found]]
+    if whole < len(mask):
+        found = np.concatenate((found,
+                                np.flatnonzero(mask[whole:]) + whole))
+    return found
+
+
+def _runs(codes):
+    """``(starts, ends, codes)`` of the runs of equal ``codes`` when
+    there are few of them (the rows of a metric come together when the
+    store returns a workload's rows by metric and time), else None."""
+    if len(codes) < 2:
+        return None
+    ends = _few_true(codes[1:] != codes[:-1], len(codes) * _RUNS_PER_ROW)
+    if ends is None:
+        return None
+    ends += 1
+    starts = np.concatenate(([0], ends))
+    ends = np.append(ends, len(codes))
+    return starts, ends, codes[starts]
+
+
+def _rows_of_runs(starts, ends):
+    """The rows of the runs ``[starts, ends)``, ascending."""
+    lengths = ends - starts
+    rows = np.ones(int(lengths.sum()), dtype=np.intp)
+    if not len(rows):
+        return rows
+    # each run's first row after the last row of the run before (runs
+    # without rows leave none)
+    keep = lengths > 0
+    starts, ends, lengths = starts[keep], ends[keep], lengths[keep]
+    rows[0] = starts[0]
+    rows[np.cumsum(lengths[:-1])] = starts[1:] - ends[:-1] + 1
+    return np.cumsum(rows, out=rows)
+
+
 def _codes(column):
     """``(codes, names)``: integer code of every row (-1 for a missing
     value) and the value of every code, as an object array."""
@@ -63,10 +125,16 @@ class UsageCodes:
         self.value = usage['value'].to_numpy(dtype=float)
         self._masks = {}
         self._rows = {}
+        self._workloads = {}
+        # runs of equal metric codes (:func:`_runs`), found when needed
+        self._metric_runs = False
 
     def ns(self, rows):
         """The timestamps of ``rows`` (indices) as int64 nanoseconds."""
-        return self.ticks[rows] * self.tick_ns
+        ns = np.take(self.ticks, rows)
+        if self.tick_ns != 1:
+            ns *= self.tick_ns
+        return ns
 
     @property
     def ticks_per_hour(self):
@@ -99,30 +167,63 @@ class UsageCodes:
                 mask |= self._masks[name]
         return mask
 
+    def _metric_rows(self, name):
+        """Indices, ascending, of the rows of the metric ``name`` (found
+        once; the cached array itself, read-only)."""
+        if name not in self._rows:
+            codes = [i for i, known in enumerate(self.metric_names)
+                     if known == name]
+            if not codes:
+                found = np.empty(0, np.intp)
+            else:
+                if self._metric_runs is False:
+                    self._metric_runs = _runs(self.metric)
+                if self._metric_runs is None:
+                    found = np.flatnonzero(self.metric == codes[0])
+                else:
+                    starts, ends, runs = self._metric_runs
+                    chosen = runs == codes[0]
+                    found = _rows_of_runs(starts[chosen], ends[chosen])
+            found.flags.writeable = False
+            self._rows[name] = found
+        return self._rows[name]
+
     def rows_of(self, *names):
         """Indices, ascending, of the rows of any of the metrics
-        ``names`` (each metric's are found once, in one pass over the
-        codes; a new array each call)."""
-        found = []
-        for name in dict.fromkeys(names):
-            if name not in self._rows:
-                codes = [i for i, known in enumerate(self.metric_names)
-                         if known == name]
-                self._rows[name] = (np.flatnonzero(self.metric == codes[0])
-                                    if codes else np.empty(0, np.intp))
-            if len(self._rows[name]):
-                found.append(self._rows[name])
+        ``names`` (each metric's are found once, from the runs of equal
+        metric codes when they are few, else in one pass over the codes;
+        a new array each call)."""
+        found = [rows for rows in map(self._metric_rows,
+                                      dict.fromkeys(names)) if len(rows)]
         if len(found) <= 1:
             return (found[0].copy() if found
                     else np.empty(0, dtype=np.intp))
         # the metrics' rows are disjoint: sorting them merges them
         return np.sort(np.concatenate(found))
 
+    def workloads_of(self, name):
+        """The workload code of every row of the metric ``name``, in the
+        order of :meth:`rows_of` (gathered once; the cached array itself,
+        read-only)."""
+        if name not in self._workloads:
+            found = np.take(self.workload, self._metric_rows(name))
+            found.flags.writeable = False
+            self._workloads[name] = found
+        return self._workloads[name]
+
+    def has_metric(self, *names):
+        """Boolean per workload code: has a row of any of the metrics
+        ``names``; :meth:`per_workload` of their rows."""
+        found = np.zeros(len(self.workload_names) + 1, dtype=bool)
+        for name in dict.fromkeys(names):
+            found[_run_values(self.workloads_of(name))] = True
+        return found[:-1]
+
     def per_workload(self, rows):
         """Boolean per workload code: has a row in ``rows`` (a boolean
         mask or row indices)."""
         found = np.zeros(len(self.workload_names) + 1, dtype=bool)
-        found[self.workload[rows]] = True
+        found[_run_values(self.workload[rows])] = True
         return found[:-1]
 
     def of_workloads(self, chosen):

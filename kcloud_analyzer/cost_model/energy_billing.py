@@ -207,12 +207,16 @@ def _power_samples(coded):
     """
     host = coded.rows_of(metrics.POWER_WATTS)
     board = coded.rows_of(metrics.ACCELERATOR_POWER_WATTS)
-    with_host = coded.per_workload(host)
-    if with_host.any():
+    if len(host):
+        with_host = coded.has_metric(metrics.POWER_WATTS)
         board = board[~np.append(with_host, False)[coded.workload[board]]]
-    rows = (np.sort(np.concatenate([host, board])) if len(host)
-            else board)
-    codes, ns = coded.workload[rows], coded.ns(rows)
+        rows = np.sort(np.concatenate([host, board]))
+        codes = coded.workload[rows]
+    else:
+        # board power alone: its workload codes are those already found
+        rows = board
+        codes = coded.workloads_of(metrics.ACCELERATOR_POWER_WATTS)
+    ns = coded.ns(rows)
     step = np.diff(codes)
     if len(rows) and ((step > 0) | ((step == 0) & (np.diff(ns) > 0))).all():
         return rows, codes, ns
@@ -269,6 +273,104 @@ def _hour_pieces(codes, start_s, length_s, watts, estimated):
             'estimated': estimated[segment]}
 
 
+#: distinct instants, beyond the number of samples, up to which
+#: :func:`_steady_pieces` prices the samples instant by instant
+_INSTANTS_BEYOND_SAMPLES = 1 << 16
+
+
+def _steady_instants(whole, ends, step):
+    """The instants that :func:`_steady_pieces` prices, and the index
+    into them of every sample; None when they would be too many.
+
+    Every series is its first instant plus whole steps. When all of
+    them are on one grid of that step (rollups aligned alike), the
+    instants are the grid from the first to the last, and a sample's
+    index counts from its series' first; else the distinct instants are
+    found by marking them on the span of seconds.
+    """
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    begin = whole[starts]
+    first = begin.min()
+    last = (begin + (lengths - 1) * step).max()
+    if not (first > -4_000_000_000 and last < 4_000_000_000):
+        # whole seconds before 2100: as :func:`_instants` takes them
+        return None
+    most = 2 * len(whole) + _INSTANTS_BEYOND_SAMPLES
+    offset = begin - first
+    if not (offset % step).any():
+        if (last - first) // step >= most:
+            return None
+        offset //= step
+        # one count over the samples: 1 from a sample to the next, and
+        # from the last of a series to the grid point of the next first
+        index = np.ones(len(whole), dtype=np.intp)
+        index[0] = offset[0]
+        index[starts[1:]] = offset[1:] - offset[:-1] - lengths[:-1] + 1
+        np.cumsum(index, out=index)
+        instants = first + np.arange((last - first) // step + 1,
+                                     dtype=np.int64) * step
+        return instants, index
+    if last - first >= most:
+        return None
+    key = whole - first
+    present = np.zeros(int(last - first) + 1, dtype=bool)
+    present[key] = True
+    at = np.flatnonzero(present)
+    position = np.empty(len(present), dtype=np.intp)
+    position[at] = np.arange(len(at))
+    return at + first, np.take(position, key)
+
+
+def _steady_pieces(card, codes, seconds, step, watts, measured, ends):
+    """The result of :func:`energy_pieces` when every sample holds the
+    same ``step`` and none leaves a gap (see :func:`~kcloud_analyzer.
+    workload_analyzer.energy.common_step`), its instants are whole
+    seconds and no sample crosses the end of its hour (rollups of a few
+    minutes, aligned on the hour); else None. ``ends``: the index of
+    the last sample of every series.
+
+    Every piece is then a whole sample, and its hour, length and price
+    are those of its instant alone: they are computed once per instant
+    (a fleet's series share their instants: a few thousand for hundreds
+    of thousands of samples), with the very functions of the general
+    path, element by element, and looked up for every sample.
+    """
+    if not len(seconds):
+        return None
+    whole = seconds.astype(np.int64)
+    if not (whole == seconds).all():
+        return None
+    # the difference of whole seconds is exact: the step is whole, and
+    # every series its first instant plus whole steps
+    found = _steady_instants(whole, ends, np.int64(step))
+    if found is None:
+        return None
+    instants, index = found
+    count = len(instants)
+    pieces = _hour_pieces(np.zeros(count, dtype=np.intp),
+                          instants.astype(np.float64),
+                          np.full(count, step), np.zeros(count),
+                          np.zeros(count, dtype=bool))
+    if len(pieces['hours']) != count:
+        # a sample crosses an hour: the general split
+        return None
+    length = pieces['length_s']
+    minute, minute_whole = _minutes_in_hours(
+        card, *_instants(pieces['start_s']), pieces['hours'])
+    tariff = np.take(_mean_price(card, minute, length / 60.0, minute_whole),
+                     index)
+    hours = np.take(pieces['hours'], index)
+    if (length == length[0]).all():
+        kwh = watts * length[0]
+    else:
+        kwh = watts * np.take(length, index)
+    kwh /= energy.JOULES_PER_KWH
+    return {'code': codes, 'hour': hours, 'kwh': kwh,
+            'estimated': ~measured, 'priced': np.multiply(kwh, tariff,
+                                                          out=tariff)}
+
+
 def energy_pieces(usage, card, estimated_power=None):
     """The priced energy of every piece of a power sample inside an hour
     (see :func:`hourly_energy`), before it is summed per workload-hour.
@@ -284,7 +386,7 @@ def energy_pieces(usage, card, estimated_power=None):
     coded = usage_codes.UsageCodes.of(usage)
     names = coded.workload_names
     rows, codes, ns = _power_samples(coded)
-    watts = coded.value[rows]
+    watts = np.take(coded.value, rows)
     measured = np.ones(len(rows), dtype=bool)
     if estimated_power is not None and len(estimated_power):
         has = np.zeros(len(names) + 1, dtype=bool)
@@ -311,7 +413,15 @@ def energy_pieces(usage, card, estimated_power=None):
         codes, ns = codes[order], ns[order]
         watts, measured = watts[order], measured[order]
     seconds = ns / 1e9
-    held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts)
+    intervals = energy.series_intervals(codes, seconds)
+    step = energy.common_step(intervals)
+    if step is not None:
+        pieces = _steady_pieces(card, codes, seconds, step, watts,
+                                measured, intervals[2])
+        if pieces is not None:
+            return pieces, names
+    held, gap, gap_w = energy.held_intervals_long(codes, seconds, watts,
+                                                  intervals=intervals)
     # The held intervals, then the gaps (those of no length are no piece).
     gaps = np.flatnonzero(gap > 0)
     if len(gaps):

@@ -126,11 +126,15 @@ def held_intervals(times, watts, max_gap_s=None):
     return held, gap, np.where(measured, gap_w, np.nan_to_num(next_w))
 
 
-def _series_extremes(codes, values):
+def _series_extremes(codes, values, ends=None):
     """``(lengths, least, most)`` of each series of sorted ``codes``: its
     number of samples and the least and greatest of its non-NaN
-    ``values`` (NaN for a series without any)."""
-    starts = np.flatnonzero(np.diff(codes)) + 1
+    ``values`` (NaN for a series without any). ``ends``: the index of
+    the last sample of every series, when known."""
+    if ends is None:
+        starts = np.flatnonzero(np.diff(codes)) + 1
+    else:
+        starts = ends[:-1] + 1
     starts = np.concatenate(([0], starts))
     lengths = np.diff(np.append(starts, len(codes)))
     return (lengths, np.fmin.reduceat(values, starts),
@@ -159,29 +163,69 @@ def _median_per_series(codes, values, extremes=None):
     return np.repeat(median, lengths)
 
 
-def held_intervals_long(codes, seconds, watts, max_gap_s=None):
+def series_intervals(codes, seconds):
+    """The intervals of samples in long form, for
+    :func:`held_intervals_long` and :func:`common_step`.
+
+    :param codes: ``(k,)`` integer series code of each sample, sorted.
+    :param seconds: ``(k,)`` time of each sample, sorted in each series.
+    :returns: ``(following, other, ends)``: the seconds from each sample
+        to the next of its series (NaN for the last of a series), whether
+        a sample is the last of its series, and the indices of those.
+    """
+    # Each step works in place on arrays of its own (a few passes over
+    # the samples, no temporaries).
+    following = np.empty(len(seconds))
+    np.subtract(seconds[1:], seconds[:-1], out=following[:-1])
+    other = np.ones(len(seconds), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=other[:-1])
+    ends = np.flatnonzero(other)
+    following[ends] = np.nan
+    return following, other, ends
+
+
+def common_step(intervals):
+    """The one interval of every series, when every series has two
+    samples or more, all at the same interval, the same for all of
+    them and more than nothing; else None.
+
+    :param intervals: :func:`series_intervals` of the samples.
+
+    With finite instants and the default gap rule, every sample then
+    holds that step (:func:`held_intervals_long`) and none leaves a gap.
+    """
+    following, _, ends = intervals
+    if not len(ends) or ends[0] < 1 or (np.diff(ends) < 2).any():
+        return None
+    step = following[0]
+    # NaN (the series' ends) equals nothing
+    if step > 0 and (np.count_nonzero(following == step) ==
+                     len(following) - len(ends)):
+        return step
+    return None
+
+
+def held_intervals_long(codes, seconds, watts, max_gap_s=None,
+                        intervals=None):
     """:func:`held_intervals` for samples in long form.
 
     :param codes: ``(k,)`` integer series code of each sample; the samples
         are sorted by code, then by time, without duplicated instants.
     :param seconds: ``(k,)`` time of each sample.
     :param watts: ``(k,)`` power of each sample.
+    :param intervals: :func:`series_intervals` of the samples, when
+        already made (it is changed in place).
     :returns: ``(held_s, gap_s, gap_w)``, each ``(k,)``.
     """
-    # Each step works in place on arrays of its own (a few passes over
-    # the samples, no temporaries).
-    following = np.empty(len(seconds))
-    np.subtract(seconds[1:], seconds[:-1], out=following[:-1])
-    following[-1:] = np.nan
-    other = np.ones(len(seconds), dtype=bool)
-    np.not_equal(codes[1:], codes[:-1], out=other[:-1])
-    following[other] = np.nan
+    following, other, ends = (series_intervals(codes, seconds)
+                              if intervals is None else intervals)
+    extremes = (_series_extremes(codes, following, ends) if len(codes)
+                else None)
     # With finite instants the intervals are finite but where a series
     # ends (NaN there); the median is NaN only for a series of one sample.
     # ``nan_to_num`` then changes nothing but those NaN, which are set
     # directly (its other passes, over every sample, are spared).
     finite = np.isfinite(seconds).all()
-    extremes = _series_extremes(codes, following) if len(codes) else None
     gap_w = np.empty(len(watts))
     np.add(watts[:-1], watts[1:], out=gap_w[:-1])
     gap_w *= 0.5

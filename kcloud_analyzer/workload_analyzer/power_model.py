@@ -80,8 +80,8 @@ def estimate_power(usage, workloads, card, curves=None):
     curves = default_curves() if curves is None else curves
     columns = ['workload_id', 'timestamp', 'value', 'source']
     coded = usage_codes.UsageCodes.of(usage)
-    powered = coded.workload_names[coded.per_workload(coded.rows_of(
-        metrics.POWER_WATTS, metrics.ACCELERATOR_POWER_WATTS))]
+    powered = coded.workload_names[coded.has_metric(
+        metrics.POWER_WATTS, metrics.ACCELERATOR_POWER_WATTS)]
     if not _any_to_estimate(workloads, card, powered):
         return pd.DataFrame(columns=columns)
     lower = workloads['accelerator'].astype(object).str.lower()

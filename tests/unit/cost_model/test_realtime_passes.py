@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import metrics
+from kcloud_analyzer.common import usage_codes
 from kcloud_analyzer.cost_model import energy_billing
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
@@ -291,3 +292,152 @@ def test_prices_from_the_whole_minutes_are_np_interp(zone):
     lengths = rng.choice([0.5, 5.0, 17.25, 60.0], len(minute))
     _same_bits(energy_billing._mean_price(card, minute, lengths, whole),
                energy_billing._mean_price(card, minute, lengths))
+
+
+def _steady_fleet(seed):
+    """Workloads whose power series all hold one step, in the card's time
+    zone ``seed`` picks: rollups aligned on the hour (one grid, or each
+    workload starting elsewhere on it), or (a step that does not divide
+    the hour) short series inside their hours at their own phases; some
+    workloads measure host power, some board power, some none (their
+    power estimated at the same step); now and then a sample that
+    crosses its hour or breaks the step sends the fleet the general way.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(STARTS[seed % len(STARTS)]).floor('h')
+    document = cards.document()
+    document['electricity'] = dict(document['electricity'],
+                                   timezone=ZONES[seed % len(ZONES)])
+    card = ratecard.parse_rate_card(document)
+    step = int(rng.choice([30, 60, 300, 900, 3600, 700, 1100]))
+    workloads, rows = [], []
+    for i in range(int(rng.integers(1, 8))):
+        model, kind = MODELS[int(rng.integers(0, len(MODELS) - 1))]
+        workload = f's{seed}-{i}'
+        workloads.append((workload, 'training', 8.0, 64.0,
+                          2 if kind == 'gpu' else 0,
+                          2 if kind == 'npu' else 0, model, f'p{i % 3}'))
+        if 3600 % step == 0:
+            begin = int(rng.integers(0, 48)) * step
+            n = int(rng.integers(2, 40 * 3600 // step))
+        else:
+            hour = int(rng.integers(0, 48)) * 3600
+            n = int(rng.integers(2, 3600 // step + 1))
+            begin = hour + int(rng.integers(0, 3600 - n * step + 1))
+        seconds = begin + np.arange(n) * step
+        if rng.random() < 0.1:
+            seconds[-1] += int(rng.choice([1, step]))
+        stamps = start + pd.to_timedelta(seconds, unit='s')
+        power = rng.choice(['host', 'board', 'none'])
+        utilization = (metrics.NPU_UTILIZATION if kind == 'npu'
+                       else metrics.GPU_UTILIZATION)
+        rows += [(workload, stamp, utilization,
+                  float(rng.uniform(0, 100))) for stamp in stamps]
+        if power != 'none':
+            metric = (metrics.POWER_WATTS if power == 'host'
+                      else metrics.ACCELERATOR_POWER_WATTS)
+            rows += [(workload, stamp, metric,
+                      float(rng.uniform(50, 900))) for stamp in stamps]
+    usage = cards.usage(rows)
+    if seed % 2:
+        usage['workload_id'] = frames.categorical(usage['workload_id'])
+        usage['metric'] = frames.categorical(usage['metric'])
+    return cards.workloads(*workloads), usage, card
+
+
+def test_steady_fleets_priced_instant_by_instant_as_by_the_general_split(
+        monkeypatch):
+    """Every sample holding one step, whole seconds, no hour crossed:
+    priced once per instant (on one grid or the distinct instants) and
+    looked up, to the bit of the general split."""
+    general = energy_billing._steady_pieces
+    taken = []
+
+    def steady(*args):
+        found = general(*args)
+        taken.append(found is not None)
+        return found
+
+    for seed in range(60):
+        workloads, usage, card = _fleet(seed) if seed >= 50 else (
+            _steady_fleet(seed))
+        estimated = power_model.estimate_power(usage, workloads, card)
+        with monkeypatch.context() as patch:
+            patch.setattr(energy_billing, '_steady_pieces', steady)
+            pieces, names = energy_billing.energy_pieces(usage, card,
+                                                         estimated)
+            costs = realtime.compute_costs(workloads, usage, card)
+        with monkeypatch.context() as patch:
+            patch.setattr(energy_billing, '_steady_pieces',
+                          lambda *args: None)
+            expected, expected_names = energy_billing.energy_pieces(
+                usage, card, estimated)
+            pd.testing.assert_frame_equal(
+                realtime.compute_costs(workloads, usage, card), costs,
+                check_exact=True)
+        np.testing.assert_array_equal(names, expected_names)
+        assert pieces.keys() == expected.keys()
+        for name, values in pieces.items():
+            if values.dtype == np.float64:
+                _same_bits(values, expected[name])
+            else:
+                assert values.dtype == expected[name].dtype
+                np.testing.assert_array_equal(values, expected[name])
+    # most steady fleets go the short way, some the general one
+    assert 25 <= sum(taken) < len(taken)
+
+
+@pytest.mark.parametrize('step', [300, 700])
+def test_steady_instants_on_one_grid_and_apart(step):
+    """A grid from the first instant to the last when every series is on
+    it, else the distinct instants; either way the instant of every
+    sample."""
+    rng = np.random.default_rng(step)
+    lengths = rng.integers(1, 30, 50)
+    phase = step if step == 300 else 1
+    begins = 1_770_000_000 + rng.integers(0, 500, 50) * phase
+    whole = np.concatenate([b + np.arange(n) * step
+                            for b, n in zip(begins, lengths, strict=True)])
+    ends = np.cumsum(lengths) - 1
+    instants, index = energy_billing._steady_instants(whole, ends,
+                                                      np.int64(step))
+    np.testing.assert_array_equal(instants[index], whole)
+    if step == 300:
+        np.testing.assert_array_equal(np.diff(instants), step)
+    else:
+        np.testing.assert_array_equal(instants, np.unique(whole))
+    # too many instants for the samples: none
+    assert energy_billing._steady_instants(
+        np.array([0, step, 10**9, 10**9 + step]), np.array([1, 3]),
+        np.int64(step)) is None
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_rows_of_a_metric_from_its_runs(seed, monkeypatch):
+    """The rows of a metric and the workloads that have one, from the
+    runs of the metric codes (a workload's rows by metric, as stored) or
+    row by row (shuffled), are those of the plain formula."""
+    workloads, usage, card = _fleet(seed)
+    if seed % 2:
+        usage = usage.sort_values(['workload_id', 'metric', 'timestamp'],
+                                  kind='stable', ignore_index=True)
+    for runs_per_row in (1.0, 1 / 64, 0.0):
+        monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', runs_per_row)
+        coded = usage_codes.UsageCodes(usage)
+        for chosen in ([metrics.POWER_WATTS],
+                       [metrics.ACCELERATOR_POWER_WATTS],
+                       [metrics.POWER_WATTS,
+                        metrics.ACCELERATOR_POWER_WATTS], METRICS[:3]):
+            mask = usage['metric'].isin(chosen).to_numpy()
+            np.testing.assert_array_equal(coded.rows_of(*chosen),
+                                          np.flatnonzero(mask))
+            expected = pd.Index(coded.workload_names).isin(
+                usage.loc[mask, 'workload_id'])
+            np.testing.assert_array_equal(coded.has_metric(*chosen),
+                                          expected)
+            np.testing.assert_array_equal(coded.per_workload(mask),
+                                          expected)
+            for name in chosen:
+                np.testing.assert_array_equal(
+                    coded.workloads_of(name),
+                    coded.workload[coded.rows_of(name)])
