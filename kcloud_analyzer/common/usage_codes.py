@@ -28,20 +28,26 @@ _NS_PER_TICK = {'s': 1_000_000_000, 'ms': 1_000_000, 'us': 1_000, 'ns': 1}
 _HOUR_NS = 3600 * 1_000_000_000
 
 
+#: runs per row up to which the rows of a metric are found from the runs
+#: of equal metric codes (:func:`_runs`), and the workloads of rows from
+#: the runs of equal workload codes (:func:`_run_values`)
+_RUNS_PER_ROW = 1 / 64
+
+
 def _run_values(codes):
-    """The first code of every run of equal ``codes``: each distinct
-    code at least once, few of them when the codes come in runs (as a
-    workload's rows do), so that marking them costs little."""
+    """Each distinct code of ``codes`` at least once: the first of every
+    run of equal codes when they come in runs (as a workload's rows do),
+    so that marking them costs little; else all of them, as native
+    integers."""
     if len(codes) < 2:
-        return codes
-    starts = np.flatnonzero(codes[1:] != codes[:-1])
+        return codes.astype(np.intp)
+    change = codes[1:] != codes[:-1]
+    if np.count_nonzero(change) > len(codes) * _RUNS_PER_ROW:
+        # marking with native indices costs less than with narrow ones
+        return codes.astype(np.intp)
+    starts = np.flatnonzero(change)
     starts += 1
     return np.concatenate((codes[:1], codes[starts]))
-
-
-#: runs per row up to which the rows of a metric are found from the runs
-#: of equal metric codes (:func:`_runs`)
-_RUNS_PER_ROW = 1 / 64
 
 
 def _few_true(mask, most):
@@ -49,9 +55,10 @@ def _few_true(mask, most):
     (None otherwise): eight rows at a time are skipped when all False,
     which spares testing every row for its own index."""
     whole = len(mask) - len(mask) % 8
-    hot = np.flatnonzero(mask[:whole].view(np.uint64) != 0)
-    if len(hot) > most:
+    hot = mask[:whole].view(np.uint64) != 0
+    if np.count_nonzero(hot) > most:
         return None
+    hot = np.flatnonzero(hot)
     found = (hot[:, None] * 8 + np.arange(8)).ravel()
     found = found[mask[found]]
     if whole < len(mask):

@@ -202,8 +202,9 @@ def _power_samples(coded):
     same workload and instant twice) counts once, the last one read.
 
     :param coded: :class:`~kcloud_analyzer.common.usage_codes.UsageCodes`.
-    :returns: ``(rows, codes, ns)``: the rows of the usage, sorted by
-        workload code then time, their workload codes and instants.
+    :returns: ``(codes, ns, watts)``: the workload codes, instants and
+        values of those rows of the usage, sorted by workload code then
+        time.
     """
     host = coded.rows_of(metrics.POWER_WATTS)
     board = coded.rows_of(metrics.ACCELERATOR_POWER_WATTS)
@@ -216,15 +217,22 @@ def _power_samples(coded):
         # board power alone: its workload codes are those already found
         rows = board
         codes = coded.workloads_of(metrics.ACCELERATOR_POWER_WATTS)
+    # Read in the order of the usage's rows (the fewest pages of its
+    # columns at a time), sorted after.
     ns = coded.ns(rows)
+    watts = np.take(coded.value, rows)
     step = np.diff(codes)
-    if len(rows) and ((step > 0) | ((step == 0) & (np.diff(ns) > 0))).all():
-        return rows, codes, ns
+    if len(rows) and (step >= 0).all() and (
+            (step > 0) | (np.diff(ns) > 0)).all():
+        return codes, ns, watts
     order = np.lexsort((ns, codes))
-    rows, codes, ns = rows[order], codes[order], ns[order]
-    last = np.ones(len(rows), dtype=bool)
+    codes, ns, watts = (np.take(values, order)
+                        for values in (codes, ns, watts))
+    last = np.ones(len(codes), dtype=bool)
     last[:-1] = (codes[1:] != codes[:-1]) | (ns[1:] != ns[:-1])
-    return rows[last], codes[last], ns[last]
+    if last.all():
+        return codes, ns, watts
+    return codes[last], ns[last], watts[last]
 
 
 def _hour_pieces(codes, start_s, length_s, watts, estimated):
@@ -385,9 +393,8 @@ def energy_pieces(usage, card, estimated_power=None):
     """
     coded = usage_codes.UsageCodes.of(usage)
     names = coded.workload_names
-    rows, codes, ns = _power_samples(coded)
-    watts = np.take(coded.value, rows)
-    measured = np.ones(len(rows), dtype=bool)
+    codes, ns, watts = _power_samples(coded)
+    measured = np.ones(len(codes), dtype=bool)
     if estimated_power is not None and len(estimated_power):
         has = np.zeros(len(names) + 1, dtype=bool)
         has[codes] = True
