@@ -286,9 +286,16 @@ def _hour_pieces(codes, start_s, length_s, watts, estimated):
 _INSTANTS_BEYOND_SAMPLES = 1 << 16
 
 
-def _steady_instants(whole, ends, step):
-    """The instants that :func:`_steady_pieces` prices, and the index
-    into them of every sample; None when they would be too many.
+#: least first instant and greatest step (seconds) of the series that
+#: :func:`_steady_pieces` takes: see there
+_STEADY_FROM = _STEADY_STEP_BELOW = 1 << 22
+
+
+def _steady_instants(seconds, ends, step):
+    """The instants that :func:`_steady_pieces` prices (int64 seconds)
+    and the index into them of every sample; None when they would be too
+    many, or are not whole seconds from 1970-02-18 to 2096 (see
+    :func:`_steady_pieces`).
 
     Every series is its first instant plus whole steps. When all of
     them are on one grid of that step (rollups aligned alike), the
@@ -298,13 +305,18 @@ def _steady_instants(whole, ends, step):
     """
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts + 1
-    begin = whole[starts]
+    first_s = seconds[starts]
+    begin = first_s.astype(np.int64)
+    if not ((begin == first_s).all() and begin.min() >= _STEADY_FROM and
+            step == np.floor(step) and step < _STEADY_STEP_BELOW):
+        return None
+    step = np.int64(step)
     first = begin.min()
     last = (begin + (lengths - 1) * step).max()
-    if not (first > -4_000_000_000 and last < 4_000_000_000):
+    if not last < 4_000_000_000:
         # whole seconds before 2100: as :func:`_instants` takes them
         return None
-    most = 2 * len(whole) + _INSTANTS_BEYOND_SAMPLES
+    most = 2 * len(seconds) + _INSTANTS_BEYOND_SAMPLES
     offset = begin - first
     if not (offset % step).any():
         if (last - first) // step >= most:
@@ -312,7 +324,7 @@ def _steady_instants(whole, ends, step):
         offset //= step
         # one count over the samples: 1 from a sample to the next, and
         # from the last of a series to the grid point of the next first
-        index = np.ones(len(whole), dtype=np.intp)
+        index = np.ones(len(seconds), dtype=np.intp)
         index[0] = offset[0]
         index[starts[1:]] = offset[1:] - offset[:-1] - lengths[:-1] + 1
         np.cumsum(index, out=index)
@@ -321,7 +333,8 @@ def _steady_instants(whole, ends, step):
         return instants, index
     if last - first >= most:
         return None
-    key = whole - first
+    key = seconds.astype(np.int64)
+    key -= first
     present = np.zeros(int(last - first) + 1, dtype=bool)
     present[key] = True
     at = np.flatnonzero(present)
@@ -343,15 +356,19 @@ def _steady_pieces(card, codes, seconds, step, watts, measured, ends):
     (a fleet's series share their instants: a few thousand for hundreds
     of thousands of samples), with the very functions of the general
     path, element by element, and looked up for every sample.
+
+    The instants are whole seconds when the first of every series is and
+    the step is, without looking at the others: from 2**22 s (1970-02-18)
+    on, a double is a multiple of 2**-30, and so is the difference ``d``
+    of an instant and a whole one before it; when that difference rounds
+    to a whole step below 2**22 (as the step was found: every interval
+    equal to it), ``d`` is within half a unit in the last place of the
+    step (at most 2**-32) of it, so equal to it: the instant is the one
+    before plus the step, exactly, and whole.
     """
     if not len(seconds):
         return None
-    whole = seconds.astype(np.int64)
-    if not (whole == seconds).all():
-        return None
-    # the difference of whole seconds is exact: the step is whole, and
-    # every series its first instant plus whole steps
-    found = _steady_instants(whole, ends, np.int64(step))
+    found = _steady_instants(seconds, ends, step)
     if found is None:
         return None
     instants, index = found

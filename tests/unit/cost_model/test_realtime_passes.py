@@ -391,7 +391,7 @@ def test_steady_fleets_priced_instant_by_instant_as_by_the_general_split(
 def test_steady_instants_on_one_grid_and_apart(step):
     """A grid from the first instant to the last when every series is on
     it, else the distinct instants; either way the instant of every
-    sample."""
+    sample. None for instants not whole, too early, or too many."""
     rng = np.random.default_rng(step)
     lengths = rng.integers(1, 30, 50)
     phase = step if step == 300 else 1
@@ -399,17 +399,23 @@ def test_steady_instants_on_one_grid_and_apart(step):
     whole = np.concatenate([b + np.arange(n) * step
                             for b, n in zip(begins, lengths, strict=True)])
     ends = np.cumsum(lengths) - 1
-    instants, index = energy_billing._steady_instants(whole, ends,
-                                                      np.int64(step))
+    seconds = whole.astype(float)
+    instants, index = energy_billing._steady_instants(seconds, ends,
+                                                      float(step))
     np.testing.assert_array_equal(instants[index], whole)
     if step == 300:
         np.testing.assert_array_equal(np.diff(instants), step)
     else:
         np.testing.assert_array_equal(instants, np.unique(whole))
-    # too many instants for the samples: none
-    assert energy_billing._steady_instants(
-        np.array([0, step, 10**9, 10**9 + step]), np.array([1, 3]),
-        np.int64(step)) is None
+    for other, other_ends, step_s in (
+            (seconds + 0.5, ends, float(step)),  # not whole seconds
+            (seconds - 1.768e9, ends, float(step)),  # before 1970-02-18
+            (seconds, ends, step + 0.25),  # a step not whole
+            # too many instants for the samples
+            (1.77e9 + np.array([0.0, step, 1e8, 1e8 + step]),
+             np.array([1, 3]), float(step))):
+        assert energy_billing._steady_instants(other, other_ends,
+                                               step_s) is None
 
 
 @pytest.mark.parametrize('seed', range(4))
