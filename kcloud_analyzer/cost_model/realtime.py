@@ -346,9 +346,14 @@ def compute_costs(workloads, usage, card, power_curves=None):
     in_usage = counts.any(axis=1)
     piece_kwh = pieces['kwh']
     kwh = np.bincount(cells.pieces, weights=piece_kwh, minlength=cells.size)
-    estimated_kwh = np.bincount(
-        cells.pieces, weights=np.where(pieces['estimated'], piece_kwh, 0.0),
-        minlength=cells.size)
+    if pieces['estimated'].any():
+        estimated_kwh = np.bincount(
+            cells.pieces,
+            weights=np.where(pieces['estimated'], piece_kwh, 0.0),
+            minlength=cells.size)
+    else:
+        # every piece measured (the usual case): no pass over the pieces
+        estimated_kwh = np.zeros(cells.size)
     # An hour is billed when the workload was seen in it: a sample of any
     # metric, or measured power held into it from the hour before. An
     # hour inside a gap has nothing measured and is not billed.
