@@ -24,22 +24,43 @@ For each fleet size the script
 1. creates a scratch PostgreSQL database and the workloads in it;
 2. publishes ``--minutes`` minutes of the fleet's samples to a fresh topic
    on RabbitMQ (a backlog), then starts one ``kcloud-analyzer-agent``
-   process and times how long it takes to store them all (from its first
-   stored rollup to the last);
+   and times how long it takes to store them all (from its first stored
+   rollup to the last). The agent is two processes: oslo.service's
+   manager, which imports the agent and forks the worker that ingests and
+   analyses. The script reads the worker's peak RSS (VmHWM) and the
+   manager's before they stop, and every second the worker's VmRSS and
+   the PSS of both (their RSS both count the pages they share since the
+   fork; their PSS do not): ``agent-<n>-rss.csv`` beside the agent's log;
 3. measures the store: rollup rows and bytes per rollup row, hence rows
    and bytes per day of the whole fleet;
 4. runs the agent's analysis jobs once (profiles and classes, then
    costs) in a process of its own, timing them (wall and CPU) and reading
    its peak RSS (VmHWM: ru_maxrss would include this script's own);
-5. starts ``kcloud-analyzer-api`` and times ``GET /api/v1/cost/{id}``;
-6. drops the database and deletes the queues (also on Ctrl-C/SIGTERM).
+5. with ``--agent-jobs``, publishes the same minutes of the fleet again
+   (new message ids, so they are stored again) to a second agent whose
+   first analysis starts 5 s after it (``[agent] analysis_interval``):
+   it ingests the backlog while its analysis thread profiles, classifies
+   and prices the fleet. Its memory is read as in step 2 once the backlog
+   is stored and its first analysis run has ended
+   (``agent-jobs-<n>-rss.csv``);
+6. starts ``kcloud-analyzer-api`` and times ``GET /api/v1/cost/{id}``;
+7. drops the database and deletes the queues (also on Ctrl-C/SIGTERM).
 
 The last line per size is::
 
     BENCH fleet workloads=<n> ingest_samples_per_s=<x> agents_needed=<a>
     rollup_rows_per_day=<r> db_mb_per_day=<m> analysis_s=<t>
     analysis_cpu_s=<c> analysis_peak_rss_mb=<m> api_p50_ms=<a>
-    api_p99_ms=<b> load=<1-minute load average at the end>
+    api_p99_ms=<b> agent_ingest_peak_rss_mb=<m>
+    load=<1-minute load average at the end>
+
+``agent_ingest_peak_rss_mb`` is the worker's peak in step 2. With
+``--agent-jobs`` these come before ``load``: ``agent_peak_rss_mb`` (the
+worker's peak in step 5), ``agent_manager_rss_mb`` (the manager's),
+``agent_pss_mb`` (the largest PSS of both read), ``agent_jobs_s`` (wall
+time of an analysis run), ``agent_cpu_s`` (the worker's CPU time, all
+threads) and ``agent_ingest_samples_per_s`` (its ingest rate beside the
+jobs).
 """
 
 import argparse
@@ -69,6 +90,9 @@ from kcloud_analyzer.common import rpc
 METERS = 4
 INTERVAL_S = 30
 WINDOWS_PER_DAY = 24 * 12
+#: seconds from the start of the ``--agent-jobs`` agent to its first
+#: analysis run (its [agent] analysis_interval)
+JOBS_DELAY = 5
 
 AGENT_CONFIG = """[DEFAULT]
 state_path = {state}
@@ -89,7 +113,9 @@ backend_url = {redis}
 [agent]
 member_id = fleet-{run}
 coordination_group = fleet-{run}
-analysis_interval = 7d
+analysis_interval = {analysis_interval}
+metrics_port = {metrics_port}
+metrics_host = 127.0.0.1
 [api]
 host = 127.0.0.1
 port = {port}
@@ -201,41 +227,189 @@ def load_average():
         return stream.read().split()[0]
 
 
-def ingest(config, url, sent, timeout, log):
-    """Start the agent on the backlog; its rate from its first stored
-    sample to its last, and its peak RSS."""
+def proc_status(pid, *fields):
+    """``{field: MB}`` of ``/proc/<pid>/status`` (VmRSS, VmHWM...); NaN
+    for a field once the process is gone."""
+    found = dict.fromkeys(fields, float('nan'))
+    try:
+        with open('/proc/%d/status' % pid) as stream:
+            for line in stream:
+                name = line.split(':', 1)[0]
+                if name in found:
+                    found[name] = int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return found
+
+
+def proportional_mb(pid):
+    """The proportional set size of ``pid`` (its private pages and its
+    share of those it shares, as with its parent after a fork), in MB;
+    0 once it is gone."""
+    try:
+        with open('/proc/%d/smaps_rollup' % pid) as stream:
+            for line in stream:
+                if line.startswith('Pss:'):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid):
+    """The ids of the live child processes of ``pid``."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as stream:
+                fields = stream.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+class AgentMemory:
+    """The memory of a running ``kcloud-analyzer-agent``: a supervising
+    process (oslo.service's cotyledon manager) that imports the agent and
+    forks the worker that ingests and analyses. Both processes' RSS count
+    the pages they still share since the fork; the sum of their PSS does
+    not count them twice."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.workers = set()
+        self.largest_rss = 0.0
+        self.largest_pss = 0.0
+
+    def sample(self):
+        """Read both processes; returns (worker VmRSS, PSS of both)."""
+        workers = children(self.pid)
+        self.workers.update(workers)
+        rss = sum(proc_status(w, 'VmRSS')['VmRSS'] for w in workers)
+        pss = proportional_mb(self.pid) + sum(proportional_mb(w)
+                                              for w in workers)
+        if workers:
+            self.largest_rss = max(self.largest_rss, rss)
+        self.largest_pss = max(self.largest_pss, pss)
+        return rss, pss
+
+    def peaks(self):
+        """(worker VmHWM, manager VmHWM): read before they exit."""
+        workers = children(self.pid)
+        if len(self.workers) != 1 or len(workers) != 1:
+            raise RuntimeError('expected one agent worker, saw %s' %
+                               sorted(self.workers | set(workers)))
+        return (proc_status(workers[0], 'VmHWM')['VmHWM'],
+                proc_status(self.pid, 'VmHWM')['VmHWM'])
+
+
+def cpu_seconds(pid):
+    """User and system CPU seconds of ``pid``, all its threads."""
+    with open('/proc/%d/stat' % pid) as stream:
+        fields = stream.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def analysis_runs(port):
+    """(runs ended, runs failed, seconds of them all) of the agent's
+    analysis task, from its Prometheus metrics; None when it does not
+    answer yet."""
+    try:
+        connection = http.client.HTTPConnection('127.0.0.1', port,
+                                                timeout=5)
+        connection.request('GET', '/metrics')
+        text = connection.getresponse().read().decode()
+    except OSError:
+        return None
+    values = {}
+    for line in text.splitlines():
+        if 'task="analysis"' in line and not line.startswith('#'):
+            values[line.split('{', 1)[0]] = float(line.rsplit(None, 1)[1])
+    return (int(values.get('kcloud_analyzer_task_duration_seconds_count', 0)),
+            int(values.get('kcloud_analyzer_task_failures_total', 0)),
+            values.get('kcloud_analyzer_task_duration_seconds_sum', 0.0))
+
+
+def run_agent(config, url, sent, timeout, log, metrics_port, series,
+              analyse=False):
+    """Start the agent on a backlog of ``sent`` new samples and wait until
+    they are stored and, with ``analyse``, until its first analysis run has
+    ended; read its memory before stopping it.
+
+    Writes ``seconds,worker_rss_mb,agent_pss_mb,stored,analysis_runs``
+    lines to ``series`` every second. Returns a dict: ``rate`` (samples
+    stored per second, from the first stored to the last),
+    ``worker_peak`` (VmHWM of the worker process), ``manager_peak``
+    (VmHWM of its manager), ``rss`` (the worker's largest VmRSS read),
+    ``pss`` (the largest PSS of both read), ``jobs_s`` (mean seconds of
+    the analysis runs that ended), ``cpu_s`` (CPU seconds of the worker).
+    """
     engine = sa.create_engine(url)
+    before = stored_samples(engine)
     agent = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable),
                       'kcloud-analyzer-agent'), '--config-file', config],
         stdout=subprocess.DEVNULL, stderr=log)
+    memory = AgentMemory(agent.pid)
     launched = time.monotonic()
-    first = None
-    rss = 0.0
-    deadline = time.monotonic() + timeout
+    deadline = launched + timeout
+    first = stored_at = runs = None
+    stored = 0
+    sampled = 0.0
+    series.write('seconds,worker_rss_mb,agent_pss_mb,stored,'
+                 'analysis_runs\n')
     try:
         while True:
-            stored = stored_samples(engine)
             now = time.monotonic()
-            if stored and first is None:
-                first = (now, stored)
-            rss = max(rss, bench_ingest.peak_rss_mb(agent.pid))
-            if stored >= sent:
-                break
+            if stored_at is None:
+                stored = stored_samples(engine) - before
+                if stored and first is None:
+                    first = (now, stored)
+                if stored >= sent:
+                    stored_at = now
+            if now - sampled >= 1.0 or stored_at == now:
+                sampled = now
+                runs = analysis_runs(metrics_port) or runs
+                rss, pss = memory.sample()
+                series.write('%.1f,%.1f,%.1f,%d,%d\n' % (
+                    now - launched, rss, pss, stored,
+                    runs[0] if runs else 0))
+                series.flush()
+                if analyse and runs and runs[1]:
+                    raise RuntimeError('the agent\'s analysis failed; see '
+                                       'its log')
+                if stored_at is not None and (
+                        not analyse or (runs and runs[0])):
+                    break
             if now > deadline or agent.poll() is not None:
-                raise RuntimeError('%d of %d samples stored' % (stored,
-                                                                sent))
+                raise RuntimeError('%d of %d samples stored, %s analysis '
+                                   'runs ended' % (stored, sent,
+                                                   runs[0] if runs else 0))
             time.sleep(0.2)
+        worker_peak, manager_peak = memory.peaks()
+        result = {
+            'worker_peak': worker_peak, 'manager_peak': manager_peak,
+            'rss': memory.largest_rss, 'pss': memory.largest_pss,
+            'cpu_s': cpu_seconds(sorted(memory.workers)[0]),
+            'jobs_s': runs[2] / runs[0] if runs and runs[0] else 0.0}
         if first[1] < sent:
-            return (sent - first[1]) / (time.monotonic() - first[0]), rss
-        # all stored before the first look: a lower bound, start included
-        return sent / (time.monotonic() - launched), rss
+            result['rate'] = (sent - first[1]) / (stored_at - first[0])
+        else:
+            # all stored before the first look: a lower bound, start
+            # included
+            result['rate'] = sent / (stored_at - launched)
+        return result
     finally:
         agent.terminate()
         try:
-            agent.wait(timeout=30)
+            agent.wait(timeout=60)
         except subprocess.TimeoutExpired:
             agent.kill()
+            agent.wait()
         engine.dispose()
 
 
@@ -342,6 +516,59 @@ def database_bytes(url):
     return rows, size
 
 
+def record_trained_models(url):
+    """Record the classifier and the cost model as trained just now, so
+    that the agent's retraining thread finds nothing due: without them an
+    agent retrains both at its first start. (The classifier file is not
+    there: the jobs classify with the rules classifier, as in step 4.)"""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for name in ('workload_classifier', 'cost_model'):
+            connection.execute(sa.text("""
+                INSERT INTO model_versions (name, version, trained_at,
+                    metrics, file, data)
+                SELECT :name, coalesce(max(version), 0) + 1,
+                       now() AT TIME ZONE 'utc', '{}', '', '{}'
+                FROM model_versions WHERE name = :name"""), {'name': name})
+    engine.dispose()
+
+
+def agent_jobs(args, workloads, transport_args, payloads, settings):
+    """Step 5: the same minutes of the fleet again, under new message ids,
+    to an agent that analyses while it ingests them."""
+    exchange, topic, queue = transport_args
+    for payload in payloads:
+        for sample in payload:
+            sample['message_id'] = uuid.uuid4().hex
+    sent = sum(len(p) for p in payloads)
+    metrics_port = free_port()
+    config = pathlib.Path(settings['state']) / 'kcloud-analyzer-jobs.conf'
+    # the first run starts JOBS_DELAY after the agent, while it stores the
+    # backlog, and the next ones at once after it
+    config.write_text(AGENT_CONFIG.format(
+        analysis_interval='%ds' % JOBS_DELAY, metrics_port=metrics_port,
+        **settings) + settings['extra'])
+    if not args.agent_retrain:
+        record_trained_models(settings['url'])
+    _, transport = bench_ingest.make_transport(args.rabbit_url, exchange)
+    bench_ingest.declare(transport, topic, queue)
+    bench_ingest.publish(transport, topic, payloads)
+    transport.cleanup()
+    directory = pathlib.Path(args.log_dir)
+    with open(directory / ('agent-jobs-%d.log' % workloads), 'w') as log, \
+            open(directory / ('agent-jobs-%d-rss.csv' % workloads),
+                 'w') as series:
+        result = run_agent(str(config), settings['url'], sent, args.timeout,
+                           log, metrics_port, series, analyse=True)
+    print('  agent ingesting %d samples (%.0f/s) while analysing (%.1f s '
+          'a run): worker peak RSS %.0f MB (VmRSS at most %.0f MB read '
+          'every second; CPU %.1f s), manager %.0f MB, both %.0f MB PSS' % (
+              sent, result['rate'], result['jobs_s'], result['worker_peak'],
+              result['rss'], result['cpu_s'], result['manager_peak'],
+              result['pss']), flush=True)
+    return result
+
+
 def simulate(args, workloads, shapes):
     run = uuid.uuid4().hex[:8]
     topic = 'kca-fleet-%s' % run
@@ -357,12 +584,20 @@ def simulate(args, workloads, shapes):
                 tempfile.TemporaryDirectory(prefix='kca-fleet-') as state:
             create_workloads(url, workloads)
             port = free_port()
+            settings = {
+                'state': state, 'rabbit': args.rabbit_url,
+                'interval': INTERVAL_S, 'url': url, 'topic': topic,
+                'pool': pool, 'exchange': exchange,
+                'redis': args.redis_url, 'run': run, 'port': port}
+            extra = ''
+            if args.agent_config:
+                extra = pathlib.Path(args.agent_config).read_text()
+            settings['extra'] = extra
             config = pathlib.Path(state) / 'kcloud-analyzer.conf'
+            metrics_port = free_port()
             config.write_text(AGENT_CONFIG.format(
-                state=state, rabbit=args.rabbit_url, interval=INTERVAL_S,
-                url=url, topic=topic, pool=pool, exchange=exchange,
-                redis=args.redis_url,
-                run=run, port=port))
+                analysis_interval='7d', metrics_port=metrics_port,
+                **settings) + settings['extra'])
             conf, transport = bench_ingest.make_transport(args.rabbit_url,
                                                           exchange)
             bench_ingest.declare(transport, topic, queue)
@@ -373,33 +608,51 @@ def simulate(args, workloads, shapes):
                   'fleet) in %.0f s' % (workloads, sent, args.minutes,
                                         time.monotonic() - started),
                   flush=True)
-            with open(pathlib.Path(args.log_dir) / (
-                    'agent-%d.log' % workloads), 'w') as log:
-                rate, agent_rss = ingest(str(config), url, sent,
-                                         args.timeout, log)
+            directory = pathlib.Path(args.log_dir)
+            with open(directory / ('agent-%d.log' % workloads),
+                      'w') as log, \
+                    open(directory / ('agent-%d-rss.csv' % workloads),
+                         'w') as series:
+                alone = run_agent(str(config), url, sent, args.timeout, log,
+                                  metrics_port, series)
+            rate = alone['rate']
             rows, size = database_bytes(url)
             rows_per_day = workloads * METERS * WINDOWS_PER_DAY
             mb_per_day = size / max(rows, 1) * rows_per_day / 2 ** 20
             needed = workloads * METERS / INTERVAL_S / rate
-            print('  ingest %.0f samples/s (agent peak RSS %.0f MB); '
-                  '%d rollup rows, %.0f bytes each' % (
-                      rate, agent_rss, rows, size / max(rows, 1)),
+            print('  ingest %.0f samples/s (agent worker peak RSS %.0f MB, '
+                  'manager %.0f MB, both %.0f MB PSS); %d rollup rows, '
+                  '%.0f bytes each' % (
+                      rate, alone['worker_peak'], alone['manager_peak'],
+                      alone['pss'], rows, size / max(rows, 1)),
                   flush=True)
             seconds, cpu, rss = analysis(str(config))
             print('  analysis %.1f s (CPU %.1f s), peak RSS %.0f MB' % (
                 seconds, cpu, rss), flush=True)
+            if args.agent_jobs:
+                together = agent_jobs(args, workloads, transport_args=(
+                    exchange, topic, queue), payloads=payloads,
+                    settings=settings)
             p50, p99, rps = api_latency(str(config), port, workloads,
                                         args.api_seconds)
             print('  GET /api/v1/cost/{id}: p50 %.1f ms, p99 %.1f ms, '
                   '%.0f rps' % (p50, p99, rps), flush=True)
     finally:
         bench_ingest.delete_queues(args.rabbit_url, queues, [exchange])
+    extra = ' agent_ingest_peak_rss_mb=%.0f' % alone['worker_peak']
+    if args.agent_jobs:
+        extra += (' agent_peak_rss_mb=%.0f agent_manager_rss_mb=%.0f '
+                  'agent_pss_mb=%.0f agent_jobs_s=%.1f agent_cpu_s=%.1f '
+                  'agent_ingest_samples_per_s=%.0f' % (
+                      together['worker_peak'], together['manager_peak'],
+                      together['pss'], together['jobs_s'],
+                      together['cpu_s'], together['rate']))
     print('BENCH fleet workloads=%d ingest_samples_per_s=%.0f '
           'agents_needed=%.2f rollup_rows_per_day=%d db_mb_per_day=%.1f '
           'analysis_s=%.1f analysis_cpu_s=%.1f analysis_peak_rss_mb=%.0f '
-          'api_p50_ms=%.1f api_p99_ms=%.1f load=%s' % (
+          'api_p50_ms=%.1f api_p99_ms=%.1f%s load=%s' % (
               workloads, rate, needed, rows_per_day, mb_per_day, seconds,
-              cpu, rss, p50, p99, load_average()),
+              cpu, rss, p50, p99, extra, load_average()),
           flush=True)
 
 
@@ -417,6 +670,20 @@ def main(argv=None):
         'postgresql+psycopg2://openstack_citest:openstack_citest@'
         '127.0.0.1:5432/openstack_citest'))
     parser.add_argument('--timeout', type=float, default=3600.0)
+    parser.add_argument('--agent-jobs', action='store_true',
+                        help='also measure the peak RSS of an agent that '
+                             'ingests a backlog while its analysis '
+                             'thread runs the jobs')
+    parser.add_argument('--agent-retrain', action='store_true',
+                        help='with --agent-jobs, let that agent retrain '
+                             'the classifier and the cost model too, as '
+                             'it does at its first start (by default '
+                             'they are recorded as just trained)')
+    parser.add_argument('--agent-config', metavar='FILE',
+                        help='options appended to the agents\' '
+                             'configuration (e.g. [notification] '
+                             'batch_size); a later value of an option '
+                             'wins')
     parser.add_argument('--log-dir', default=tempfile.gettempdir(),
                         help='where the agent logs go (agent-<n>.log)')
     args = parser.parse_args(argv)
