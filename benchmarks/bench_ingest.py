@@ -171,18 +171,27 @@ def scratch_database(admin_url):
         admin.dispose()
 
 
+def proc_mb(pid, *fields, name='status'):
+    """``{field: MB}`` of the kB fields of ``/proc/<pid>/<name>`` (VmRSS,
+    VmHWM of ``status``; Pss of ``smaps_rollup``); NaN for a field once
+    the process is gone."""
+    found = dict.fromkeys(fields, float('nan'))
+    try:
+        with open('/proc/%s/%s' % (pid, name)) as stream:
+            for line in stream:
+                field = line.split(':', 1)[0]
+                if field in found:
+                    found[field] = int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return found
+
+
 def peak_rss_mb(pid='self'):
     """The peak resident set size (VmHWM) of process ``pid`` (this one by
     default), in MB; NaN once it is gone. Not ``ru_maxrss``: Linux keeps
     the parent's peak in a child's across exec."""
-    try:
-        with open('/proc/%s/status' % pid) as stream:
-            for line in stream:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float('nan')
+    return proc_mb(pid, 'VmHWM')['VmHWM']
 
 
 def make_transport(rabbit_url, exchange):

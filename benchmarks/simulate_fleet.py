@@ -227,33 +227,12 @@ def load_average():
         return stream.read().split()[0]
 
 
-def proc_status(pid, *fields):
-    """``{field: MB}`` of ``/proc/<pid>/status`` (VmRSS, VmHWM...); NaN
-    for a field once the process is gone."""
-    found = dict.fromkeys(fields, float('nan'))
-    try:
-        with open('/proc/%d/status' % pid) as stream:
-            for line in stream:
-                name = line.split(':', 1)[0]
-                if name in found:
-                    found[name] = int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return found
-
-
 def proportional_mb(pid):
     """The proportional set size of ``pid`` (its private pages and its
     share of those it shares, as with its parent after a fork), in MB;
     0 once it is gone."""
-    try:
-        with open('/proc/%d/smaps_rollup' % pid) as stream:
-            for line in stream:
-                if line.startswith('Pss:'):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
+    pss = bench_ingest.proc_mb(pid, 'Pss', name='smaps_rollup')['Pss']
+    return 0.0 if pss != pss else pss
 
 
 def children(pid):
@@ -289,7 +268,7 @@ class AgentMemory:
         """Read both processes; returns (worker VmRSS, PSS of both)."""
         workers = children(self.pid)
         self.workers.update(workers)
-        rss = sum(proc_status(w, 'VmRSS')['VmRSS'] for w in workers)
+        rss = sum(bench_ingest.proc_mb(w, 'VmRSS')['VmRSS'] for w in workers)
         pss = proportional_mb(self.pid) + sum(proportional_mb(w)
                                               for w in workers)
         if workers:
@@ -303,8 +282,8 @@ class AgentMemory:
         if len(self.workers) != 1 or len(workers) != 1:
             raise RuntimeError('expected one agent worker, saw %s' %
                                sorted(self.workers | set(workers)))
-        return (proc_status(workers[0], 'VmHWM')['VmHWM'],
-                proc_status(self.pid, 'VmHWM')['VmHWM'])
+        return (bench_ingest.proc_mb(workers[0], 'VmHWM')['VmHWM'],
+                bench_ingest.proc_mb(self.pid, 'VmHWM')['VmHWM'])
 
 
 def cpu_seconds(pid):
