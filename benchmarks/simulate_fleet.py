@@ -664,8 +664,10 @@ def main(argv=None):
                              'batch_size); a later value of an option '
                              'wins')
     parser.add_argument('--log-dir', default=tempfile.gettempdir(),
-                        help='where the agent logs go (agent-<n>.log)')
+                        help='where the agent logs go (agent-<n>.log); '
+                             'made if missing')
     args = parser.parse_args(argv)
+    pathlib.Path(args.log_dir).mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     shapes = real_shapes()
     print('%d real utilisation shapes' % len(shapes), flush=True)
