@@ -590,39 +590,33 @@ def cost_summary(context, group_by, period, start=None, end=None,
         if period == 'day' and months:
             days, months = days + months, []
     queries = []
-    if hours and group_by in _HOUR_GROUP_COLUMNS:
-        # Hourly totals per project and group: a few rows an hour.
-        groups = models.CostGroupTotal.__table__
-        group = groups.c.group_value
-        when = (groups.c.period_start if period == 'hour'
-                else _truncate(dialect, groups.c.period_start, period))
-        where = [groups.c.dimension == group_by, groups.c.period == 'hour',
-                 groups.c.basis == basis]
+    if hours:
+        if group_by in _HOUR_GROUP_COLUMNS:
+            # Hourly totals per project and group: a few rows an hour.
+            table = models.CostGroupTotal.__table__
+            group, stamp = table.c.group_value, table.c.period_start
+            where = [table.c.dimension == group_by,
+                     table.c.period == 'hour']
+            counted = sa.func.sum(table.c.hours)
+        else:
+            table = records
+            group = records.c[_RECORD_GROUPS[group_by]]
+            stamp = records.c.hour
+            where = []
+            counted = sa.func.count()
+        when = (stamp if period == 'hour'
+                else _truncate(dialect, stamp, period))
+        where.append(table.c.basis == basis)
         if project_id is not None:
-            where.append(groups.c.project_id == project_id)
+            where.append(table.c.project_id == project_id)
         if hours != [(None, None)]:
-            where.append(_in_ranges(groups.c.period_start, hours))
+            where.append(_in_ranges(stamp, hours))
         queries.append(sa.select(
             group.label('group'), when.label('period_start'),
-            groups.c.currency,
-            *[sa.func.sum(groups.c[name]).label(name) for name in _SUMMED],
-            sa.func.sum(groups.c.hours).label('hours'),
-        ).where(*where).group_by(group, when, groups.c.currency))
-    elif hours:
-        group = records.c[_RECORD_GROUPS[group_by]]
-        when = (records.c.hour if period == 'hour'
-                else _truncate(dialect, records.c.hour, period))
-        where = [records.c.basis == basis]
-        if project_id is not None:
-            where.append(records.c.project_id == project_id)
-        if hours != [(None, None)]:
-            where.append(_in_ranges(records.c.hour, hours))
-        queries.append(sa.select(
-            group.label('group'), when.label('period_start'),
-            records.c.currency,
-            *[sa.func.sum(records.c[name]).label(name) for name in _SUMMED],
-            sa.func.count().label('hours'),
-        ).where(*where).group_by(group, when, records.c.currency))
+            table.c.currency,
+            *[sa.func.sum(table.c[name]).label(name) for name in _SUMMED],
+            counted.label('hours'),
+        ).where(*where).group_by(group, when, table.c.currency))
     if months or days:
         if group_by in _GROUP_COLUMNS:
             # Few rows whatever the fleet: projects x groups a period.
