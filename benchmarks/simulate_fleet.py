@@ -254,23 +254,31 @@ def children(pid):
 class AgentMemory:
     """The memory of a running ``kcloud-analyzer-agent``: a supervising
     process (oslo.service's cotyledon manager) that imports the agent and
-    forks the worker that ingests and analyses. Both processes' RSS count
-    the pages they still share since the fork; the sum of their PSS does
-    not count them twice."""
+    forks the worker that ingests, and the processes the worker starts for
+    each analysis run (``[agent] analysis_process``). The manager's and
+    the worker's RSS count the pages they still share since the fork; the
+    sum of the PSS of all of them does not count them twice."""
 
     def __init__(self, pid):
         self.pid = pid
         self.workers = set()
         self.largest_rss = 0.0
         self.largest_pss = 0.0
+        #: the largest VmHWM of an analysis process, read every sample
+        self.analysis_peak = 0.0
 
     def sample(self):
-        """Read both processes; returns (worker VmRSS, PSS of both)."""
+        """Read the processes; returns (worker VmRSS, PSS of all)."""
         workers = children(self.pid)
         self.workers.update(workers)
+        runs = [run for worker in workers for run in children(worker)]
         rss = sum(bench_ingest.proc_mb(w, 'VmRSS')['VmRSS'] for w in workers)
-        pss = proportional_mb(self.pid) + sum(proportional_mb(w)
-                                              for w in workers)
+        pss = proportional_mb(self.pid) + sum(proportional_mb(p)
+                                              for p in workers + runs)
+        for run in runs:
+            peak = bench_ingest.proc_mb(run, 'VmHWM')['VmHWM']
+            if peak == peak:
+                self.analysis_peak = max(self.analysis_peak, peak)
         if workers:
             self.largest_rss = max(self.largest_rss, rss)
         self.largest_pss = max(self.largest_pss, pss)
@@ -287,10 +295,11 @@ class AgentMemory:
 
 
 def cpu_seconds(pid):
-    """User and system CPU seconds of ``pid``, all its threads."""
+    """User and system CPU seconds of ``pid``, all its threads, and of the
+    children it waited for (its analysis runs)."""
     with open('/proc/%d/stat' % pid) as stream:
         fields = stream.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    return sum(map(int, fields[11:15])) / os.sysconf('SC_CLK_TCK')
 
 
 def analysis_runs(port):
@@ -373,6 +382,7 @@ def run_agent(config, url, sent, timeout, log, metrics_port, series,
         result = {
             'worker_peak': worker_peak, 'manager_peak': manager_peak,
             'rss': memory.largest_rss, 'pss': memory.largest_pss,
+            'analysis_peak': memory.analysis_peak,
             'cpu_s': cpu_seconds(sorted(memory.workers)[0]),
             'jobs_s': runs[2] / runs[0] if runs and runs[0] else 0.0}
         if first[1] < sent:
@@ -541,10 +551,11 @@ def agent_jobs(args, workloads, transport_args, payloads, settings):
                            log, metrics_port, series, analyse=True)
     print('  agent ingesting %d samples (%.0f/s) while analysing (%.1f s '
           'a run): worker peak RSS %.0f MB (VmRSS at most %.0f MB read '
-          'every second; CPU %.1f s), manager %.0f MB, both %.0f MB PSS' % (
+          'every second; CPU %.1f s with its analysis runs), analysis '
+          'process %.0f MB, manager %.0f MB, all %.0f MB PSS' % (
               sent, result['rate'], result['jobs_s'], result['worker_peak'],
-              result['rss'], result['cpu_s'], result['manager_peak'],
-              result['pss']), flush=True)
+              result['rss'], result['cpu_s'], result['analysis_peak'],
+              result['manager_peak'], result['pss']), flush=True)
     return result
 
 
@@ -620,10 +631,12 @@ def simulate(args, workloads, shapes):
         bench_ingest.delete_queues(args.rabbit_url, queues, [exchange])
     extra = ' agent_ingest_peak_rss_mb=%.0f' % alone['worker_peak']
     if args.agent_jobs:
-        extra += (' agent_peak_rss_mb=%.0f agent_manager_rss_mb=%.0f '
+        extra += (' agent_peak_rss_mb=%.0f agent_analysis_peak_rss_mb=%.0f '
+                  'agent_manager_rss_mb=%.0f '
                   'agent_pss_mb=%.0f agent_jobs_s=%.1f agent_cpu_s=%.1f '
                   'agent_ingest_samples_per_s=%.0f' % (
-                      together['worker_peak'], together['manager_peak'],
+                      together['worker_peak'], together['analysis_peak'],
+                      together['manager_peak'],
                       together['pss'], together['jobs_s'],
                       together['cpu_s'], together['rate']))
     print('BENCH fleet workloads=%d ingest_samples_per_s=%.0f '

@@ -23,6 +23,8 @@ One agent runs:
 - the analysis task (``[agent] analysis_interval``, hourly) that updates
   workload profiles, classes and costs, and the retraining of each model
   on its ``retrain_interval`` under a tooz lock, so one agent retrains;
+  each run in a process of its own (:mod:`.analysis`), so that the worker
+  that ingests never loads the analytics libraries;
 - the export of changed rollups to InfluxDB when ``[influxdb] url`` is set;
 - the retention purge and the downsampling of old rollups to hours.
 
@@ -50,16 +52,14 @@ import numpy as np
 import pandas as pd
 from tooz import coordination
 
+from kcloud_analyzer.agent import analysis
 from kcloud_analyzer.agent import influxdb
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.common import rpc
 from kcloud_analyzer.common import utils
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.jobs import costs
-from kcloud_analyzer.jobs import profiles
 from kcloud_analyzer.jobs import retention
-from kcloud_analyzer.jobs import training
 from kcloud_analyzer.metrics_collector import collectors as collector_plugins
 from kcloud_analyzer.metrics_collector.collectors import base as collector_base
 from kcloud_analyzer.metrics_collector import deadletter
@@ -69,12 +69,11 @@ from kcloud_analyzer.metrics_collector import notifications
 
 LOG = logging.getLogger(__name__)
 
-#: model name -> (option group with retrain_interval, retraining function);
-#: the function is called as ``function(conf, context)``.
+#: model name -> (option group with retrain_interval, retraining task of
+#: :mod:`.analysis`, which calls ``jobs.training.<task>(conf, context)``).
 RETRAIN_TASKS = {
-    'workload_classifier': ('workload_classifier',
-                            training.retrain_classifier),
-    'cost_model': ('cost_model', training.retrain_cost_model),
+    'workload_classifier': ('workload_classifier', 'retrain_classifier'),
+    'cost_model': ('cost_model', 'retrain_cost_model'),
 }
 
 
@@ -158,6 +157,8 @@ class AgentService(service_base.ServiceBase):
         #: set when the coordination group changed: poll at once
         self._ring_changed = threading.Event()
         self._members = frozenset()
+        #: the analysis or retraining process running (analysis_process)
+        self._children = set()
 
     # -------------------------------------------------------- lifecycle
 
@@ -296,6 +297,10 @@ class AgentService(service_base.ServiceBase):
     def stop(self, graceful=True):
         """Drain the listener, stop the tasks and leave the group."""
         self._stop.set()
+        # an analysis run is not waited for: what it had not committed is
+        # rolled back, and the next run does it again
+        for child in list(self._children):
+            child.kill()
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
             self.metrics_server.server_close()
@@ -490,12 +495,36 @@ class AgentService(service_base.ServiceBase):
         if self.coordinator is not None:
             self.coordinator.run_watchers()
         recommend = self.recommendations_due()
-        profiles.update_profiles(self.conf, self.context,
-                                 owns=self.owns_workload)
-        costs.update_costs(self.conf, self.context, owns=self.owns_workload,
-                           recommend=recommend)
+        self._run_job('analyse', recommend=recommend)
         if recommend:
             self._recommended_at = time.monotonic()
+
+    def _run_job(self, task, **arguments):
+        """Run an :mod:`.analysis` task on this agent's workloads, in a
+        process of its own with ``[agent] analysis_process``; raises when
+        it failed."""
+        if not self.conf.agent.analysis_process:
+            analysis.run(self.conf, self.context,
+                         dict(arguments, task=task),
+                         owns=self.owns_workload)
+            return
+        child = analysis.Child(
+            self.conf, task,
+            ring=analysis.ring_share(self.partitioner, self.member_id),
+            **arguments)
+        self._children.add(child)
+        if self._stop.is_set():
+            # stop() came while it started
+            child.kill()
+        try:
+            child.wait()
+        except RuntimeError:
+            if self._stop.is_set():
+                LOG.info('%s stopped with the agent', task)
+                return
+            raise
+        finally:
+            self._children.discard(child)
 
     def recommendations_due(self):
         """Whether this analysis run also refreshes the recommendations
@@ -525,7 +554,7 @@ class AgentService(service_base.ServiceBase):
             self._retrain_attempts[name] = time.monotonic()
             try:
                 LOG.info('Retraining %s', name)
-                task(self.conf, self.context)
+                self._run_job(task)
             finally:
                 lock.release()
 

@@ -47,6 +47,19 @@ opts = [
                  'of rollups, where pricing the new hours reads only '
                  'those hours. 0 refreshes them at every run. The first '
                  'run after a start refreshes them.'),
+    cfg.BoolOpt('analysis_process',
+                default=True,
+                help='Run every analysis run and every retraining in a '
+                     'process of its own, started for that run with the '
+                     'agent\'s configuration files, so that the worker '
+                     'that stores the notifications never loads the '
+                     'analytics libraries (scikit-learn, statsmodels, '
+                     'SciPy: about 100 MB) nor holds the memory of a run, '
+                     'and a run that fails or is killed leaves the ingest '
+                     'running. Options set other than in those files '
+                     '(overrides made in code) do not reach that process; '
+                     'false runs the jobs in the worker\'s analysis '
+                     'thread.'),
     cfg.Opt('purge_interval',
             type=types.Duration(min=1),
             default='1h',

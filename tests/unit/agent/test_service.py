@@ -20,6 +20,7 @@ from prometheus_client import parser
 import pytest
 from sqlalchemy import exc as sa_exc
 
+from kcloud_analyzer.agent import analysis
 from kcloud_analyzer.agent import service
 from kcloud_analyzer.common import prometheus
 from kcloud_analyzer.jobs import costs
@@ -56,6 +57,9 @@ def test_analysis_runs_the_jobs_on_its_workloads_and_recommends_when_due(
     monkeypatch.setattr(costs, 'update_costs',
                         lambda conf, context, owns, recommend: calls.append(
                             ('costs', owns, recommend)))
+    # the jobs in this process; their own process in
+    # tests/functional/agent/test_analysis_process.py
+    conf.set_override('analysis_process', False, group='agent')
     agent = service.AgentService(conf, listen=False)
     agent.context = object()
     agent.ingestor = ingest.Ingestor(agent.context, 300)
@@ -76,13 +80,17 @@ def test_analysis_runs_the_jobs_on_its_workloads_and_recommends_when_due(
         assert calls[1] == ('costs', agent.owns_workload, True)
     finally:
         conf.clear_override('recommendation_interval', group='agent')
+        conf.clear_override('analysis_process', group='agent')
 
 
 def test_the_retraining_tasks_are_the_jobs_functions():
     assert service.RETRAIN_TASKS == {
-        'workload_classifier': ('workload_classifier',
-                                training.retrain_classifier),
-        'cost_model': ('cost_model', training.retrain_cost_model)}
+        'workload_classifier': ('workload_classifier', 'retrain_classifier'),
+        'cost_model': ('cost_model', 'retrain_cost_model')}
+    for _, task in service.RETRAIN_TASKS.values():
+        module, function = analysis.TASKS[task]
+        assert (module, getattr(training, function)) == (
+            'training', getattr(training, task))
 
 
 class _FlakyDatabase:
@@ -132,6 +140,37 @@ def test_polled_samples_survive_a_failed_store(conf, db, context, tmp_path):
         agent.coordinator.leave_partitioned_group(agent.partitioner)
         agent.coordinator.stop()
         agent.conf.clear_override('backend_url', group='coordination')
+
+
+def test_the_analysis_process_gets_the_same_share_of_the_ring(conf,
+                                                              tmp_path):
+    conf.set_override('backend_url', 'file://%s' % tmp_path,
+                      group='coordination')
+    agents = [service.AgentService(conf, listen=False, member_id=name)
+              for name in ('host-1', 'host-2', 'host-3')]
+    try:
+        for agent in agents:
+            agent._start_coordination()
+        for agent in agents:
+            agent.coordinator.run_watchers()
+        workloads = ['w%04d' % i for i in range(600)]
+        shares = []
+        for agent in agents:
+            assert len(agent.partitioner.ring.nodes) == 3
+            share = analysis.RingShare(**analysis.ring_share(
+                agent.partitioner, agent.member_id))
+            owned = [w for w in workloads if agent.owns_workload(w)]
+            assert [w for w in workloads if share(w)] == owned
+            shares.append(set(owned))
+        assert set.union(*shares) == set(workloads)
+        assert sum(map(len, shares)) == len(workloads)
+        assert all(shares)
+        # not in a group: every workload is the agent's
+        assert analysis.ring_share(None, 'x') is None
+    finally:
+        for agent in agents:
+            agent.coordinator.stop()
+        conf.clear_override('backend_url', group='coordination')
 
 
 def test_every_start_joins_with_a_fresh_member_id(conf, tmp_path):

@@ -1,0 +1,183 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The agent's analysis and retraining, in a process of their own.
+
+With ``[agent] analysis_process`` (the default) every analysis run and
+every retraining runs in a child of the agent's worker, started for that
+run with the worker's configuration files and environment::
+
+    python -m kcloud_analyzer.agent.analysis < task.json
+
+so the worker, which stores the notifications, never loads the analytics
+libraries (scikit-learn, statsmodels, SciPy: about 100 MB) nor holds the
+memory of a run, and a run that fails or is killed by the kernel leaves
+the ingest running. The task (JSON on standard input) names the job and
+the share of the hash ring the agent analyses::
+
+    {"task": "analyse", "recommend": true, "argv": [...],
+     "log_json": true,
+     "ring": {"member": "...", "nodes": {"...": 1}, "partitions": 32}}
+
+The exit status is 0 when the job ran, 1 when it failed (logged by the
+child), 2 when the configuration could not be read.
+"""
+
+import json
+import subprocess
+import sys
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+#: the jobs a child runs: task -> (module of kcloud_analyzer.jobs, function)
+TASKS = {
+    'analyse': None,
+    'retrain_classifier': ('training', 'retrain_classifier'),
+    'retrain_cost_model': ('training', 'retrain_cost_model'),
+}
+
+
+class RingShare:
+    """Whether a workload is this agent's, from a copy of the ring: the
+    same answer as the agent's tooz partitioner
+    (``belongs_to_self('workload/<id>')``) at the time the copy was made.
+    """
+
+    def __init__(self, member, nodes, partitions):
+        from tooz import hashring
+
+        self.member = member.encode('utf-8')
+        self.ring = hashring.HashRing([], partitions=partitions)
+        for node, weight in nodes.items():
+            self.ring.add_node(node.encode('utf-8'), weight)
+
+    def __call__(self, workload_id):
+        return self.member in self.ring.get_nodes(
+            ('workload/%s' % workload_id).encode('utf-8'))
+
+
+def ring_share(partitioner, member_id):
+    """The JSON form of ``partitioner``'s ring for a child (None: every
+    workload is this agent's)."""
+    if partitioner is None:
+        return None
+    ring = partitioner.ring
+    return {'member': member_id.decode('utf-8')
+            if isinstance(member_id, bytes) else member_id,
+            'nodes': {(node.decode('utf-8') if isinstance(node, bytes)
+                       else node): weight
+                      for node, weight in dict(ring.nodes).items()},
+            'partitions': partitioner.partitions}
+
+
+def config_argv(conf):
+    """The command-line arguments that give a child the same
+    configuration files as ``conf``."""
+    argv = []
+    for path in conf.config_file or ():
+        argv += ['--config-file', path]
+    for path in conf.config_dir or ():
+        argv += ['--config-dir', path]
+    if conf.config_yaml:
+        argv += ['--config-yaml', conf.config_yaml]
+    return argv
+
+
+class Child:
+    """One run of ``task`` in a child process; :meth:`wait` returns once
+    it ended and raises when it failed. :meth:`kill` ends it (the agent
+    stops): what it had not committed is rolled back."""
+
+    def __init__(self, conf, task, ring=None, log_json=True, **arguments):
+        if task not in TASKS:
+            raise ValueError('unknown analysis task %s' % task)
+        self.task = task
+        request = dict(arguments, task=task, argv=config_argv(conf),
+                       ring=ring, log_json=log_json)
+        self.process = subprocess.Popen(  # noqa: S603 - this module
+            [sys.executable, '-m', __name__], stdin=subprocess.PIPE,
+            close_fds=True)
+        try:
+            with self.process.stdin as stdin:
+                stdin.write(json.dumps(request).encode('utf-8'))
+        except BrokenPipeError:
+            # the child ended at once: wait() reports its status
+            pass
+        LOG.debug('%s runs in process %d', task, self.process.pid)
+
+    def wait(self):
+        status = self.process.wait()
+        if status:
+            raise RuntimeError('the %s process (%d) ended with status %d; '
+                               'see its log' % (self.task, self.process.pid,
+                                                status))
+
+    def kill(self, grace=10.0):
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def run(conf, context, request, owns=None):
+    """Run the job of ``request`` (a task dict) in this process."""
+    task = request['task']
+    if task == 'analyse':
+        from kcloud_analyzer.jobs import costs
+        from kcloud_analyzer.jobs import profiles
+
+        profiles.update_profiles(conf, context, owns=owns)
+        costs.update_costs(conf, context, owns=owns,
+                           recommend=request.get('recommend', True))
+        return
+    module, function = TASKS[task]
+    jobs = __import__('kcloud_analyzer.jobs.%s' % module,
+                      fromlist=[function])
+    getattr(jobs, function)(conf, context)
+
+
+def main(stdin=None):
+    from oslo_service import backend
+
+    # as the agent: nothing here may choose eventlet
+    backend.init_backend(backend.BackendType.THREADING)
+    request = json.load(stdin or sys.stdin)
+    from kcloud_analyzer.common import context as kcontext
+    from kcloud_analyzer.db import api as db_api
+    from kcloud_analyzer import service
+
+    try:
+        conf = service.prepare_service(request['argv'],
+                                       log_json=request.get('log_json',
+                                                            True))
+    except Exception as error:  # noqa: BLE001 - reported as a status
+        sys.stderr.write('kcloud-analyzer analysis: configuration error: '
+                         '%s\n' % error)
+        return 2
+    db_api.configure(conf)
+    ring = request.get('ring')
+    owns = RingShare(**ring) if ring else None
+    try:
+        run(conf, kcontext.get_admin_context(), request, owns=owns)
+    except Exception:
+        LOG.exception('The %s run failed', request['task'])
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,137 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The agent's analysis in a process of its own (``[agent]
+analysis_process``): real child processes on a store of real serving
+series."""
+
+import subprocess
+import sys
+
+import pytest
+
+from kcloud_analyzer.agent import analysis
+from kcloud_analyzer.agent import service as agent_service
+from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import datasets as data_locator
+from kcloud_analyzer.common import utils
+from kcloud_analyzer.db import api as db_api
+from kcloud_analyzer.db import migration
+from kcloud_analyzer.metrics_collector import ingest
+from kcloud_analyzer import service
+from kcloud_analyzer.workload_analyzer import datasets
+from tests import fixtures
+from tests.unit.jobs import conftest as jobs_conftest
+
+PODS = 4
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A SQLite store of real serving pods whose series end now, and the
+    configuration file that names it (which the child reads)."""
+    config = tmp_path / 'agent.conf'
+    config.write_text(
+        '[DEFAULT]\nstate_path = %s\n'
+        '[database]\nconnection = sqlite:///%s/kcloud.sqlite\n'
+        % (tmp_path, tmp_path))
+    conf = service.prepare_service(['--config-file', str(config)],
+                                   default_config_files=[])
+    restore = fixtures.use_store(conf)
+    migration.upgrade()
+    context = kcontext.get_admin_context()
+    workloads, usage = datasets.alibaba_serving(data_locator.data_dir(),
+                                                max_pods=PODS)
+    now = utils.utcnow().replace(second=0, microsecond=0)
+    for workload_id in workloads['workload_id']:
+        db_api.workload_upsert(context, {
+            'workload_id': workload_id, 'project_id': 'p1',
+            'declared_type': 'serving',
+            'resources': {'cpu_cores': 8, 'memory_gb': 32, 'gpu_count': 1},
+            'accelerator': 'A100'})
+    db_api.rollups_upsert(context, jobs_conftest._rollup_rows(usage, now))
+    yield conf, context, list(workloads['workload_id'])
+    restore()
+
+
+def _agent(conf, context):
+    agent = agent_service.AgentService(conf, listen=False, member_id='unit')
+    agent.context = context
+    agent.ingestor = ingest.Ingestor(context, conf.rollup_window)
+    return agent
+
+
+def test_the_agent_analyses_in_a_process_of_its_own(store):
+    conf, context, pods = store
+    assert conf.agent.analysis_process
+    agent = _agent(conf, context)
+    agent.analyse_once()
+    assert not agent._children
+    for pod in pods:
+        stored = db_api.workload_get(context, pod)
+        assert stored['classified_type'] == 'serving'
+        assert stored['profile']['resource']['gpus_allocated'] == 1
+    # and priced the hours of the series
+    assert db_api.cost_record_list(context, pods[0])
+
+
+def test_a_child_analyses_only_this_agents_share_of_the_ring(store):
+    conf, context, pods = store
+    # a ring where another agent holds some of the pods
+    nodes = {'unit': 1, 'other': 1}
+    mine = [pod for pod in pods
+            if analysis.RingShare('unit', nodes, 32)(pod)]
+    assert 0 < len(mine) < len(pods) or len(pods) < 2
+    child = analysis.Child(conf, 'analyse', recommend=False, ring={
+        'member': 'unit', 'nodes': nodes, 'partitions': 32})
+    child.wait()
+    classified = {pod for pod in pods
+                  if db_api.workload_get(context, pod)['classified_type']}
+    assert classified == set(mine)
+
+
+def test_a_failed_run_is_an_error_of_the_task(tmp_path):
+    config = tmp_path / 'broken.conf'
+    config.write_text('[database]\nconnection = sqlite:///%s/no/such/dir/'
+                      'kcloud.sqlite\nmax_retries = 0\n' % tmp_path)
+    conf = service.prepare_service(['--config-file', str(config)],
+                                   default_config_files=[])
+    agent = _agent(conf, kcontext.get_admin_context())
+    with pytest.raises(RuntimeError, match='ended with status 1'):
+        agent.analyse_once()
+    # a configuration the child cannot read: status 2
+    config.unlink()
+    with pytest.raises(RuntimeError, match='ended with status 2'):
+        analysis.Child(conf, 'analyse').wait()
+
+
+def test_stopping_the_agent_ends_its_analysis(store):
+    conf, context, _ = store
+    agent = _agent(conf, context)
+    child = analysis.Child(conf, 'analyse')
+    agent._children.add(child)
+    agent._stop.set()
+    child.kill()
+    assert child.process.returncode is not None
+    with pytest.raises(RuntimeError):
+        child.wait()
+
+
+def test_the_worker_does_not_load_the_analytics_libraries():
+    # what the agent's manager imports before it forks the worker
+    code = ('import sys\n'
+            'from kcloud_analyzer.agent import service\n'
+            'from kcloud_analyzer.cmd import agent\n'
+            'print(sorted(m for m in ("sklearn", "statsmodels", "scipy")\n'
+            '             if m in sys.modules))\n')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == '[]'
