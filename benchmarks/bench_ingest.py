@@ -194,21 +194,28 @@ def peak_rss_mb(pid='self'):
     return proc_mb(pid, 'VmHWM')['VmHWM']
 
 
-def make_transport(rabbit_url, exchange):
-    """A transport with the service's defaults (durable queues) on an
-    exchange of the run's own: the broker refuses to declare an existing
-    exchange again with another durability."""
+def make_transport(rabbit_url, exchange, batch_size=None, prefetch=None):
+    """A transport with the service's defaults (durable queues, a prefetch
+    of two batches of ``batch_size``) on an exchange of the run's own: the
+    broker refuses to declare an existing exchange again with another
+    durability."""
     oslo_messaging.set_transport_defaults(control_exchange=exchange)
     conf = cfg.ConfigOpts()
     service.register_all(conf)
     conf([], project='kcloud-analyzer', default_config_files=[])
+    if batch_size:
+        conf.set_override('batch_size', batch_size, group='notification')
+    if prefetch is not None:
+        conf.set_override('rabbit_qos_prefetch_count', prefetch,
+                          group=rpc.RABBIT_GROUP)
     return conf, rpc.get_transport(conf, url=rabbit_url)
 
 
 def bare_phase(args, topic, pool, results):
     """One bare drain, in a process of its own so its peak memory is its
     own."""
-    conf, transport = make_transport(args.rabbit_url, pool)
+    conf, transport = make_transport(args.rabbit_url, pool, args.batch_size,
+                                     args.prefetch)
     payloads = build_payloads(args.samples, args.per_message)
     declare(transport, topic, pool)
     publish(transport, topic, payloads)
@@ -223,7 +230,8 @@ def bare_phase(args, topic, pool, results):
 def ingest_phase(args, topic, pool, results):
     """One ingest into a scratch PostgreSQL database, in a process of its
     own."""
-    conf, transport = make_transport(args.rabbit_url, pool)
+    conf, transport = make_transport(args.rabbit_url, pool, args.batch_size,
+                                     args.prefetch)
     payloads = build_payloads(args.samples, args.per_message)
     with scratch_database(args.pg_url) as url:
         conf.set_override('connection', url, group='database')
@@ -342,6 +350,11 @@ def main(argv=None):
     parser.add_argument('--samples', type=int, default=300000)
     parser.add_argument('--per-message', type=int, default=100)
     parser.add_argument('--batch-size', type=int, default=500)
+    parser.add_argument('--prefetch', type=int, metavar='N',
+                        help='[oslo_messaging_rabbit] '
+                             'rabbit_qos_prefetch_count of both sides (0: '
+                             'no bound); by default the agent\'s, two '
+                             'batches')
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--rabbit-url',
                         default='rabbit://guest:guest@127.0.0.1:5672/')

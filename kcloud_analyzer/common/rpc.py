@@ -50,15 +50,46 @@ def set_lib_defaults():
     """The same defaults for oslo-config-generator's sample.
 
     ``oslo_messaging.opts.list_opts`` returns copies of the options, so the
-    defaults are set on the driver's own option list, which is copied.
+    defaults are set on the driver's own option lists, which are copied.
     """
     from oslo_messaging._drivers import amqp
+    from oslo_messaging._drivers import impl_rabbit
+
+    from kcloud_analyzer.conf import notification
 
     cfg.set_defaults(amqp.amqp_opts, **MESSAGING_DEFAULTS)
+    batch_size = next(opt.default for opt in notification.opts
+                      if opt.name == 'batch_size')
+    cfg.set_defaults(impl_rabbit.rabbit_opts,
+                     rabbit_qos_prefetch_count=prefetch_count(batch_size))
+
+
+#: batches of notifications RabbitMQ may send the agent ahead of its
+#: acknowledgements: one stored while the next is gathered
+PREFETCH_BATCHES = 2
+
+
+def prefetch_count(batch_size):
+    return PREFETCH_BATCHES * batch_size
+
+
+def set_prefetch_default(conf):
+    """Unless the configuration sets ``[oslo_messaging_rabbit]
+    rabbit_qos_prefetch_count``, let RabbitMQ send at most two batches
+    (``[notification] batch_size``) of notifications that are not
+    acknowledged yet. oslo.messaging's default, 0, lets it send the whole
+    backlog of a queue at once, which the agent then holds in memory."""
+    conf.register_opts(_rabbit_opts(), group=RABBIT_GROUP)
+    conf.set_default('rabbit_qos_prefetch_count',
+                     prefetch_count(conf.notification.batch_size),
+                     group=RABBIT_GROUP)
 
 
 def get_transport(conf, url=None):
-    """The notification transport of ``conf`` (or of ``url``)."""
+    """The notification transport of ``conf`` (or of ``url``), whose
+    consumers take at most two batches ahead (:func:`set_prefetch_default`).
+    """
+    set_prefetch_default(conf)
     return oslo_messaging.get_notification_transport(conf, url=url)
 
 

@@ -55,7 +55,12 @@ opts = [
                default=500,
                min=1,
                help='Notifications handed to the endpoints at once; the '
-                    'samples of one batch are stored in one transaction.'),
+                    'samples of one batch are stored in one transaction. '
+                    'Unless [oslo_messaging_rabbit] '
+                    'rabbit_qos_prefetch_count is set, RabbitMQ sends the '
+                    'agent at most twice this many notifications it has '
+                    'not acknowledged yet, which bounds the memory a '
+                    'backlog takes in the agent.'),
     cfg.IntOpt('batch_timeout',
                default=5,
                min=1,

@@ -197,6 +197,26 @@ def test_durable_queues_are_the_default():
     assert conf.oslo_messaging_rabbit.amqp_durable_queues is True
 
 
+def test_the_broker_sends_at_most_two_batches_ahead(tmp_path):
+    from kcloud_analyzer.common import rpc
+
+    config = tmp_path / 'a.conf'
+    config.write_text('[notification]\nbatch_size = 70\n')
+    conf = cfg.ConfigOpts()
+    service.register_all(conf)
+    conf(['--config-file', str(config)], project='kcloud-analyzer',
+         default_config_files=[])
+    rpc.set_prefetch_default(conf)
+    assert conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count == 140
+    # what the operator sets wins, 0 (no bound) included
+    config.write_text('[notification]\nbatch_size = 70\n'
+                      '[oslo_messaging_rabbit]\n'
+                      'rabbit_qos_prefetch_count = 0\n')
+    conf.reload_config_files()
+    rpc.set_prefetch_default(conf)
+    assert conf.oslo_messaging_rabbit.rabbit_qos_prefetch_count == 0
+
+
 def test_preparing_a_service_leaves_the_messaging_library_unloaded():
     # importing oslo.messaging picks oslo.service's backend, which the
     # agent's command must pick first

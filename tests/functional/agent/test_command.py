@@ -80,6 +80,18 @@ def _stored(context, workload):
         context, workload_id=workload))
 
 
+def _prefetch(queue):
+    """The prefetch counts of the consumers of ``queue``, as the broker
+    has them."""
+    listed = subprocess.run(
+        ['rabbitmqctl', '-q', 'list_consumers', 'queue_name',
+         'prefetch_count'], check=True, capture_output=True, text=True,
+        timeout=60).stdout
+    return [int(count) for name, count in
+            (line.split('\t') for line in listed.splitlines()[1:])
+            if name == queue]
+
+
 def test_agent_reloads_on_sighup_and_drains_on_sigterm(pg_url, redis_url,
                                                        tmp_path, broker):
     services.require_port('127.0.0.1', 5672, 'RabbitMQ')
@@ -105,6 +117,10 @@ def test_agent_reloads_on_sighup_and_drains_on_sigterm(pg_url, redis_url,
     agent = _start(config, tmp_path / 'agent.log')
     try:
         _started(tmp_path / 'agent.log')
+        # RabbitMQ sends the agent at most two batches (20) ahead
+        queue = rpc.pool_queue(topic, topic)
+        services.wait_for(lambda: _prefetch(queue) == [40], 30,
+                          interval=0.5, what='the agent to consume')
         notifier.sample({}, 'metering', _samples(workload, 10, 0))
         services.wait_for(lambda: _stored(context, workload) == 10, 60,
                           interval=0.5, what='the agent to store samples')
