@@ -82,14 +82,19 @@ def ring_share(partitioner, member_id):
 
 def config_argv(conf):
     """The command-line arguments that give a child the same
-    configuration files as ``conf``."""
+    configuration files as ``conf``, and its log file and level (which
+    the agent's command line may set)."""
     argv = []
     for path in conf.config_file or ():
         argv += ['--config-file', path]
     for path in conf.config_dir or ():
         argv += ['--config-dir', path]
-    if conf.config_yaml:
-        argv += ['--config-yaml', conf.config_yaml]
+    for option in ('config_yaml', 'log_file', 'log_dir'):
+        value = conf[option] if option in conf else None
+        if value:
+            argv += ['--%s' % option.replace('_', '-'), value]
+    if 'debug' in conf and conf.debug:
+        argv.append('--debug')
     return argv
 
 

@@ -135,3 +135,17 @@ def test_the_worker_does_not_load_the_analytics_libraries():
     out = subprocess.run([sys.executable, '-c', code], check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == '[]'
+
+
+def test_the_child_logs_where_the_agent_logs(store, tmp_path):
+    conf, _, _ = store
+    log = tmp_path / 'agent.log'
+    config = conf.config_file[0]
+    conf = service.prepare_service(
+        ['--config-file', config, '--log-file', str(log), '--debug'],
+        default_config_files=[])
+    argv = analysis.config_argv(conf)
+    assert argv == ['--config-file', config, '--log-file', str(log),
+                    '--debug']
+    analysis.Child(conf, 'analyse', recommend=False).wait()
+    assert 'Classified %d workloads' % PODS in log.read_text()
