@@ -13,27 +13,29 @@
 
 With ``[agent] analysis_process`` (the default) every analysis run and
 every retraining runs in a child of the agent's worker, started for that
-run with the worker's configuration files and environment::
-
-    python -m kcloud_analyzer.agent.analysis < task.json
-
-so the worker, which stores the notifications, never loads the analytics
-libraries (scikit-learn, statsmodels, SciPy: about 100 MB) nor holds the
-memory of a run, and a run that fails or is killed by the kernel leaves
-the ingest running. The task (JSON on standard input) names the job and
-the share of the hash ring the agent analyses::
+run with the worker's configuration files and environment (``python -m
+kcloud_analyzer.agent.analysis``, its standard input a pipe from the
+worker), so the worker, which stores the notifications, never loads
+the analytics libraries (scikit-learn, statsmodels, SciPy: about 100 MB)
+nor holds the memory of a run, and a run that fails or is killed by the
+kernel leaves the ingest running. The task (JSON on standard input)
+names the job and the share of the hash ring the agent analyses::
 
     {"task": "analyse", "recommend": true, "argv": [...],
      "log_json": true,
      "ring": {"member": "...", "nodes": {"...": 1}, "partitions": 32}}
 
-The exit status is 0 when the job ran, 1 when it failed (logged by the
-child), 2 when the configuration could not be read.
+The task is one line; standard input stays open while the agent's worker
+lives, and the child ends when it closes (the worker died). The exit
+status is 0 when the job ran, 1 when it failed (logged by the child), 2
+when the configuration could not be read, 3 when the worker died.
 """
 
 import json
+import os
 import subprocess
 import sys
+import threading
 
 from oslo_log import log as logging
 
@@ -112,9 +114,12 @@ class Child:
         self.process = subprocess.Popen(  # noqa: S603 - this module
             [sys.executable, '-m', __name__], stdin=subprocess.PIPE,
             close_fds=True)
+        # one line; the pipe stays open while the agent lives, so that
+        # the child ends when the agent's worker dies (even killed)
         try:
-            with self.process.stdin as stdin:
-                stdin.write(json.dumps(request).encode('utf-8'))
+            self.process.stdin.write(json.dumps(request).encode('utf-8') +
+                                     b'\n')
+            self.process.stdin.flush()
         except BrokenPipeError:
             # the child ended at once: wait() reports its status
             pass
@@ -122,13 +127,21 @@ class Child:
 
     def wait(self):
         status = self.process.wait()
+        self._close()
         if status:
             raise RuntimeError('the %s process (%d) ended with status %d; '
                                'see its log' % (self.task, self.process.pid,
                                                 status))
 
+    def _close(self):
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+
     def kill(self, grace=10.0):
         if self.process.poll() is not None:
+            self._close()
             return
         self.process.terminate()
         try:
@@ -136,6 +149,7 @@ class Child:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._close()
 
 
 def run(conf, context, request, owns=None):
@@ -155,12 +169,23 @@ def run(conf, context, request, owns=None):
     getattr(jobs, function)(conf, context)
 
 
+def _exit_with_the_agent(stdin):
+    stdin.read()
+    LOG.warning('The agent that started this analysis process ended; '
+                'ending it (what it had not committed is rolled back)')
+    os._exit(3)
+
+
 def main(stdin=None):
     from oslo_service import backend
 
     # as the agent: nothing here may choose eventlet
     backend.init_backend(backend.BackendType.THREADING)
-    request = json.load(stdin or sys.stdin)
+    stdin = stdin or sys.stdin
+    request = json.loads(stdin.readline())
+    # the end of standard input is the end of the agent's worker
+    threading.Thread(target=_exit_with_the_agent, args=(stdin,),
+                     name='agent-watch', daemon=True).start()
     from kcloud_analyzer.common import context as kcontext
     from kcloud_analyzer.db import api as db_api
     from kcloud_analyzer import service

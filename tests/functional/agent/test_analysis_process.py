@@ -149,3 +149,11 @@ def test_the_child_logs_where_the_agent_logs(store, tmp_path):
                     '--debug']
     analysis.Child(conf, 'analyse', recommend=False).wait()
     assert 'Classified %d workloads' % PODS in log.read_text()
+
+
+def test_the_child_ends_when_the_agent_dies(store):
+    conf, _, _ = store
+    child = analysis.Child(conf, 'analyse')
+    # what the kernel does to the pipe when the worker is killed
+    child.process.stdin.close()
+    assert child.process.wait(60) == 3
