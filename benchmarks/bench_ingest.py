@@ -66,6 +66,7 @@ import sqlalchemy as sa
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import rpc
+from kcloud_analyzer.conf import notification as notification_opts
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
 from kcloud_analyzer.metrics_collector import ingest
@@ -349,7 +350,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--samples', type=int, default=300000)
     parser.add_argument('--per-message', type=int, default=100)
-    parser.add_argument('--batch-size', type=int, default=500)
+    parser.add_argument('--batch-size', type=int, default=next(
+        opt.default for opt in notification_opts.opts
+        if opt.name == 'batch_size'),
+                        help='[notification] batch_size of both sides '
+                             '(default: the agent\'s)')
     parser.add_argument('--prefetch', type=int, metavar='N',
                         help='[oslo_messaging_rabbit] '
                              'rabbit_qos_prefetch_count of both sides (0: '

@@ -107,7 +107,6 @@ enabled =
 topics = {topic}
 exchanges = {exchange}
 pool = {pool}
-batch_size = 500
 [coordination]
 backend_url = {redis}
 [agent]

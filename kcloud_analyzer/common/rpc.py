@@ -94,7 +94,7 @@ def get_transport(conf, url=None):
 
 
 def get_batch_listener(transport, topics, endpoints, pool=None,
-                       batch_size=500, batch_timeout=5, exchanges=None):
+                       batch_size=100, batch_timeout=5, exchanges=None):
     """A batch notification listener on ``topics`` of each of
     ``exchanges`` (None: the transport's control exchange); not started.
     """

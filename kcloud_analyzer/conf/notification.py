@@ -52,7 +52,7 @@ opts = [
                     'Searchlight) read, so nothing is taken from them. '
                     'What the agents refuse goes to <topic>.dlq.'),
     cfg.IntOpt('batch_size',
-               default=500,
+               default=100,
                min=1,
                help='Notifications handed to the endpoints at once; the '
                     'samples of one batch are stored in one transaction. '
