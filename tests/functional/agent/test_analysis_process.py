@@ -21,45 +21,23 @@ import pytest
 from kcloud_analyzer.agent import analysis
 from kcloud_analyzer.agent import service as agent_service
 from kcloud_analyzer.common import context as kcontext
-from kcloud_analyzer.common import datasets as data_locator
 from kcloud_analyzer.common import utils
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.db import migration
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer import service
-from kcloud_analyzer.workload_analyzer import datasets
-from tests import fixtures
 from tests.unit.jobs import conftest as jobs_conftest
 
-PODS = 4
+PODS = jobs_conftest.PODS
 
 
 @pytest.fixture
 def store(tmp_path):
     """A SQLite store of real serving pods whose series end now, and the
     configuration file that names it (which the child reads)."""
-    config = tmp_path / 'agent.conf'
-    config.write_text(
-        '[DEFAULT]\nstate_path = %s\n'
-        '[database]\nconnection = sqlite:///%s/kcloud.sqlite\n'
-        % (tmp_path, tmp_path))
-    conf = service.prepare_service(['--config-file', str(config)],
-                                   default_config_files=[])
-    restore = fixtures.use_store(conf)
-    migration.upgrade()
-    context = kcontext.get_admin_context()
-    workloads, usage = datasets.alibaba_serving(data_locator.data_dir(),
-                                                max_pods=PODS)
     now = utils.utcnow().replace(second=0, microsecond=0)
-    for workload_id in workloads['workload_id']:
-        db_api.workload_upsert(context, {
-            'workload_id': workload_id, 'project_id': 'p1',
-            'declared_type': 'serving',
-            'resources': {'cpu_cores': 8, 'memory_gb': 32, 'gpu_count': 1},
-            'accelerator': 'A100'})
-    db_api.rollups_upsert(context, jobs_conftest._rollup_rows(usage, now))
-    yield conf, context, list(workloads['workload_id'])
-    restore()
+    conf, context, pods = jobs_conftest.make_serving_store(
+        tmp_path, now, accelerator='A100')
+    return conf, context, pods
 
 
 def _agent(conf, context):

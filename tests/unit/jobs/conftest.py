@@ -48,8 +48,10 @@ def _rollup_rows(usage, now):
     return [dict(r) for r in rows.to_dict('records')]
 
 
-@pytest.fixture
-def serving_store(tmp_path):
+def make_serving_store(tmp_path, now, accelerator='gpu'):
+    """A SQLite store named by a configuration file in ``tmp_path``, with
+    real serving pods whose series end at ``now``; returns (conf,
+    context, pod ids). ``db.api`` points at it from then on."""
     config = tmp_path / 'jobs.conf'
     config.write_text(
         '[DEFAULT]\nstate_path = %s\n'
@@ -60,7 +62,6 @@ def serving_store(tmp_path):
     fixtures.use_store(conf)
     migration.upgrade()
     context = k_context.get_admin_context()
-    now = datetime.datetime(2026, 3, 1, 12, 0)
     workloads, usage = datasets.alibaba_serving(data_locator.data_dir(),
                                                 max_pods=PODS)
     for workload_id in workloads['workload_id']:
@@ -68,11 +69,18 @@ def serving_store(tmp_path):
             'workload_id': workload_id, 'project_id': 'p1',
             'declared_type': 'serving',
             'resources': {'cpu_cores': 8, 'memory_gb': 32, 'gpu_count': 1},
-            'accelerator': 'gpu'})
+            'accelerator': accelerator})
     db_api.workload_upsert(context, {
         'workload_id': 'no-telemetry', 'project_id': 'p1', 'resources': {}})
     db_api.rollups_upsert(context, _rollup_rows(usage, now))
-    return conf, context, now, list(workloads['workload_id'])
+    return conf, context, list(workloads['workload_id'])
+
+
+@pytest.fixture
+def serving_store(tmp_path):
+    now = datetime.datetime(2026, 3, 1, 12, 0)
+    conf, context, pods = make_serving_store(tmp_path, now)
+    return conf, context, now, pods
 
 
 def add_fleet(context, hours):
