@@ -350,9 +350,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--samples', type=int, default=300000)
     parser.add_argument('--per-message', type=int, default=100)
-    parser.add_argument('--batch-size', type=int, default=next(
-        opt.default for opt in notification_opts.opts
-        if opt.name == 'batch_size'),
+    parser.add_argument('--batch-size', type=int,
+                        default=notification_opts.DEFAULT_BATCH_SIZE,
                         help='[notification] batch_size of both sides '
                              '(default: the agent\'s)')
     parser.add_argument('--prefetch', type=int, metavar='N',

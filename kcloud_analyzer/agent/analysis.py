@@ -41,12 +41,10 @@ from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
-#: the jobs a child runs: task -> (module of kcloud_analyzer.jobs, function)
-TASKS = {
-    'analyse': None,
-    'retrain_classifier': ('training', 'retrain_classifier'),
-    'retrain_cost_model': ('training', 'retrain_cost_model'),
-}
+#: the jobs a child runs: ``analyse`` (profiles, classes, costs and
+#: recommendations) and the retraining functions of
+#: :mod:`kcloud_analyzer.jobs.training` by their names
+TASKS = frozenset({'analyse', 'retrain_classifier', 'retrain_cost_model'})
 
 
 class RingShare:
@@ -73,12 +71,10 @@ def ring_share(partitioner, member_id):
     workload is this agent's)."""
     if partitioner is None:
         return None
-    ring = partitioner.ring
-    return {'member': member_id.decode('utf-8')
-            if isinstance(member_id, bytes) else member_id,
-            'nodes': {(node.decode('utf-8') if isinstance(node, bytes)
-                       else node): weight
-                      for node, weight in dict(ring.nodes).items()},
+    # tooz keeps the ring's nodes as bytes; the agent's member id is text
+    return {'member': member_id,
+            'nodes': {node.decode('utf-8'): weight
+                      for node, weight in partitioner.ring.nodes.items()},
             'partitions': partitioner.partitions}
 
 
@@ -163,10 +159,9 @@ def run(conf, context, request, owns=None):
         costs.update_costs(conf, context, owns=owns,
                            recommend=request.get('recommend', True))
         return
-    module, function = TASKS[task]
-    jobs = __import__('kcloud_analyzer.jobs.%s' % module,
-                      fromlist=[function])
-    getattr(jobs, function)(conf, context)
+    from kcloud_analyzer.jobs import training
+
+    getattr(training, task)(conf, context)
 
 
 def _exit_with_the_agent(stdin):

@@ -58,10 +58,9 @@ def set_lib_defaults():
     from kcloud_analyzer.conf import notification
 
     cfg.set_defaults(amqp.amqp_opts, **MESSAGING_DEFAULTS)
-    batch_size = next(opt.default for opt in notification.opts
-                      if opt.name == 'batch_size')
     cfg.set_defaults(impl_rabbit.rabbit_opts,
-                     rabbit_qos_prefetch_count=prefetch_count(batch_size))
+                     rabbit_qos_prefetch_count=prefetch_count(
+                         notification.DEFAULT_BATCH_SIZE))
 
 
 #: batches of notifications RabbitMQ may send the agent ahead of its
@@ -94,12 +93,16 @@ def get_transport(conf, url=None):
 
 
 def get_batch_listener(transport, topics, endpoints, pool=None,
-                       batch_size=100, batch_timeout=5, exchanges=None):
+                       batch_size=None, batch_timeout=5, exchanges=None):
     """A batch notification listener on ``topics`` of each of
     ``exchanges`` (None: the transport's control exchange); not started.
     """
+    from kcloud_analyzer.conf import notification
+
     targets = [oslo_messaging.Target(topic=topic, exchange=exchange)
                for topic in topics for exchange in (exchanges or [None])]
+    if batch_size is None:
+        batch_size = notification.DEFAULT_BATCH_SIZE
     return oslo_messaging.get_batch_notification_listener(
         transport, targets, endpoints, executor='threading',
         allow_requeue=True, pool=pool, batch_size=batch_size,

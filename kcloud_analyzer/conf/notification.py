@@ -21,6 +21,10 @@ GROUP = cfg.OptGroup(
          'itself is set by [oslo_messaging_notifications] transport_url '
          '(or [DEFAULT] transport_url).')
 
+#: notifications handed to the endpoints at once, unless configured
+#: (Ceilometer's notification agent's own default)
+DEFAULT_BATCH_SIZE = 100
+
 opts = [
     cfg.ListOpt('topics',
                 default=['notifications', 'versioned_notifications',
@@ -52,7 +56,7 @@ opts = [
                     'Searchlight) read, so nothing is taken from them. '
                     'What the agents refuse goes to <topic>.dlq.'),
     cfg.IntOpt('batch_size',
-               default=100,
+               default=DEFAULT_BATCH_SIZE,
                min=1,
                help='Notifications handed to the endpoints at once; the '
                     'samples of one batch are stored in one transaction. '
