@@ -19,10 +19,13 @@ a new version of it.
         [--model linear_regression]
 
 Without ``--workloads``/``--usage`` the history kept in the database
-(workloads and their usage rollups) is used. The hourly costs are computed
-with the rate card, the plugin is fitted, its statistics are printed, and
-the parameters are written as JSON to ``[DEFAULT] models_dir`` as
-``cost_model-<plugin>-v<version>.json`` with a model_versions record.
+(workloads and their usage rollups) of the ``[cost_model]
+training_window`` is used, at most ``[cost_model] training_hours``
+workload-hours of it (a uniform sample when it holds more). The hourly
+costs are computed with the rate card, the plugin is fitted, its
+statistics are printed, and the parameters are written as JSON to
+``[DEFAULT] models_dir`` as ``cost_model-<plugin>-v<version>.json`` with
+a model_versions record.
 Exit status 2 means bad input.
 """
 
@@ -35,7 +38,6 @@ from kcloud_analyzer.common import offline
 from kcloud_analyzer.cost_model import models as cost_models
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer import service
 
@@ -74,19 +76,32 @@ def main(argv=None):
                                        conf.cost_model.rate_card_file)
         if bool(args.workloads_csv) != bool(args.usage_csv):
             raise ValueError('--workloads and --usage go together')
+        costs = seen = None
         if args.workloads_csv:
             workloads = offline.load_workloads(args.workloads_csv)
             usage = offline.load_usage(args.usage_csv)
             source = f'{args.workloads_csv} and {args.usage_csv}'
+            if usage.empty:
+                raise ValueError(f'no usage history in {source}')
+            print(f'Training on {source}: {workloads.shape[0]} workloads, '
+                  f'{usage.shape[0]} usage rows', file=sys.stderr)
         else:
-            workloads, usage = frames.from_store(context)
-            source = 'the database'
-        if usage.empty:
-            raise ValueError(f'no usage history in {source}')
-        print(f'Training on {source}: {workloads.shape[0]} workloads, '
-              f'{usage.shape[0]} usage rows', file=sys.stderr)
+            start, end = training.training_window(conf)
+            print(f'Pricing the history of the database from '
+                  f'{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC',
+                  file=sys.stderr)
+            workloads, usage, costs, seen = training.cost_history(
+                context, card, start=start, end=end,
+                limit=conf.cost_model.training_hours)
+            if not seen:
+                raise ValueError('no usage history in the database from '
+                                 f'{start:%Y-%m-%d %H:%M} UTC on')
+            print(f'Training on the database: {len(costs)} of {seen} '
+                  f'workload-hours, {workloads.shape[0]} workloads',
+                  file=sys.stderr)
         record = training.train_cost_model(conf, context, workloads, usage,
-                                           card, args.model_name)
+                                           card, args.model_name,
+                                           costs=costs, seen=seen)
     except (ValueError, ratecard.RateCardError,
             cost_models.UnknownCostModel) as exc:
         print(f'error: {exc}', file=sys.stderr)

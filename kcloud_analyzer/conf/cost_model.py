@@ -30,6 +30,24 @@ opts = [
             default='24h',
             help='How often the agent refits the cost prediction model. '
                  'Accepts seconds or a number followed by s, m, h or d.'),
+    cfg.Opt('training_window',
+            type=types.Duration(min=3600),
+            default='30d',
+            help='How far back the cost prediction model is fitted, by '
+                 'the agent and by kcloud-analyzer-train-cost-model: the '
+                 'workload-hours of the rollups of this window, priced '
+                 'with the current rate card. Accepts seconds or a number '
+                 'followed by s, m, h or d.'),
+    cfg.IntOpt('training_hours',
+               default=50000,
+               min=100,
+               help='Most workload-hours the cost prediction model is '
+                    'fitted on. When the training window holds more, a '
+                    'uniform random sample of this many is kept while the '
+                    'window is priced a batch of workloads at a time, so '
+                    'the memory of a retraining does not grow with the '
+                    'fleet (it grows by about 1 kB per workload-hour '
+                    'kept).'),
     cfg.StrOpt('rate_card_file',
                help='Path of the rate card (YAML or JSON) with prices per '
                     'vCPU-hour, GB-hour, accelerator-hour, storage, network '

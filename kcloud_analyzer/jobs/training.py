@@ -19,6 +19,7 @@ what they train through :func:`store_classifier` and
 :mod:`kcloud_analyzer.workload_analyzer.train` and the cost model plugins.
 """
 
+import datetime
 import os
 import pathlib
 
@@ -59,17 +60,19 @@ def declared_training_set(context, now=None):
     if not declared:
         return None
     workloads = frames.workload_frame(declared)
-    usage = frames.usage_from_rollups(frames.stored_rollups(
-        context, start=now - profiles.PROFILE_WINDOW))
-    usage = usage[usage['workload_id'].isin(workloads['workload_id'])]
-    if usage.empty:
+    # Only the declared workloads' rollups are read, a part at a time.
+    found = []
+    for part, usage in frames.usage_parts(
+            context, workloads, start=now - profiles.PROFILE_WINDOW):
+        frame = frames.measured(part, usage)
+        series = series_lib.from_usage(usage, frame['workload_id'])
+        found.append(features.analyze_in_chunks(series, frame)[2])
+    if not found:
         return None
-    frame = frames.measured(workloads, usage)
-    series = series_lib.from_usage(usage, frame['workload_id'])
-    feature_frame = features.analyze_in_chunks(series, frame)[2]
+    feature_frame = pd.concat(found)
     # The frame's type is the declared one: every workload here has one.
-    labels = frame.set_index('workload_id').loc[feature_frame.index,
-                                                 'type'].to_numpy()
+    labels = workloads.set_index('workload_id').loc[feature_frame.index,
+                                                     'type'].to_numpy()
     return train.TrainingSet(feature_frame, labels,
                              ['declared'] * len(labels),
                              ['declared:' + i for i in feature_frame.index])
@@ -141,17 +144,81 @@ def retrain_classifier(conf, context, synthetic_per_class=600, zeus_runs=500,
 
 # --------------------------------------------------------------- cost model
 
+def _hourly_usage(means):
+    """Long-form usage (one sample per workload-hour and metric, at the
+    hour) from a frame of hourly means, metrics as columns, indexed by
+    ``workload_id, hour``."""
+    long = means.rename_axis(columns='metric').stack().rename('value')
+    long = long.reset_index().rename(columns={'hour': 'timestamp'})
+    return long[['workload_id', 'timestamp', 'metric', 'value']]
+
+
+def cost_history(context, card, start=None, end=None, limit=None, seed=0):
+    """The stored history priced for training, in bounded memory.
+
+    The workloads and their rollups from ``start`` to ``end`` are read and
+    priced a part at a time (:func:`frames.batches`); of the priced
+    workload-hours a uniform random sample of at most ``limit`` is kept
+    (all of them when there are fewer), with the hourly means of their
+    usage, so memory is bounded by ``limit`` and one part, not by the fleet
+    nor by the window.
+
+    :returns: ``(workloads, usage, costs, seen)``: the workloads of the
+        kept hours, their usage as one sample per workload-hour and metric
+        (its hourly mean, at the hour: all a cost plugin fits on), their
+        cost lines (:func:`realtime.compute_costs`) in workload and hour
+        order, and how many priced workload-hours the window held.
+    """
+    rng = np.random.default_rng(seed)
+    kept, draws, workloads, seen, currency = [], [], [], 0, None
+    for batch, usage in frames.batches(context, start=start, end=end):
+        costs = realtime.compute_costs(batch, usage, card)
+        currency = costs.attrs.get('currency', currency)
+        means = realtime.hourly_means(usage).reindex(
+            pd.MultiIndex.from_frame(costs[['workload_id', 'hour']]))
+        means.columns = pd.Index(means.columns, dtype=object)
+        seen += len(costs)
+        kept.append(pd.concat([costs.reset_index(drop=True),
+                               means.reset_index(drop=True)
+                               .add_prefix('usage:')], axis=1))
+        draws.append(rng.random(len(costs)))
+        workloads.append(batch)
+        if limit is not None and sum(map(len, kept)) > limit:
+            rows, draw = pd.concat(kept, ignore_index=True), np.concatenate(
+                draws)
+            keep = np.sort(np.argpartition(draw, limit)[:limit])
+            kept, draws = [rows.iloc[keep]], [draw[keep]]
+    if not kept:
+        return None, None, None, 0
+    rows = pd.concat(kept, ignore_index=True).sort_values(
+        ['workload_id', 'hour'], kind='stable', ignore_index=True)
+    usage_columns = [c for c in rows.columns if c.startswith('usage:')]
+    costs = rows.drop(columns=usage_columns)
+    costs.attrs['currency'] = currency
+    means = rows.set_index(['workload_id', 'hour'])[usage_columns]
+    means.columns = [c[len('usage:'):] for c in usage_columns]
+    workloads = pd.concat(workloads, ignore_index=True)
+    workloads = workloads.loc[workloads['workload_id'].isin(
+        costs['workload_id'])].reset_index(drop=True)
+    return workloads, _hourly_usage(means), costs, seen
+
+
 def train_cost_model(conf, context, workloads, usage, card,
-                     plugin_name=None):
+                     plugin_name=None, costs=None, seen=None):
     """Fit the cost plugin, save and record one new version.
 
+    :param costs: the cost lines of the hours of ``usage``, when they are
+        already priced (:func:`cost_history`); priced here otherwise.
+    :param seen: the workload-hours ``costs`` was sampled from, when it
+        is a sample.
     :raises ValueError: a plugin that needs no training, or unusable data
     :returns: the model_versions record
     """
     model = cost_models.get_cost_model(conf, plugin_name, card=card)
     if not model.trainable:
         raise ValueError(f'the {model.name} cost model needs no training')
-    costs = realtime.compute_costs(workloads, usage, card)
+    if costs is None:
+        costs = realtime.compute_costs(workloads, usage, card)
     statistics = model.fit(workloads, usage, costs)
     name = cost_models.RECORD_NAME
     version = db_api.model_version_next(context, name)
@@ -169,6 +236,8 @@ def train_cost_model(conf, context, workloads, usage, card,
             'plugin': model.name,
             'workloads': int(workloads['workload_id'].nunique()),
             'workload_hours': int(len(costs)),
+            'workload_hours_in_window': int(
+                len(costs) if seen is None else seen),
             'first_hour': costs['hour'].min().isoformat(),
             'last_hour': costs['hour'].max().isoformat(),
             'rate_card_version': card.version,
@@ -177,22 +246,38 @@ def train_cost_model(conf, context, workloads, usage, card,
     })
 
 
-def retrain_cost_model(conf, context):
-    """Fit the configured cost prediction plugin on the stored history.
+def training_window(conf, now=None):
+    """``(start, end)`` of the history the cost model is fitted on: the
+    ``[cost_model] training_window`` up to ``now`` (naive UTC)."""
+    end = now or utils.utcnow()
+    return end - datetime.timedelta(
+        seconds=conf.cost_model.training_window), end
+
+
+def retrain_cost_model(conf, context, now=None):
+    """Fit the configured cost prediction plugin on the stored history of
+    the ``[cost_model] training_window`` before ``now``, at most
+    ``[cost_model] training_hours`` workload-hours of it
+    (:func:`cost_history`).
 
     :returns: the new model_versions record, or None when there is nothing
         to train (a plugin that needs no training, or no history yet).
     """
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
-    workloads, usage = frames.from_store(context)
-    if usage.empty:
+    start, end = training_window(conf, now)
+    workloads, usage, costs, seen = cost_history(
+        context, card, start=start, end=end,
+        limit=conf.cost_model.training_hours)
+    if not seen:
         LOG.info('No usage history yet: the cost model is not trained')
         return None
     try:
-        record = train_cost_model(conf, context, workloads, usage, card)
+        record = train_cost_model(conf, context, workloads, usage, card,
+                                  costs=costs, seen=seen)
     except ValueError as exc:
         LOG.info('Cost model not retrained: %s', exc)
         return None
-    LOG.info('Trained cost model version %d (%s)', record['version'],
-             record['file'])
+    LOG.info('Trained cost model version %d (%s) on %d of %d '
+             'workload-hours', record['version'], record['file'],
+             len(costs), seen)
     return record

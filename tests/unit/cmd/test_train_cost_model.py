@@ -22,6 +22,7 @@ from kcloud_analyzer.db import api as db_api
 from tests import fixtures
 from tests.unit.cost_model import cards
 from tests.unit.cost_model.models import test_linear_regression as history
+from tests.unit.jobs import conftest as jobs_conftest
 
 
 @pytest.fixture
@@ -49,11 +50,12 @@ def csv_files(tmp_path):
     return str(workloads_path), str(usage_path), str(card_path)
 
 
-def _main(conf, *args):
+def _main(conf, *args, more=''):
     config = os.path.join(conf.state_path, 'test.conf')
     with open(config, 'w') as stream:
         stream.write(f'[DEFAULT]\nstate_path = {conf.state_path}\n'
-                     f'[database]\nconnection = {conf.database.connection}\n')
+                     f'[database]\nconnection = {conf.database.connection}\n'
+                     + more)
     return train_cost_model.main(['--config-file', config, *args])
 
 
@@ -93,3 +95,21 @@ def test_bad_input_exits_with_status_2(store, csv_files, capsys):
     # an empty store has nothing to learn from
     assert _main(store) == 2
     assert 'no usage history' in capsys.readouterr().err
+
+
+def test_train_from_the_database_window(store, capsys):
+    card = os.path.join(store.state_path, 'card.json')
+    with open(card, 'w') as stream:
+        json.dump(cards.BASE, stream)
+    jobs_conftest.add_fleet(kcontext.get_admin_context(), 48)
+    # the fleet's history is of March 2026: a year back holds it all
+    assert _main(store, '--rates', card, more='[cost_model]\n'
+                 'training_window = 365d\ntraining_hours = 100\n') == 0
+    out = capsys.readouterr()
+    assert 'Training on the database: 100 of 288 workload-hours' in out.err
+    printed = json.loads(out.out)
+    assert printed['metrics']['nobs'] == 100
+    assert printed['data']['workload_hours_in_window'] == 288
+    # a window that holds none of it
+    assert _main(store, '--rates', card) == 2
+    assert 'no usage history in the database' in capsys.readouterr().err

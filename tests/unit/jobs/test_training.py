@@ -10,10 +10,16 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import datetime
+
 import numpy as np
+import pandas as pd
+import pytest
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.cost_model import models
+from kcloud_analyzer.cost_model import ratecard
+from kcloud_analyzer.cost_model import realtime
 from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
@@ -38,12 +44,94 @@ def test_retrain_adds_declared_workloads_and_stores_a_version(serving_store):
 
 def test_retrain_records_a_version(cost_store):
     conf, context = cost_store
-    record = training.retrain_cost_model(conf, context)
+    end = conftest.START + datetime.timedelta(hours=conftest.HOURS)
+    record = training.retrain_cost_model(conf, context, now=end)
     assert record['name'] == models.RECORD_NAME
     assert record['version'] == 1
     assert record['metrics']['nobs'] == 6 * conftest.HOURS
+    assert record['data']['workload_hours_in_window'] == 6 * conftest.HOURS
+    # the window: only the last day of the two
+    conf.set_override('training_window', '1d', group='cost_model')
+    record = training.retrain_cost_model(conf, context, now=end)
+    assert record['metrics']['nobs'] == 6 * 24
+    assert record['data']['first_hour'] == (
+        end - datetime.timedelta(hours=24)).isoformat() + '+00:00'
+    # nothing in the window: nothing trained
+    assert training.retrain_cost_model(
+        conf, context, now=end + datetime.timedelta(days=2)) is None
     conf.set_override('type', 'rate_card', group='cost_model')
-    assert training.retrain_cost_model(conf, context) is None
+    assert training.retrain_cost_model(conf, context, now=end) is None
+
+
+def test_retrain_keeps_a_uniform_sample_of_the_window(cost_store):
+    conf, context = cost_store
+    end = conftest.START + datetime.timedelta(hours=conftest.HOURS)
+    conf.set_override('training_hours', 100, group='cost_model')
+    record = training.retrain_cost_model(conf, context, now=end)
+    assert record['metrics']['nobs'] == 100
+    assert record['data']['workload_hours'] == 100
+    assert record['data']['workload_hours_in_window'] == 6 * conftest.HOURS
+
+
+@pytest.fixture
+def priced_store(tmp_path):
+    """Real serving pods on A100s, which the packaged rate card prices."""
+    return conftest.make_serving_store(
+        tmp_path, datetime.datetime(2026, 3, 1, 12, 0), accelerator='A100')
+
+
+def test_cost_history_is_the_whole_window_priced_part_by_part(
+        priced_store, monkeypatch):
+    conf, context, pods = priced_store
+    card = ratecard.load_rate_card(None)
+    workloads, usage = frames.from_store(context)
+    whole = realtime.compute_costs(
+        frames.measured(workloads, usage), usage, card).sort_values(
+        ['workload_id', 'hour'], ignore_index=True)
+    # one workload a part: every pod is priced in a part of its own
+    monkeypatch.setattr(frames, 'BATCH_ROWS', 10)
+    kept, hourly, costs, seen = training.cost_history(context, card)
+    assert seen == len(whole) and sorted(kept['workload_id']) == sorted(pods)
+    pd.testing.assert_frame_equal(costs, whole, check_dtype=False,
+                                  check_categorical=False)
+    # the usage kept is the hourly means the cost plugins fit on
+    pd.testing.assert_frame_equal(
+        realtime.hourly_means(hourly).sort_index().sort_index(axis=1),
+        realtime.hourly_means(usage).sort_index().sort_index(axis=1),
+        check_names=False, check_index_type=False)
+    # fitted on them, the model is the one fitted on every rollup
+    fitted = []
+    for frame in (usage, hourly):
+        model = models.get_cost_model(conf, 'linear_regression', card=card)
+        statistics = model.fit(workloads, frame, whole)
+        fitted.append((statistics.pop('features'), statistics,
+                       model.params['coefficients']))
+    assert fitted[0][0] == fitted[1][0]
+    assert fitted[0][1] == pytest.approx(fitted[1][1])
+    assert fitted[0][2] == pytest.approx(fitted[1][2])
+
+
+def test_cost_history_samples_hours_uniformly(priced_store):
+    conf, context, pods = priced_store
+    card = ratecard.load_rate_card(None)
+    _, _, every, seen = training.cost_history(context, card)
+    workloads, hourly, costs, again = training.cost_history(
+        context, card, limit=seen // 3)
+    assert again == seen and len(costs) == seen // 3
+    # a subset of the priced hours, with their lines as priced
+    merged = costs.merge(every, on=['workload_id', 'hour'],
+                         suffixes=('', '_all'))
+    assert len(merged) == len(costs)
+    np.testing.assert_allclose(merged['cost_per_hour'],
+                               merged['cost_per_hour_all'])
+    # from most pods, over the whole window
+    assert set(costs['workload_id']) <= set(pods)
+    assert len(set(costs['workload_id'])) > len(pods) // 2
+    assert costs['hour'].min() < every['hour'].quantile(0.1)
+    assert costs['hour'].max() > every['hour'].quantile(0.9)
+    # and the hourly usage of those hours only
+    assert set(map(tuple, hourly[['workload_id', 'timestamp']].to_numpy())) \
+        == set(map(tuple, costs[['workload_id', 'hour']].to_numpy()))
 
 
 def test_train_from_the_store(store):
