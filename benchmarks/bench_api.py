@@ -438,11 +438,16 @@ class Scenario:
                  spread(4), peak_rss_mb(self.servers)), flush=True)
 
 
+#: the PostgreSQL server (and a database on it) the benchmarks make their
+#: own databases on
+PG_URL = os.environ.get(
+    'KCLOUD_BENCH_PG_URL', 'postgresql+psycopg2://openstack_citest:'
+    'openstack_citest@127.0.0.1/openstack_citest')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--pg-url', default=os.environ.get(
-        'KCLOUD_BENCH_PG_URL', 'postgresql+psycopg2://openstack_citest:'
-        'openstack_citest@127.0.0.1/openstack_citest'))
+    parser.add_argument('--pg-url', default=PG_URL)
     parser.add_argument('--database', default='kcloud_bench_api')
     parser.add_argument('--redis', default='127.0.0.1:6379')
     parser.add_argument('--workloads', type=int, default=10000)

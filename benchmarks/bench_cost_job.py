@@ -52,17 +52,22 @@ from kcloud_analyzer.db import migration
 NOW = datetime.datetime(2026, 3, 9)
 DAYS = 7
 
-SIDE = """
-import datetime, resource, sys, time
+#: how the process of a side starts: the store named by the configuration
+#: file of argv[1], an admin context, and "now" from argv[2]
+SIDE_START = """
+import datetime, json, resource, sys, time
 from kcloud_analyzer import service
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.db import api as db_api
-from kcloud_analyzer.jobs import costs
 conf = service.prepare_service(['--config-file', sys.argv[1]],
                                default_config_files=[])
 db_api.configure(conf)
 context = kcontext.get_admin_context()
 now = datetime.datetime.fromisoformat(sys.argv[2])
+"""
+
+SIDE = SIDE_START + """
+from kcloud_analyzer.jobs import costs
 recommend = sys.argv[3] == 'week'
 cpu, wall = time.process_time(), time.perf_counter()
 written, advised = costs.update_costs(conf, context, now=now,
@@ -157,9 +162,7 @@ def spread(values):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--pg-url', default=os.environ.get(
-        'KCLOUD_BENCH_PG_URL', 'postgresql+psycopg2://openstack_citest:'
-        'openstack_citest@127.0.0.1/openstack_citest'))
+    parser.add_argument('--pg-url', default=bench_api.PG_URL)
     parser.add_argument('--database', default='kcloud_bench_cost_job')
     parser.add_argument('--workloads', type=int, default=500)
     parser.add_argument('--runs', type=int, default=3)

@@ -53,19 +53,10 @@ import tempfile
 import bench_api
 import bench_cost_job
 
-SIDE = """
-import datetime, json, resource, sys, time
-from kcloud_analyzer import service
-from kcloud_analyzer.common import context as kcontext
+SIDE = bench_cost_job.SIDE_START + """
 from kcloud_analyzer.cost_model import ratecard
-from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.jobs import training
-conf = service.prepare_service(['--config-file', sys.argv[1]],
-                               default_config_files=[])
-db_api.configure(conf)
-context = kcontext.get_admin_context()
-now = datetime.datetime.fromisoformat(sys.argv[2])
 cpu, wall = time.process_time(), time.perf_counter()
 if sys.argv[3] == 'whole':
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
@@ -102,9 +93,7 @@ def side(config, now, which):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--pg-url', default=os.environ.get(
-        'KCLOUD_BENCH_PG_URL', 'postgresql+psycopg2://openstack_citest:'
-        'openstack_citest@127.0.0.1/openstack_citest'))
+    parser.add_argument('--pg-url', default=bench_api.PG_URL)
     parser.add_argument('--database', default='kcloud_bench_cost_training')
     parser.add_argument('--workloads', type=int, default=500)
     parser.add_argument('--runs', type=int, default=3)
