@@ -50,7 +50,9 @@ def _argument_parser():
     group = parser.add_argument_group('training data')
     group.add_argument('--workloads', dest='workloads_csv',
                        help='workloads.csv to train on instead of the '
-                            'database.')
+                            'database (whose last [cost_model] '
+                            'training_window is used, at most [cost_model] '
+                            'training_hours workload-hours of it).')
     group.add_argument('--usage', dest='usage_csv',
                        help='usage.csv (long form) to train on, with '
                             '--workloads.')
