@@ -62,10 +62,17 @@ class TrainingSet:
                 for source, row in table.iterrows()}
 
 
+#: workloads of a trace analysed together: the temporaries of a block of
+#: long series (a Zeus training run) stay small, so that retraining the
+#: classifier does not peak with the longest trace
+ANALYSIS_ROWS = 100
+
+
 def _analyze_usage(workloads, usage):
     series = series_lib.from_usage(series_lib.coarsen(usage),
                                    workloads['workload_id'])
-    return features_lib.analyze(series, workloads)[2]
+    return features_lib.analyze_in_chunks(
+        series, workloads, chunk_rows=ANALYSIS_ROWS, workers=1)[2]
 
 
 def build_training_set(data_dir, rng, synthetic_per_class,
