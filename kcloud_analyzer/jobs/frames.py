@@ -53,11 +53,14 @@ BATCH_WORKLOADS = 200
 BATCH_ROWS = 200000
 
 
-def stored_workloads(context, status=None):
-    """Every stored workload (of ``status``, when given), page by page."""
+def stored_workloads(context, status=None, declared_types=None):
+    """Every stored workload (of ``status``, and of one of
+    ``declared_types`` declared by its tenant, when given), page by
+    page."""
     workloads, marker = [], None
     while True:
         page = db_api.workload_list(context, status=status,
+                                    declared_types=declared_types,
                                     limit=WORKLOAD_PAGE, marker=marker)
         workloads += page
         if len(page) < WORKLOAD_PAGE:

@@ -55,8 +55,10 @@ def declared_training_set(context, now=None):
     ``declared``. Returns None when there are none.
     """
     now = now or utils.utcnow()
-    declared = [w for w in frames.stored_workloads(context, status='active')
-                if w.get('declared_type') in synthetic.CLASSES]
+    # only the declared ones are read: not a dictionary per workload of
+    # the fleet
+    declared = frames.stored_workloads(context, status='active',
+                                       declared_types=synthetic.CLASSES)
     if not declared:
         return None
     workloads = frames.workload_frame(declared)

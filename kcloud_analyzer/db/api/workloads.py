@@ -143,17 +143,21 @@ def workload_get_by_instance(context, instance_id):
 
 @main_context_manager.reader
 def workload_list(context, project_id=None, limit=None, marker=None,
-                  type=None, status=None):
+                  type=None, status=None, declared_types=None):
     """Workloads ordered by id; ``marker`` is the last workload_id seen.
 
     ``type`` matches the declared type, or the classified type when none
-    was declared.
+    was declared; ``declared_types`` (a sequence) only the workloads whose
+    tenant declared one of these types.
     """
     query = context.session.query(models.Workload)
     if project_id is not None:
         query = query.filter_by(project_id=project_id)
     if status is not None:
         query = query.filter_by(status=status)
+    if declared_types is not None:
+        query = query.filter(
+            models.Workload.declared_type.in_(list(declared_types)))
     if type is not None:
         query = query.filter(sa.func.coalesce(
             models.Workload.declared_type,

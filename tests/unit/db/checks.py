@@ -86,6 +86,19 @@ class DbApiChecks:
         with pytest.raises(exception.Invalid):
             db_api.workload_list(ctx, marker='missing')
 
+    def test_workload_list_by_declared_type(self, ctx):
+        self._workload(ctx, 'w0', declared_type='training')
+        self._workload(ctx, 'w1', declared_type='serving')
+        self._workload(ctx, 'w2', declared_type='batch')
+        # classified, not declared: not listed
+        self._workload(ctx, 'w3', classified_type='training')
+        self._workload(ctx, 'w4')
+        listed = db_api.workload_list(
+            ctx, declared_types=('training', 'serving', 'inference'))
+        assert [w['workload_id'] for w in listed] == ['w0', 'w1']
+        assert db_api.workload_list(ctx, declared_types=()) == []
+        assert len(db_api.workload_list(ctx)) == 5
+
     def test_last_instance_deleted_ends_workload(self, ctx):
         self._workload(ctx, instances=['i-1', 'i-2'])
         assert db_api.workload_delete_instance(ctx, 'i-1')['status'] == \
