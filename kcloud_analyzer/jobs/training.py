@@ -267,15 +267,19 @@ def retrain_cost_model(conf, context, now=None):
     """
     card = ratecard.load_rate_card(conf.cost_model.rate_card_file)
     start, end = training_window(conf, now)
-    workloads, usage, costs, seen = cost_history(
-        context, card, start=start, end=end,
-        limit=conf.cost_model.training_hours)
-    if not seen:
-        LOG.info('No usage history yet: the cost model is not trained')
-        return None
     try:
+        workloads, usage, costs, seen = cost_history(
+            context, card, start=start, end=end,
+            limit=conf.cost_model.training_hours)
+        if not seen:
+            LOG.info('No usage history yet: the cost model is not trained')
+            return None
         record = train_cost_model(conf, context, workloads, usage, card,
                                   costs=costs, seen=seen)
+    except realtime.CostInputError as exc:
+        LOG.warning('Cost model not retrained: the rate card cannot price '
+                    'the history: %s', exc)
+        return None
     except ValueError as exc:
         LOG.info('Cost model not retrained: %s', exc)
         return None

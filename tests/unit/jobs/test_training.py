@@ -20,6 +20,7 @@ from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.cost_model import models
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
+from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.jobs import frames
 from kcloud_analyzer.jobs import training
 from kcloud_analyzer.workload_analyzer.classifiers import random_forest
@@ -61,6 +62,23 @@ def test_retrain_records_a_version(cost_store):
         conf, context, now=end + datetime.timedelta(days=2)) is None
     conf.set_override('type', 'rate_card', group='cost_model')
     assert training.retrain_cost_model(conf, context, now=end) is None
+
+
+def test_retrain_skips_a_history_the_card_cannot_price(cost_store,
+                                                       caplog):
+    conf, context = cost_store
+    end = conftest.START + datetime.timedelta(hours=conftest.HOURS)
+    db_api.workload_create(context, {
+        'workload_id': 'odd', 'project_id': 'p', 'accelerator': 'X9',
+        'resources': {'cpu_cores': 4, 'memory_gb': 16, 'gpu_count': 1}})
+    db_api.rollups_upsert(context, [{
+        'workload_id': 'odd', 'metric': 'gpu_utilization',
+        'window_start': conftest.START, 'mean': 50.0, 'min': 50.0,
+        'max': 50.0, 'count': 1}])
+    assert training.retrain_cost_model(conf, context, now=end) is None
+    assert "model 'x9' is not in the rate card" in caplog.text.lower()
+    assert db_api.model_version_get_latest(context,
+                                           models.RECORD_NAME) is None
 
 
 def test_retrain_keeps_a_uniform_sample_of_the_window(cost_store):
