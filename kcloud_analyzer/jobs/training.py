@@ -28,6 +28,7 @@ from oslo_log import log
 import pandas as pd
 
 from kcloud_analyzer.common import datasets as data_locator
+from kcloud_analyzer.common import offline
 from kcloud_analyzer.common import utils
 from kcloud_analyzer.cost_model import models as cost_models
 from kcloud_analyzer.cost_model import ratecard
@@ -166,7 +167,9 @@ def cost_history(context, card, start=None, end=None, limit=None, seed=0):
     nor by the window.
 
     :returns: ``(workloads, usage, costs, seen)``: the workloads of the
-        kept hours, their usage as one sample per workload-hour and metric
+        kept hours (the columns of ``workloads.csv``,
+        :data:`~kcloud_analyzer.common.offline.WORKLOAD_COLUMNS`), their
+        usage as one sample per workload-hour and metric
         (its hourly mean, at the hour: all a cost plugin fits on), their
         cost lines (:func:`realtime.compute_costs`) in workload and hour
         order, and how many priced workload-hours the window held.
@@ -184,12 +187,17 @@ def cost_history(context, card, start=None, end=None, limit=None, seed=0):
                                means.reset_index(drop=True)
                                .add_prefix('usage:')], axis=1))
         draws.append(rng.random(len(costs)))
-        workloads.append(batch)
+        # the columns of workloads.csv, which is what the plugins are
+        # given from files too: not the records, tags and metadata
+        workloads.append(batch[list(offline.WORKLOAD_COLUMNS)])
         if limit is not None and sum(map(len, kept)) > limit:
             rows, draw = pd.concat(kept, ignore_index=True), np.concatenate(
                 draws)
             keep = np.sort(np.argpartition(draw, limit)[:limit])
             kept, draws = [rows.iloc[keep]], [draw[keep]]
+            workloads = pd.concat(workloads, ignore_index=True)
+            workloads = [workloads.loc[workloads['workload_id'].isin(
+                kept[0]['workload_id'])]]
     if not kept:
         return None, None, None, 0
     rows = pd.concat(kept, ignore_index=True).sort_values(

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from kcloud_analyzer.common import context as kcontext
+from kcloud_analyzer.common import offline
 from kcloud_analyzer.cost_model import models
 from kcloud_analyzer.cost_model import ratecard
 from kcloud_analyzer.cost_model import realtime
@@ -142,6 +143,9 @@ def test_cost_history_samples_hours_uniformly(priced_store):
     assert len(merged) == len(costs)
     np.testing.assert_allclose(merged['cost_per_hour'],
                                merged['cost_per_hour_all'])
+    # the workloads of the kept hours only, as workloads.csv has them
+    assert set(workloads['workload_id']) == set(costs['workload_id'])
+    assert tuple(workloads.columns) == offline.WORKLOAD_COLUMNS
     # from most pods, over the whole window
     assert set(costs['workload_id']) <= set(pods)
     assert len(set(costs['workload_id'])) > len(pods) // 2
