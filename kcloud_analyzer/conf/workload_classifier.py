@@ -32,6 +32,16 @@ opts = [
             default='12h',
             help='How often the agent retrains the classifier. Accepts '
                  'seconds or a number followed by s, m, h or d.'),
+    cfg.IntOpt('declared_per_class',
+               default=1000,
+               min=1,
+               help='Most workloads of each type declared by their tenants '
+                    'that join the classifier\'s training set when the '
+                    'agent retrains it (the public traces and synthetic '
+                    'workloads give about a thousand of each type). When '
+                    'more declared a type, a uniform random sample of this '
+                    'many is taken, so that a retraining\'s memory and '
+                    'time do not grow with the fleet.'),
 ]
 
 

@@ -47,19 +47,39 @@ LOG = log.getLogger(__name__)
 
 # --------------------------------------------------------------- classifier
 
-def declared_training_set(context, now=None):
+def sample_per_class(workloads, per_class, rng):
+    """At most ``per_class`` of the workload dicts of each declared type
+    (a uniform random sample of those of a type that has more), in
+    workload id order."""
+    by_type = {}
+    for workload in workloads:
+        by_type.setdefault(workload['declared_type'], []).append(workload)
+    kept = []
+    for items in by_type.values():
+        if len(items) > per_class:
+            picked = rng.choice(len(items), per_class, replace=False)
+            items = [items[i] for i in picked]
+        kept.extend(items)
+    return sorted(kept, key=lambda workload: workload['workload_id'])
+
+
+def declared_training_set(context, now=None, per_class=None, rng=None):
     """Stored workloads whose tenants declared their type, as training data.
 
     Active workloads with a declared type and rollups in the last
-    :data:`~kcloud_analyzer.jobs.profiles.PROFILE_WINDOW`; each is its own
-    cross-validation group, labelled by its declared type, source
-    ``declared``. Returns None when there are none.
+    :data:`~kcloud_analyzer.jobs.profiles.PROFILE_WINDOW`, at most
+    ``per_class`` of each type (:func:`sample_per_class`, with ``rng``)
+    when given; each is its own cross-validation group, labelled by its
+    declared type, source ``declared``. Returns None when there are none.
     """
     now = now or utils.utcnow()
     # only the declared ones are read: not a dictionary per workload of
     # the fleet
     declared = frames.stored_workloads(context, status='active',
                                        declared_types=synthetic.CLASSES)
+    if per_class is not None:
+        declared = sample_per_class(declared, per_class,
+                                    rng or np.random.default_rng(0))
     if not declared:
         return None
     workloads = frames.workload_frame(declared)
@@ -114,7 +134,8 @@ def retrain_classifier(conf, context, synthetic_per_class=600, zeus_runs=500,
     """Retrain the classifier and store a new version.
 
     The training set is the one of ``kcloud-analyzer-train-classifier``
-    plus the stored workloads that declared their type. Without the public
+    plus the stored workloads that declared their type (at most
+    ``[workload_classifier] declared_per_class`` of each). Without the public
     trace folder, synthetic and declared workloads are used alone.
     """
     rng = np.random.default_rng(seed)
@@ -126,7 +147,9 @@ def retrain_classifier(conf, context, synthetic_per_class=600, zeus_runs=500,
     parts = [train.build_training_set(
         data_dir, rng, synthetic_per_class, max_zeus_runs=zeus_runs,
         rollup_window_s=conf.rollup_window)]
-    declared = declared_training_set(context, now=now)
+    declared = declared_training_set(
+        context, now=now,
+        per_class=conf.workload_classifier.declared_per_class, rng=rng)
     if declared is not None:
         parts.append(declared)
     training_set = train.TrainingSet(

@@ -44,6 +44,38 @@ def test_retrain_adds_declared_workloads_and_stores_a_version(serving_store):
     assert np.isfinite(record['metrics']['random_forest']['accuracy'])
 
 
+def test_declared_workloads_are_sampled_per_class(serving_store):
+    conf, context, now, pods = serving_store
+    declared = training.declared_training_set(
+        context, now=now, per_class=3, rng=np.random.default_rng(1))
+    assert len(declared.features) == 3
+    assert set(declared.features.index) < set(pods)
+    assert list(declared.labels) == ['serving'] * 3
+    # other draws, other samples; enough room, every one
+    samples = {frozenset(training.declared_training_set(
+        context, now=now, per_class=2,
+        rng=np.random.default_rng(seed)).features.index)
+        for seed in range(6)}
+    assert len(samples) > 1 and all(len(s) == 2 for s in samples)
+    every = training.declared_training_set(context, now=now,
+                                           per_class=len(pods))
+    assert sorted(every.features.index) == sorted(pods)
+
+
+def test_sample_per_class_keeps_each_type_apart():
+    workloads = [{'workload_id': 'w%02d' % i,
+                  'declared_type': ('training', 'serving')[i % 2]}
+                 for i in range(20)] + [{'workload_id': 'x',
+                                         'declared_type': 'inference'}]
+    kept = training.sample_per_class(workloads, 4,
+                                     np.random.default_rng(0))
+    kinds = [w['declared_type'] for w in kept]
+    assert kinds.count('training') == kinds.count('serving') == 4
+    assert kinds.count('inference') == 1
+    assert [w['workload_id'] for w in kept] == sorted(
+        w['workload_id'] for w in kept)
+
+
 def test_retrain_records_a_version(cost_store):
     conf, context = cost_store
     end = conftest.START + datetime.timedelta(hours=conftest.HOURS)
