@@ -25,6 +25,8 @@ from oslo_config import cfg
 import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 
+from kcloud_analyzer.conf import notification
+
 RABBIT_GROUP = 'oslo_messaging_rabbit'
 
 #: oslo.messaging option defaults that differ for this service
@@ -54,8 +56,6 @@ def set_lib_defaults():
     """
     from oslo_messaging._drivers import amqp
     from oslo_messaging._drivers import impl_rabbit
-
-    from kcloud_analyzer.conf import notification
 
     cfg.set_defaults(amqp.amqp_opts, **MESSAGING_DEFAULTS)
     cfg.set_defaults(impl_rabbit.rabbit_opts,
@@ -93,16 +93,13 @@ def get_transport(conf, url=None):
 
 
 def get_batch_listener(transport, topics, endpoints, pool=None,
-                       batch_size=None, batch_timeout=5, exchanges=None):
+                       batch_size=notification.DEFAULT_BATCH_SIZE,
+                       batch_timeout=5, exchanges=None):
     """A batch notification listener on ``topics`` of each of
     ``exchanges`` (None: the transport's control exchange); not started.
     """
-    from kcloud_analyzer.conf import notification
-
     targets = [oslo_messaging.Target(topic=topic, exchange=exchange)
                for topic in topics for exchange in (exchanges or [None])]
-    if batch_size is None:
-        batch_size = notification.DEFAULT_BATCH_SIZE
     return oslo_messaging.get_batch_notification_listener(
         transport, targets, endpoints, executor='threading',
         allow_requeue=True, pool=pool, batch_size=batch_size,

@@ -198,10 +198,9 @@ def cost_history(context, card, start=None, end=None, limit=None, seed=0):
         order, and how many priced workload-hours the window held.
     """
     rng = np.random.default_rng(seed)
-    kept, draws, workloads, seen, currency = [], [], [], 0, None
+    kept, draws, workloads, seen = [], [], [], 0
     for batch, usage in frames.batches(context, start=start, end=end):
         costs = realtime.compute_costs(batch, usage, card)
-        currency = costs.attrs.get('currency', currency)
         means = realtime.hourly_means(usage).reindex(
             pd.MultiIndex.from_frame(costs[['workload_id', 'hour']]))
         means.columns = pd.Index(means.columns, dtype=object)
@@ -227,7 +226,7 @@ def cost_history(context, card, start=None, end=None, limit=None, seed=0):
         ['workload_id', 'hour'], kind='stable', ignore_index=True)
     usage_columns = [c for c in rows.columns if c.startswith('usage:')]
     costs = rows.drop(columns=usage_columns)
-    costs.attrs['currency'] = currency
+    costs.attrs['currency'] = card.currency
     means = rows.set_index(['workload_id', 'hour'])[usage_columns]
     means.columns = [c[len('usage:'):] for c in usage_columns]
     workloads = pd.concat(workloads, ignore_index=True)
