@@ -23,11 +23,19 @@ listener and time how long it takes to empty the queue:
   the listener starts, as the agent connects it while its listeners
   start.
 
+The publisher's copy of the notifications is dropped before the listener
+starts (it is not the listener's to keep, and the garbage collector's
+full passes over it slowed both sides). The ingest side sets up its
+garbage collector as the agent does before its listeners start
+(``utils.tune_garbage_collection``); the bare drain keeps Python's
+defaults unless ``--tune-bare-gc`` is given.
+
 Each phase runs ``--runs`` times, in pairs (one bare drain, one ingest,
 the bare drain first in even pairs and last in odd ones), each in a
 process of its own (so each side's peak RSS is its own); the figures are
 the median with the spread (min-max), and the ratio is the median of the
-pairs' ratios. The queues the run declared are deleted at the end,
+pairs' ratios; the CPU time of each side's process while it drains is
+printed too. The queues the run declared are deleted at the end,
 also when it is interrupted (Ctrl-C or SIGTERM). The last line is::
 
     BENCH ingest samples=<n> runs=<r> samples_per_s=<x>
@@ -66,6 +74,7 @@ import sqlalchemy as sa
 
 from kcloud_analyzer.common import context as kcontext
 from kcloud_analyzer.common import rpc
+from kcloud_analyzer.common import utils
 from kcloud_analyzer.conf import notification as notification_opts
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.db import migration
@@ -137,7 +146,7 @@ def drain(transport, topic, pool, endpoint, done, batch_size, timeout):
     listener = rpc.get_batch_listener(transport, [topic], [endpoint],
                                       pool=pool, batch_size=batch_size,
                                       batch_timeout=1)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     listener.start()
     try:
         while not done():
@@ -145,7 +154,7 @@ def drain(transport, topic, pool, endpoint, done, batch_size, timeout):
                 raise RuntimeError('the queue was not drained in %ss'
                                    % timeout)
             time.sleep(0.01)
-        return time.monotonic() - started
+        return time.monotonic() - started, time.process_time() - cpu
     finally:
         listener.stop()
         listener.wait()
@@ -220,12 +229,18 @@ def bare_phase(args, topic, pool, results):
     payloads = build_payloads(args.samples, args.per_message)
     declare(transport, topic, pool)
     publish(transport, topic, payloads)
+    # what the publisher sent is not the listener's to keep
+    messages = len(payloads)
+    del payloads
+    if args.tune_bare_gc:
+        utils.tune_garbage_collection()
     counter = CountingEndpoint()
-    seconds = drain(transport, topic, pool, counter,
-                    lambda: counter.messages >= len(payloads),
-                    args.batch_size, args.timeout)
+    seconds, cpu = drain(transport, topic, pool, counter,
+                         lambda: counter.messages >= messages,
+                         args.batch_size, args.timeout)
     transport.cleanup()
-    results.put({'rate': args.samples / seconds, 'rss_mb': peak_rss_mb()})
+    results.put({'rate': args.samples / seconds, 'cpu_s': cpu,
+                 'rss_mb': peak_rss_mb()})
 
 
 def ingest_phase(args, topic, pool, results):
@@ -244,14 +259,18 @@ def ingest_phase(args, topic, pool, results):
         endpoint = notifications.CeilometerEndpoint(ingestor)
         declare(transport, topic, pool)
         publish(transport, topic, payloads)
-        seconds = drain(transport, topic, pool, endpoint,
-                        lambda: ingestor.stats.samples >= args.samples,
-                        args.batch_size, args.timeout)
+        # what the publisher sent is not the listener's to keep
+        del payloads
+        # as the agent does before its listeners start
+        utils.tune_garbage_collection()
+        seconds, cpu = drain(transport, topic, pool, endpoint,
+                             lambda: ingestor.stats.samples >= args.samples,
+                             args.batch_size, args.timeout)
         stored = sum(r['count'] for r in db_api.rollup_list(context))
         db_api.get_engine().dispose()
     transport.cleanup()
-    results.put({'rate': args.samples / seconds, 'rss_mb': peak_rss_mb(),
-                 'stored': stored})
+    results.put({'rate': args.samples / seconds, 'cpu_s': cpu,
+                 'rss_mb': peak_rss_mb(), 'stored': stored})
 
 
 def as_notifications(payloads):
@@ -341,9 +360,9 @@ def delete_queues(rabbit_url, names, exchanges=()):
                 channel = connection.channel()
 
 
-def spread(values):
-    return '%.0f (%.0f-%.0f)' % (statistics.median(values), min(values),
-                                 max(values))
+def spread(values, form='%.0f'):
+    return (form + ' (' + form + '-' + form + ')') % (
+        statistics.median(values), min(values), max(values))
 
 
 def main(argv=None):
@@ -359,6 +378,10 @@ def main(argv=None):
                              'rabbit_qos_prefetch_count of both sides (0: '
                              'no bound); by default the agent\'s, two '
                              'batches')
+    parser.add_argument('--tune-bare-gc', action='store_true',
+                        help='set up the bare drain\'s garbage collector '
+                             'as the agent sets up its own (by default it '
+                             'keeps Python\'s defaults)')
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--rabbit-url',
                         default='rabbit://guest:guest@127.0.0.1:5672/')
@@ -392,11 +415,12 @@ def main(argv=None):
             for name, phase, topic, results in (
                     phases if number % 2 == 0 else phases[::-1]):
                 results.append(run_phase(phase, args, topic, pool))
-                print('run %d %s: %.0f samples/s, peak RSS %.0f MB%s' % (
-                    number, name, results[-1]['rate'],
-                    results[-1]['rss_mb'],
-                    ', %d samples in rollups' % results[-1]['stored']
-                    if 'stored' in results[-1] else ''), flush=True)
+                print('run %d %s: %.0f samples/s, %.2f s of CPU, peak '
+                      'RSS %.0f MB%s' % (
+                          number, name, results[-1]['rate'],
+                          results[-1]['cpu_s'], results[-1]['rss_mb'],
+                          ', %d samples in rollups' % results[-1]['stored']
+                          if 'stored' in results[-1] else ''), flush=True)
     finally:
         delete_queues(args.rabbit_url, queues, [pool])
     lost = [r['stored'] for r in ingested if r['stored'] != args.samples]
@@ -408,6 +432,9 @@ def main(argv=None):
     print('samples/s median (min-max) of %d runs: ingest %s, bare drain %s'
           % (args.runs, spread([r['rate'] for r in ingested]),
              spread([r['rate'] for r in bare])))
+    print('CPU s median (min-max): ingest %s, bare drain %s' % (
+        spread([r['cpu_s'] for r in ingested], '%.2f'),
+        spread([r['cpu_s'] for r in bare], '%.2f')))
     print('BENCH ingest samples=%d runs=%d samples_per_s=%.0f '
           'bare_drain_samples_per_s=%.0f ratio=%.3f ratio_min=%.3f '
           'ratio_max=%.3f peak_rss_mb=%.0f bare_peak_rss_mb=%.0f'

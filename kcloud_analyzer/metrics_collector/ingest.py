@@ -236,7 +236,7 @@ class Ingestor:
         fresh = fresh.assign(
             workload_id=self.resolver.resolve(
                 fresh['resource_id'].to_numpy()).to_numpy())
-        rows = rollup.to_frame(rollup.fold(fresh, self.window))
+        rows = rollup.rows(fresh, self.window)
         # One writer per process: the listener's threads fold in
         # parallel but merging into the same rows concurrently would
         # only make the transactions wait for (or deadlock) each other.

@@ -11,6 +11,7 @@
 # under the License.
 import datetime
 import decimal
+import gc
 from unittest import mock
 
 import numpy as np
@@ -75,3 +76,22 @@ def test_json_ready_leaves_plain_python_only():
     }
     ready = utils.json_ready(value)
     assert type(ready['1']) is int and type(ready['b']) is bool
+
+
+def test_tune_garbage_collection_freezes_the_start_and_spaces_collections():
+    threshold = gc.get_threshold()
+    try:
+        class Start:
+            pass
+
+        start = Start()
+        frozen = utils.tune_garbage_collection(young=12345)
+        assert frozen == gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (12345,) + threshold[1:]
+        # what the start built is out of the collector's generations
+        assert not any(obj is start for obj in gc.get_objects())
+        later = Start()
+        assert any(obj is later for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
