@@ -174,8 +174,9 @@ class AgentService(service_base.ServiceBase):
         if self.influx is not None:
             self._exported_until = utils.utcnow()
         self.collectors = collector_plugins.load(conf)
+        frozen = utils.tune_garbage_collection()
         LOG.debug('%d objects of the start left out of garbage collection',
-                  utils.tune_garbage_collection())
+                  frozen)
         if self.listen:
             # the store's connection is opened while the listener starts,
             # not by its first batch (nor in its way: the connection is
