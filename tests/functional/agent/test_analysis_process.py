@@ -135,3 +135,30 @@ def test_the_child_ends_when_the_agent_dies(store):
     # what the kernel does to the pipe when the worker is killed
     child.process.stdin.close()
     assert child.process.wait(60) == 3
+
+
+def _environment(pid):
+    with open('/proc/%d/environ' % pid, 'rb') as stream:
+        return dict(item.decode('utf-8').split('=', 1)
+                    for item in stream.read().split(b'\0') if item)
+
+
+def test_a_retraining_child_starts_with_the_allocator_settings(
+        store, monkeypatch):
+    conf, _, _ = store
+    # the agent's own value of one of them is kept
+    monkeypatch.setenv('MALLOC_ARENA_MAX', '4')
+    monkeypatch.delenv('MALLOC_MMAP_THRESHOLD_', raising=False)
+    environ = {}
+    for task in ('retrain_cost_model', 'analyse'):
+        child = analysis.Child(conf, task, recommend=False)
+        try:
+            # Popen returns once the child has executed Python
+            environ[task] = _environment(child.process.pid)
+        finally:
+            child.kill()
+    assert environ['retrain_cost_model']['MALLOC_ARENA_MAX'] == '4'
+    assert environ['retrain_cost_model']['MALLOC_MMAP_THRESHOLD_'] == (
+        '1048576')
+    assert environ['analyse']['MALLOC_ARENA_MAX'] == '4'
+    assert 'MALLOC_MMAP_THRESHOLD_' not in environ['analyse']
