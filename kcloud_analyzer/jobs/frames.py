@@ -325,19 +325,21 @@ def usage_parts(context, workloads, start=None, end=None, limit=None):
 
 
 def batches(context, start=None, end=None, status=None,
-            size=BATCH_WORKLOADS, owns=None):
+            size=BATCH_WORKLOADS, owns=None, rows=None):
     """The stored workloads (of ``status``, when given) and their usage
     from ``start`` to ``end``, ``size`` workloads at a time.
 
     Yields ``(workloads, usage)`` as :func:`from_store` returns them, for
     at most ``size`` workloads (those ``owns`` accepts, see
-    :func:`workload_batches`) and :data:`BATCH_ROWS` rollups each
-    (:func:`usage_parts`; workloads without usage in the window are left
-    out): the agent's jobs run over any fleet in the memory of one part.
+    :func:`workload_batches`) and ``rows`` rollups each
+    (:data:`BATCH_ROWS` by default; :func:`usage_parts`; workloads without
+    usage in the window are left out): the agent's jobs run over any fleet
+    in the memory of one part.
     """
     for workloads in workload_batches(context, status=status, size=size,
                                       owns=owns):
-        yield from usage_parts(context, workloads, start=start, end=end)
+        yield from usage_parts(context, workloads, start=start, end=end,
+                               limit=rows)
 
 
 def from_store(context, start=None, end=None, status=None):

@@ -170,6 +170,13 @@ def retrain_classifier(conf, context, synthetic_per_class=600, zeus_runs=500,
 
 # --------------------------------------------------------------- cost model
 
+#: rollups priced together when the cost model's history is read: a
+#: quarter of the cost job's part (:data:`.frames.BATCH_ROWS`), so that
+#: the part read as the driver's rows, the workload-hours kept and the
+#: fit stay within the agent's 300 MB (the retraining peaked at 356 MB
+#: with parts of 200,000, 296 MB with 50,000, in a fifth more time)
+HISTORY_ROWS = 50000
+
 def _hourly_usage(means):
     """Long-form usage (one sample per workload-hour and metric, at the
     hour) from a frame of hourly means, metrics as columns, indexed by
@@ -179,11 +186,13 @@ def _hourly_usage(means):
     return long[['workload_id', 'timestamp', 'metric', 'value']]
 
 
-def cost_history(context, card, start=None, end=None, limit=None, seed=0):
+def cost_history(context, card, start=None, end=None, limit=None, seed=0,
+                 rows=HISTORY_ROWS):
     """The stored history priced for training, in bounded memory.
 
     The workloads and their rollups from ``start`` to ``end`` are read and
-    priced a part at a time (:func:`frames.batches`); of the priced
+    priced a part of at most ``rows`` rollups at a time
+    (:func:`frames.batches`); of the priced
     workload-hours a uniform random sample of at most ``limit`` is kept
     (all of them when there are fewer), with the hourly means of their
     usage, so memory is bounded by ``limit`` and one part, not by the fleet
@@ -199,7 +208,8 @@ def cost_history(context, card, start=None, end=None, limit=None, seed=0):
     """
     rng = np.random.default_rng(seed)
     kept, draws, workloads, seen = [], [], [], 0
-    for batch, usage in frames.batches(context, start=start, end=end):
+    for batch, usage in frames.batches(context, start=start, end=end,
+                                       rows=rows):
         costs = realtime.compute_costs(batch, usage, card)
         means = realtime.hourly_means(usage).reindex(
             pd.MultiIndex.from_frame(costs[['workload_id', 'hour']]))

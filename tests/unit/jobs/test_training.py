@@ -140,8 +140,18 @@ def test_cost_history_is_the_whole_window_priced_part_by_part(
         frames.measured(workloads, usage), usage, card).sort_values(
         ['workload_id', 'hour'], ignore_index=True)
     # one workload a part: every pod is priced in a part of its own
-    monkeypatch.setattr(frames, 'BATCH_ROWS', 10)
-    kept, hourly, costs, seen = training.cost_history(context, card)
+    parts = []
+    usage_parts = frames.usage_parts
+
+    def counted(*args, **kwargs):
+        for part in usage_parts(*args, **kwargs):
+            parts.append((kwargs['limit'], len(part[0])))
+            yield part
+
+    monkeypatch.setattr(frames, 'usage_parts', counted)
+    kept, hourly, costs, seen = training.cost_history(context, card,
+                                                      rows=10)
+    assert parts == [(10, 1)] * len(pods)
     assert seen == len(whole) and sorted(kept['workload_id']) == sorted(pods)
     pd.testing.assert_frame_equal(costs, whole, check_dtype=False,
                                   check_categorical=False)
@@ -160,6 +170,22 @@ def test_cost_history_is_the_whole_window_priced_part_by_part(
     assert fitted[0][0] == fitted[1][0]
     assert fitted[0][1] == pytest.approx(fitted[1][1])
     assert fitted[0][2] == pytest.approx(fitted[1][2])
+
+
+def test_cost_history_reads_parts_smaller_than_the_cost_jobs(
+        priced_store, monkeypatch):
+    _, context, _ = priced_store
+    limits = []
+    usage_parts = frames.usage_parts
+
+    def spied(*args, **kwargs):
+        limits.append(kwargs['limit'])
+        return usage_parts(*args, **kwargs)
+
+    monkeypatch.setattr(frames, 'usage_parts', spied)
+    training.cost_history(context, ratecard.load_rate_card(None))
+    assert limits and set(limits) == {training.HISTORY_ROWS}
+    assert training.HISTORY_ROWS < frames.BATCH_ROWS
 
 
 def test_cost_history_samples_hours_uniformly(priced_store):

@@ -12,6 +12,8 @@
 
 from decimal import Decimal
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -162,3 +164,14 @@ def test_a_workload_of_unknown_class_is_not_priced_as_training():
     # 40 % of the typed hours are training: 0.4 x 5 above inference
     assert unknown == pytest.approx(inference + 0.4 * 5.0, abs=0.5)
     assert untyped == pytest.approx(unknown)
+
+
+def test_the_plugin_does_not_import_all_of_statsmodels():
+    # statsmodels.api would add about 30 MB to the API and the retraining
+    code = ('import sys\n'
+            'from kcloud_analyzer.cost_model.models import '
+            'linear_regression\n'
+            'print("statsmodels.api" in sys.modules)\n')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == 'False'
