@@ -113,7 +113,7 @@ def child_environment(conf, task, environ=None):
     where the agent's sets neither variable. (An analysis run keeps
     glibc's defaults: a fixed mmap threshold makes it fault in the pages
     of every large array it allocates, which cost the classification of
-    10,000 workloads a third more time.)"""
+    10,000 workloads about a quarter more time.)"""
     environ = dict(os.environ if environ is None else environ)
     if task.startswith('retrain_') and conf.agent.retraining_malloc_tuning:
         for name, value in MALLOC_ENVIRONMENT:

@@ -174,8 +174,9 @@ def retrain_classifier(conf, context, synthetic_per_class=600, zeus_runs=500,
 #: quarter of the cost job's part (:data:`.frames.BATCH_ROWS`), so that
 #: the part read as the driver's rows, the workload-hours kept and the
 #: fit stay within the agent's 300 MB (the retraining peaked at 356 MB
-#: with parts of 200,000, 296 MB with 50,000, in a fifth more time)
+#: with parts of 200,000, 296 MB with 50,000, in about a third more time)
 HISTORY_ROWS = 50000
+
 
 def _hourly_usage(means):
     """Long-form usage (one sample per workload-hour and metric, at the
