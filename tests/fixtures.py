@@ -13,6 +13,8 @@
 
 import contextlib
 import os
+import subprocess
+import sys
 import uuid
 
 import fixtures
@@ -125,3 +127,13 @@ class Database(fixtures.Fixture):
         self.addCleanup(use_store(self.conf))
         self.engine = db_api.get_engine()
         migration.upgrade(self.engine)
+
+
+def modules_loaded(imports, modules):
+    """Those of ``modules`` that a fresh interpreter has loaded once it
+    ran ``imports`` (Python statements), sorted."""
+    code = ('import sys\n%s\nprint("\\n".join(sorted(m for m in %r '
+            'if m in sys.modules)))\n' % (imports, tuple(modules)))
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout
+    return out.split()

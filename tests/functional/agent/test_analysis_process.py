@@ -13,9 +13,6 @@
 analysis_process``): real child processes on a store of real serving
 series."""
 
-import subprocess
-import sys
-
 import pytest
 
 from kcloud_analyzer.agent import analysis
@@ -25,6 +22,7 @@ from kcloud_analyzer.common import utils
 from kcloud_analyzer.db import api as db_api
 from kcloud_analyzer.metrics_collector import ingest
 from kcloud_analyzer import service
+from tests import fixtures
 from tests.unit.jobs import conftest as jobs_conftest
 
 PODS = jobs_conftest.PODS
@@ -105,14 +103,10 @@ def test_stopping_the_agent_ends_its_analysis(store):
 
 def test_the_worker_does_not_load_the_analytics_libraries():
     # what the agent's manager imports before it forks the worker
-    code = ('import sys\n'
-            'from kcloud_analyzer.agent import service\n'
-            'from kcloud_analyzer.cmd import agent\n'
-            'print(sorted(m for m in ("sklearn", "statsmodels", "scipy")\n'
-            '             if m in sys.modules))\n')
-    out = subprocess.run([sys.executable, '-c', code], check=True,
-                         capture_output=True, text=True).stdout
-    assert out.strip() == '[]'
+    assert fixtures.modules_loaded(
+        'from kcloud_analyzer.agent import service\n'
+        'from kcloud_analyzer.cmd import agent',
+        ['sklearn', 'statsmodels', 'scipy']) == []
 
 
 def test_the_child_logs_where_the_agent_logs(store, tmp_path):

@@ -12,8 +12,6 @@
 
 from decimal import Decimal
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -23,6 +21,7 @@ import statsmodels.api as sm
 from kcloud_analyzer.cost_model.models import base
 from kcloud_analyzer.cost_model.models import linear_regression
 from kcloud_analyzer.cost_model import realtime
+from tests import fixtures
 from tests.unit.cost_model import cards
 
 FLEET = cards.workloads(
@@ -168,10 +167,7 @@ def test_a_workload_of_unknown_class_is_not_priced_as_training():
 
 def test_the_plugin_does_not_import_all_of_statsmodels():
     # statsmodels.api would add about 30 MB to the API and the retraining
-    code = ('import sys\n'
-            'from kcloud_analyzer.cost_model.models import '
-            'linear_regression\n'
-            'print("statsmodels.api" in sys.modules)\n')
-    out = subprocess.run([sys.executable, '-c', code], check=True,
-                         capture_output=True, text=True).stdout
-    assert out.strip() == 'False'
+    assert fixtures.modules_loaded(
+        'from kcloud_analyzer.cost_model.models import linear_regression',
+        ['statsmodels.api', 'statsmodels.regression.linear_model']) == [
+        'statsmodels.regression.linear_model']
