@@ -49,6 +49,8 @@ LOG = logging.getLogger(__name__)
 #: recommendations) and the retraining functions of
 #: :mod:`kcloud_analyzer.jobs.training` by their names
 TASKS = frozenset({'analyse', 'retrain_classifier', 'retrain_cost_model'})
+#: the retraining ones among them
+RETRAINING_TASKS = TASKS - {'analyse'}
 
 #: glibc's allocator settings of a retraining child with ``[agent]
 #: retraining_malloc_tuning``: one arena, and arrays above 1 MiB mapped
@@ -115,7 +117,7 @@ def child_environment(conf, task, environ=None):
     of every large array it allocates, which cost the classification of
     10,000 workloads about a quarter more time.)"""
     environ = dict(os.environ if environ is None else environ)
-    if task.startswith('retrain_') and conf.agent.retraining_malloc_tuning:
+    if task in RETRAINING_TASKS and conf.agent.retraining_malloc_tuning:
         for name, value in MALLOC_ENVIRONMENT:
             environ.setdefault(name, value)
     return environ

@@ -131,15 +131,10 @@ def priced_store(tmp_path):
         tmp_path, datetime.datetime(2026, 3, 1, 12, 0), accelerator='A100')
 
 
-def test_cost_history_is_the_whole_window_priced_part_by_part(
-        priced_store, monkeypatch):
-    conf, context, pods = priced_store
-    card = ratecard.load_rate_card(None)
-    workloads, usage = frames.from_store(context)
-    whole = realtime.compute_costs(
-        frames.measured(workloads, usage), usage, card).sort_values(
-        ['workload_id', 'hour'], ignore_index=True)
-    # one workload a part: every pod is priced in a part of its own
+@pytest.fixture
+def parts_read(monkeypatch):
+    """``(limit, workloads)`` of every part :func:`frames.usage_parts`
+    yields, as it yields them."""
     parts = []
     usage_parts = frames.usage_parts
 
@@ -149,9 +144,21 @@ def test_cost_history_is_the_whole_window_priced_part_by_part(
             yield part
 
     monkeypatch.setattr(frames, 'usage_parts', counted)
+    return parts
+
+
+def test_cost_history_is_the_whole_window_priced_part_by_part(
+        priced_store, parts_read):
+    conf, context, pods = priced_store
+    card = ratecard.load_rate_card(None)
+    workloads, usage = frames.from_store(context)
+    whole = realtime.compute_costs(
+        frames.measured(workloads, usage), usage, card).sort_values(
+        ['workload_id', 'hour'], ignore_index=True)
+    # one workload a part: every pod is priced in a part of its own
     kept, hourly, costs, seen = training.cost_history(context, card,
                                                       rows=10)
-    assert parts == [(10, 1)] * len(pods)
+    assert parts_read == [(10, 1)] * len(pods)
     assert seen == len(whole) and sorted(kept['workload_id']) == sorted(pods)
     pd.testing.assert_frame_equal(costs, whole, check_dtype=False,
                                   check_categorical=False)
@@ -173,17 +180,10 @@ def test_cost_history_is_the_whole_window_priced_part_by_part(
 
 
 def test_cost_history_reads_parts_smaller_than_the_cost_jobs(
-        priced_store, monkeypatch):
+        priced_store, parts_read):
     _, context, _ = priced_store
-    limits = []
-    usage_parts = frames.usage_parts
-
-    def spied(*args, **kwargs):
-        limits.append(kwargs['limit'])
-        return usage_parts(*args, **kwargs)
-
-    monkeypatch.setattr(frames, 'usage_parts', spied)
     training.cost_history(context, ratecard.load_rate_card(None))
+    limits = [limit for limit, _ in parts_read]
     assert limits and set(limits) == {training.HISTORY_ROWS}
     assert training.HISTORY_ROWS < frames.BATCH_ROWS
 
