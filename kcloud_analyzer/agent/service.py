@@ -51,6 +51,7 @@ from oslo_service.backend import base as service_base
 import numpy as np
 import pandas as pd
 from tooz import coordination
+from tooz import partitioner as tooz_partitioner
 
 from kcloud_analyzer.agent import analysis
 from kcloud_analyzer.agent import influxdb
@@ -120,6 +121,34 @@ class _Every(threading.Thread):
             elapsed = time.monotonic() - started
             if self._sleep(max(0.0, self._interval() - elapsed)):
                 return
+
+
+class Partitioner(tooz_partitioner.Partitioner):
+    """tooz's partitioner, whose ring follows the group's members even
+    when one joined while it was made.
+
+    tooz's reads the members for its ring, then its watchers read them
+    again: a member that joined in between is in no ring and no join
+    event, and when it left, tooz's leave hook raised ``UnknownNode`` at
+    every ``run_watchers``, which then never recorded the change (an agent
+    stopped seeing the group change and took over nothing). Here a leave
+    of a member the ring lacks is no error, and :meth:`reconcile` makes
+    the ring's nodes the group's members.
+    """
+
+    def _on_member_leave(self, event):
+        if event.member_id in self.ring.nodes:
+            super()._on_member_leave(event)
+
+    def reconcile(self):
+        members = set(self._coord.get_members(self.group_id).get())
+        for member in members - set(self.ring.nodes):
+            capabilities = self._coord.get_member_capabilities(
+                self.group_id, member).get()
+            self.ring.add_node(member, capabilities.get('weight', 1)
+                               if isinstance(capabilities, dict) else 1)
+        for member in set(self.ring.nodes) - members:
+            self.ring.remove_node(member)
 
 
 class AgentService(service_base.ServiceBase):
@@ -280,8 +309,11 @@ class AgentService(service_base.ServiceBase):
         self.coordinator = coordination.get_coordinator(
             self.coordination_url(), self.member_id.encode('utf-8'))
         self.coordinator.start(start_heart=True)
-        self.partitioner = self.coordinator.join_partitioned_group(
-            self.conf.agent.coordination_group.encode('utf-8'))
+        # what join_partitioned_group does, with the partitioner below
+        group = self.conf.agent.coordination_group.encode('utf-8')
+        self.coordinator.join_group_create(group,
+                                           capabilities={'weight': 1})
+        self.partitioner = Partitioner(self.coordinator, group)
         self._members = frozenset(self.partitioner.ring.nodes)
 
     def watch_ring(self):
@@ -289,6 +321,7 @@ class AgentService(service_base.ServiceBase):
         so the targets of an agent that died are taken over without
         waiting for the next interval."""
         self.coordinator.run_watchers()
+        self.partitioner.reconcile()
         members = frozenset(self.partitioner.ring.nodes)
         prometheus.RING_MEMBERS.set(len(members))
         if members != self._members:
