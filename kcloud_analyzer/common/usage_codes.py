@@ -29,7 +29,7 @@ _HOUR_NS = 3600 * 1_000_000_000
 
 
 #: runs per row up to which the rows of a metric are found from the runs
-#: of equal metric codes (:func:`_runs`), and the workloads of rows from
+#: of equal metric codes (:func:`runs`), and the workloads of rows from
 #: the runs of equal workload codes (:func:`_run_values`)
 _RUNS_PER_ROW = 1 / 64
 
@@ -67,10 +67,11 @@ def _few_true(mask, most):
     return found
 
 
-def _runs(codes):
+def runs(codes):
     """``(starts, ends, codes)`` of the runs of equal ``codes`` when
     there are few of them (the rows of a metric come together when the
-    store returns a workload's rows by metric and time), else None."""
+    store returns a workload's rows by metric and time; the instants of
+    rollups, when it returns them window after window), else None."""
     if len(codes) < 2:
         return None
     ends = _few_true(codes[1:] != codes[:-1], len(codes) * _RUNS_PER_ROW)
@@ -133,7 +134,7 @@ class UsageCodes:
         self._masks = {}
         self._rows = {}
         self._workloads = {}
-        # runs of equal metric codes (:func:`_runs`), found when needed
+        # runs of equal metric codes (:func:`runs`), found when needed
         self._metric_runs = False
 
     def ns(self, rows):
@@ -184,12 +185,12 @@ class UsageCodes:
                 found = np.empty(0, np.intp)
             else:
                 if self._metric_runs is False:
-                    self._metric_runs = _runs(self.metric)
+                    self._metric_runs = runs(self.metric)
                 if self._metric_runs is None:
                     found = np.flatnonzero(self.metric == codes[0])
                 else:
-                    starts, ends, runs = self._metric_runs
-                    chosen = runs == codes[0]
+                    starts, ends, run_codes = self._metric_runs
+                    chosen = run_codes == codes[0]
                     found = _rows_of_runs(starts[chosen], ends[chosen])
             found.flags.writeable = False
             self._rows[name] = found

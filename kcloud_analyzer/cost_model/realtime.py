@@ -214,10 +214,18 @@ class _Cells:
 
     def __init__(self, workloads, usage_ticks, ticks_per_hour, usage_metrics,
                  metric_count, piece_codes, piece_hours, count):
-        # floor division keeps the order: the least and greatest hours
-        # are those of the least and greatest instants
-        ends = [f(usage_ticks) // ticks_per_hour for f in (np.min, np.max)
-                if len(usage_ticks)]
+        # In the store's order (window after window) the rows come in
+        # runs of one instant: the hour is worked out once a run.
+        self._runs = usage_codes.runs(usage_ticks)
+        if self._runs is not None:
+            starts, stops, instants = self._runs
+            self._runs = (instants // ticks_per_hour, stops - starts)
+            ends = [f(self._runs[0]) for f in (np.min, np.max)]
+        else:
+            # floor division keeps the order: the least and greatest
+            # hours are those of the least and greatest instants
+            ends = [f(usage_ticks) // ticks_per_hour
+                    for f in (np.min, np.max) if len(usage_ticks)]
         ends += [f(piece_hours) for f in (np.min, np.max)
                  if len(piece_hours)]
         self.first = np.int64(min(ends, default=0))
@@ -233,7 +241,7 @@ class _Cells:
                 workloads, usage_ticks, ticks_per_hour, usage_metrics,
                 metric_count, count, max(np.abs(ends), default=0))
             return
-        hours = usage_ticks // ticks_per_hour
+        hours = self._hours(usage_ticks, ticks_per_hour, np.int64)
         hours -= self.first
         hours += workloads * self.span
         cells, self.keys = pd.factorize(np.concatenate([hours, piece_keys]))
@@ -255,21 +263,36 @@ class _Cells:
         below = -self.first * metric_count
         fits = (farthest * metric_count + count * stride + metric_count
                 < np.iinfo(np.int32).max)
-        if fits:
-            hours = np.empty(len(ticks), dtype=np.int32)
-            np.floor_divide(ticks, ticks_per_hour, out=hours,
-                            casting='unsafe')
-            small = np.int32
-        else:
-            hours = ticks // ticks_per_hour
-            small = np.int64
-        hours *= small(metric_count)
+        small = np.int32 if fits else np.int64
+        slots = self._hours(ticks, ticks_per_hour, small, metric_count,
+                            below)
         rest = workloads.astype(small)
         rest *= small(stride)
         rest += metrics
-        rest += small(below)
-        hours += rest
-        return hours.astype(np.intp) if fits else hours
+        slots += rest
+        return slots.astype(np.intp) if fits else slots
+
+    def _hours(self, ticks, ticks_per_hour, dtype, scale=1, offset=0):
+        """``hour x scale + offset`` of every row (the hour since the
+        epoch), a new array of ``dtype`` (which holds them): worked out
+        once a run of one instant when there are few, else with one floor
+        division a row."""
+        if self._runs is not None:
+            hours, lengths = self._runs
+            hours = hours * scale
+            hours += offset
+            return np.repeat(hours.astype(dtype), lengths)
+        if dtype == np.int64:
+            hours = ticks // ticks_per_hour
+        else:
+            hours = np.empty(len(ticks), dtype=dtype)
+            np.floor_divide(ticks, ticks_per_hour, out=hours,
+                            casting='unsafe')
+        if scale != 1:
+            hours *= dtype(scale)
+        if offset:
+            hours += dtype(offset)
+        return hours
 
     def split(self, cells):
         """``(workload code, hour since the epoch)`` of ``cells``."""

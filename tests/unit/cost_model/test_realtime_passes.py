@@ -12,7 +12,8 @@
 """The shorter paths of pricing give the figures of the longer ones, to
 the bit, on randomised fleets across time zones and changes of summer
 time: the (workload, hour, metric) slots made in one pass (in int32 or
-int64) against the plain formula and the sparse grid, the held intervals
+int64, the hours row by row or once a run of one instant) against the
+plain formula and the sparse grid, the held intervals
 without ``nan_to_num`` against it, energy pieces that cross no hour
 against the general split, and no estimate frames against the frames."""
 
@@ -201,7 +202,8 @@ def test_pieces_within_their_hour_are_those_of_the_general_split():
 ])
 def test_slots_in_one_pass_are_the_plain_formula(first_hour, monkeypatch):
     """int32 slots on a usual span, int64 once the hours since the epoch
-    times the metrics pass int32, and the sparse grid."""
+    times the metrics pass int32, and the sparse grid; the hours row by
+    row and once a run of one instant."""
     rng = np.random.default_rng(abs(first_hour))
     n, count, metric_count = 20000, 40, 11
     per_hour = 3_600_000_000  # microseconds, the usual unit
@@ -210,14 +212,24 @@ def test_slots_in_one_pass_are_the_plain_formula(first_hour, monkeypatch):
     metric = rng.integers(0, metric_count, n).astype(np.int8)
     piece_codes = rng.integers(0, count, 100)
     piece_hours = ticks[:100] // per_hour
-    for dense in (True, False):
-        if not dense:
-            monkeypatch.setattr(realtime, '_DENSE_CELLS', 0)
-        cells = realtime._Cells(workloads, ticks, per_hour, metric,
+    # the same rows in runs of one instant (the store's order): each run's
+    # hour, or each row's (no runs taken)
+    in_runs = np.sort(first_hour * per_hour + rng.integers(0, 100, n) *
+                      (3 * per_hour))
+    for dense, stamps, runs_per_row in (
+            (True, ticks, 1 / 64), (False, ticks, 1 / 64),
+            (True, in_runs, 1 / 64), (False, in_runs, 1 / 64),
+            (True, in_runs, 0.0), (True, ticks, 1.0)):
+        monkeypatch.setattr(realtime, '_DENSE_CELLS',
+                            1 << 22 if dense else 0)
+        monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', runs_per_row)
+        cells = realtime._Cells(workloads, stamps, per_hour, metric,
                                 metric_count, piece_codes, piece_hours,
                                 count)
         assert (cells.keys is None) == dense
-        hours = ticks // per_hour
+        assert (cells._runs is not None) == (
+            stamps is in_runs and runs_per_row > 0 or runs_per_row == 1.0)
+        hours = stamps // per_hour
         cell = workloads * cells.span + (hours - cells.first)
         keys = (cells.usage // metric_count if dense
                 else cells.keys[cells.usage // metric_count])
@@ -234,6 +246,12 @@ def test_randomised_fleets_priced_the_same_by_every_path(seed, monkeypatch):
     workloads, usage, card = _fleet(seed)
     costs = realtime.compute_costs(workloads, usage, card)
     assert len(costs) > 0
+    # the hours of runs of one instant, one row a run
+    monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', 1.0)
+    pd.testing.assert_frame_equal(
+        realtime.compute_costs(workloads, usage, card), costs,
+        check_exact=True)
+    monkeypatch.undo()
     # the sparse grid (keys numbered as found, slots made from them)
     monkeypatch.setattr(realtime, '_DENSE_CELLS', 0)
     pd.testing.assert_frame_equal(
