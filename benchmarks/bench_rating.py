@@ -51,11 +51,16 @@ plain (non-categorical) columns.
 
 A **priced resource-hour** is one of those six resources of one
 workload-hour; ratios are resource-hours per second, ours over
-CloudKitty's. Each side runs in a process of its own, ``--runs`` times;
-the figures are the median and the spread (min-max), and each side's peak
-RSS (``ru_maxrss`` of its process, inputs included). The total price of
-the allocation basis is compared between the two sides (it must agree to
-1e-9 relative).
+CloudKitty's. Each side runs in a process of its own, which builds its
+inputs once (ours also prices them once, untimed: those are the hours
+CloudKitty is given); then ``--rounds`` rounds, the sides in turn, each
+side timing ``--runs`` runs a round, so that a change in the speed of a
+shared machine falls on both sides. A round's ratio is of the medians of
+its runs; the figures printed are the median of the rounds' ratios with
+their spread (min-max), the median and spread of every run of each side,
+and each side's peak RSS (``ru_maxrss`` of its process, inputs included).
+The total price of the allocation basis is compared between the two
+sides (it must agree to 1e-9 relative).
 
 To make the CloudKitty venv (kept out of the project venv)::
 
@@ -65,7 +70,9 @@ The last line is::
 
     BENCH rating workload_hours=<n> resource_hours=<n>
     resource_hours_per_s=<x> cloudkitty_bare_ratio=<r>
-    cloudkitty_pipeline_ratio=<r> peak_rss_mb=<m> cloudkitty_peak_rss_mb=<m>
+    cloudkitty_pipeline_ratio=<r> cloudkitty_bare_cpu_ratio=<r>
+    cloudkitty_pipeline_cpu_ratio=<r> rounds=<n> peak_rss_mb=<m>
+    cloudkitty_peak_rss_mb=<m>
 """
 
 import argparse
@@ -134,9 +141,10 @@ def points():
     return made
 
 by_service = points()
-result = {'bare': [], 'pipeline': [], 'bare_cpu': [], 'pipeline_cpu': []}
-total = None
-for _ in range(runs):
+start = datetime.datetime(2026, 1, 1)
+
+
+def bare(result):
     hm = module()
     started, cpu = time.perf_counter(), time.process_time()
     total = decimal.Decimal(0)
@@ -148,10 +156,10 @@ for _ in range(runs):
             total += hm.add_rating_informations(point).price
     result['bare'].append(time.perf_counter() - started)
     result['bare_cpu'].append(time.process_time() - cpu)
-result['bare_total'] = str(total)
+    result['bare_total'] = str(total)
 
-start = datetime.datetime(2026, 1, 1)
-for _ in range(runs):
+
+def pipeline(result):
     frame = dataframe.DataFrame(start, start + datetime.timedelta(hours=1))
     for service, sample in by_service.items():
         frame.add_points(sample, service)
@@ -161,11 +169,22 @@ for _ in range(runs):
     total = sum((p.price for _, p in rated.iterpoints()), decimal.Decimal(0))
     result['pipeline'].append(time.perf_counter() - started)
     result['pipeline_cpu'].append(time.process_time() - cpu)
-result['pipeline_total'] = str(total)
-result['points'] = len(rows)
-result['peak_rss_mb'] = resource.getrusage(
-    resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(result))
+    result['pipeline_total'] = str(total)
+
+
+# ready; then a round of runs of both paths for every 'run' line read
+print(json.dumps({'points': len(rows)}), flush=True)
+for line in sys.stdin:
+    if line.strip() != 'run':
+        break
+    result = {'bare': [], 'pipeline': [], 'bare_cpu': [], 'pipeline_cpu': []}
+    for _ in range(runs):
+        bare(result)
+    for _ in range(runs):
+        pipeline(result)
+    print(json.dumps(result), flush=True)
+print(json.dumps({'peak_rss_mb': resource.getrusage(
+    resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 '''
 
 
@@ -254,8 +273,11 @@ def rss_mb():
 
 
 def ours(args):
-    """The product side, in a process of its own; prints a JSON result
-    and writes the CloudKitty points and prices to ``args.workdir``."""
+    """The product side, in a process of its own: writes the CloudKitty
+    points and prices to ``args.workdir`` and prints a JSON line (ready);
+    then, for every ``run`` line read, times ``args.runs`` calls of each
+    batch and prints their times; at the end (any other line or end of
+    input) its peak RSS and the read's cost per row."""
     import numpy as np
     import pandas as pd
 
@@ -280,50 +302,13 @@ def ours(args):
     sample = usage.iloc[:1_000_000].copy()
     del usage
     inputs_mb = rss_mb()
-    seconds, cpu = [], []
-    for _ in range(args.runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        costs = [realtime.compute_costs(workloads, usage, card)
-                 for workloads, usage in batches]
-        seconds.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - cpu_started)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The read that gives those frames, on the first million rows (as
-    # the store's rows: tuples of plain values), for its cost per row.
-    def fresh(column):
-        # a string object per row, as a database driver makes them
-        return [(name + ' ')[:-1] for name in column.astype(str).tolist()]
-
-    rows = list(zip(fresh(sample['workload_id']), fresh(sample['metric']),
-                    [stamp.to_pydatetime() for stamp in
-                     sample['timestamp'].dt.tz_localize(None)],
-                    sample['value'].tolist(), strict=True))
-    del sample
-    read_cpu, plain_cpu = [], []
-    for _ in range(args.runs):
-        cpu_started = time.process_time()
-        frames.usage_from_means(rows)
-        read_cpu.append((time.process_time() - cpu_started) * 1e6 / len(rows))
-        # the same read with plain columns (string inference, then
-        # objects), as it was before it gave categoricals
-        cpu_started = time.process_time()
-        plain = pd.DataFrame.from_records(
-            rows, columns=['workload_id', 'metric', 'window_start', 'mean'])
-        pd.DataFrame({
-            'workload_id': plain['workload_id'].astype(object),
-            'timestamp': pd.to_datetime(plain['window_start'], utc=True),
-            'metric': plain['metric'].astype(object),
-            'value': plain['mean'].astype(float)})
-        plain_cpu.append((time.process_time() - cpu_started) * 1e6 /
-                         len(rows))
-        del plain
-    del rows
-    costs = realtime.pd.concat(costs, ignore_index=True)
+    # One call, not timed, gives the workload-hours CloudKitty is given.
+    costs = pd.concat([realtime.compute_costs(workloads, usage, card)
+                       for workloads, usage in batches], ignore_index=True)
 
     # The same workload-hours as CloudKitty points, six per hour.
-    workloads = realtime.pd.concat([b[0] for b in batches],
-                                   ignore_index=True).set_index(
-                                       'workload_id')
+    workloads = pd.concat([b[0] for b in batches],
+                          ignore_index=True).set_index('workload_id')
     chosen = workloads.loc[costs['workload_id']]
     count = (chosen['gpu_count'] + chosen['npu_count']).to_numpy()
     tariff = energy_billing.mean_tariff(card, costs['hour'], np.full(
@@ -357,14 +342,95 @@ def ours(args):
     with open(os.path.join(args.workdir, 'prices.json'), 'w') as stream:
         json.dump(prices, stream)
     print(json.dumps({
-        'seconds': seconds, 'cpu': cpu, 'workload_hours': len(costs),
+        'workload_hours': len(costs),
         'resource_hours': len(costs) * len(SERVICES),
         'usage_rows': usage_rows,
         'total': float(costs['cost_per_hour'].sum()),
+        'inputs_rss_mb': inputs_mb}), flush=True)
+    del costs, workloads, chosen, quantities, keys
+
+    for line in sys.stdin:
+        if line.strip() != 'run':
+            break
+        seconds, cpu = [], []
+        for _ in range(args.runs):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            costs = [realtime.compute_costs(workloads, usage, card)
+                     for workloads, usage in batches]
+            seconds.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+        del costs
+        print(json.dumps({'seconds': seconds, 'cpu': cpu}), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # The read that gives those frames, on the first million rows (as
+    # the store's rows: tuples of plain values), for its cost per row.
+    def fresh(column):
+        # a string object per row, as a database driver makes them
+        return [(name + ' ')[:-1] for name in column.astype(str).tolist()]
+
+    rows = list(zip(fresh(sample['workload_id']), fresh(sample['metric']),
+                    [stamp.to_pydatetime() for stamp in
+                     sample['timestamp'].dt.tz_localize(None)],
+                    sample['value'].tolist(), strict=True))
+    del sample
+    read_cpu, plain_cpu = [], []
+    for _ in range(args.runs):
+        cpu_started = time.process_time()
+        frames.usage_from_means(rows)
+        read_cpu.append((time.process_time() - cpu_started) * 1e6 / len(rows))
+        # the same read with plain columns (string inference, then
+        # objects), as it was before it gave categoricals
+        cpu_started = time.process_time()
+        plain = pd.DataFrame.from_records(
+            rows, columns=['workload_id', 'metric', 'window_start', 'mean'])
+        pd.DataFrame({
+            'workload_id': plain['workload_id'].astype(object),
+            'timestamp': pd.to_datetime(plain['window_start'], utc=True),
+            'metric': plain['metric'].astype(object),
+            'value': plain['mean'].astype(float)})
+        plain_cpu.append((time.process_time() - cpu_started) * 1e6 /
+                         len(rows))
+        del plain
+    print(json.dumps({
         'read_cpu_per_million_rows': read_cpu,
         'plain_read_cpu_per_million_rows': plain_cpu,
-        'peak_rss_mb': peak, 'inputs_rss_mb': inputs_mb}))
+        'peak_rss_mb': peak}), flush=True)
     return 0
+
+
+class Side:
+    """A side's process: one JSON line when ready, one for each round
+    asked (``run``), one at the end."""
+
+    def __init__(self, command):
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        self.ready = self._answer()
+
+    def _answer(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f'{self.process.args[0]} ended with '
+                               f'{self.process.wait()}')
+        return json.loads(line)
+
+    def round(self):
+        self.process.stdin.write('run\n')
+        self.process.stdin.flush()
+        return self._answer()
+
+    def end(self):
+        self.process.stdin.close()
+        last = self._answer()
+        self.process.wait()
+        return last
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def spread(values):
@@ -372,12 +438,21 @@ def spread(values):
             f'({min(values):.3f}-{max(values):.3f})')
 
 
+def ratio_spread(values):
+    return (f'{statistics.median(values):.2f} '
+            f'({min(values):.2f}-{max(values):.2f})')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--workloads', type=int, default=200)
     parser.add_argument('--hours', type=int, default=168,
                         help="hours of usage (the cost job's 7 days)")
-    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--runs', type=int, default=5,
+                        help='timed runs of each side in a round')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='rounds, each side in turn; the ratios are '
+                             'the median of the rounds')
     parser.add_argument('--batch', type=int, default=None,
                         help='workloads per compute_costs call (the cost '
                              "job's batch by default)")
@@ -401,69 +476,105 @@ def main(argv=None):
         print(f'CloudKitty venv not found at {args.cloudkitty_python}; '
               'ratios are na (benchmarks/setup-cloudkitty.sh makes it)',
               file=sys.stderr)
+    sides = []
     with tempfile.TemporaryDirectory(prefix='bench-rating-') as workdir:
-        command = [sys.executable, __file__, '--side', 'ours',
-                   '--workdir', workdir, '--workloads', str(args.workloads),
-                   '--hours', str(args.hours), '--runs', str(args.runs),
-                   '--batch', str(args.batch), '--seed', str(args.seed)]
-        if args.rate_card:
-            command += ['--rate-card', args.rate_card]
-        mine = json.loads(subprocess.run(
-            command, capture_output=True, text=True,
-            check=True).stdout.strip().splitlines()[-1])
-        theirs = None
-        if have_cloudkitty:
-            done = subprocess.run(
-                [args.cloudkitty_python, '-c', CLOUDKITTY_RUNNER,
-                 os.path.join(workdir, 'prices.json'),
-                 os.path.join(workdir, 'points.csv'), str(args.runs)],
-                capture_output=True, text=True, check=True)
-            theirs = json.loads(done.stdout.strip().splitlines()[-1])
+        try:
+            command = [sys.executable, __file__, '--side', 'ours',
+                       '--workdir', workdir,
+                       '--workloads', str(args.workloads),
+                       '--hours', str(args.hours), '--runs', str(args.runs),
+                       '--batch', str(args.batch), '--seed', str(args.seed)]
+            if args.rate_card:
+                command += ['--rate-card', args.rate_card]
+            sides.append(Side(command))
+            if have_cloudkitty:
+                sides.append(Side(
+                    [args.cloudkitty_python, '-c', CLOUDKITTY_RUNNER,
+                     os.path.join(workdir, 'prices.json'),
+                     os.path.join(workdir, 'points.csv'), str(args.runs)]))
+            # the sides in turn, round after round: a change of the
+            # machine's speed falls on both
+            rounds = [[side.round() for side in sides]
+                      for _ in range(args.rounds)]
+            ends = [side.end() for side in sides]
+        finally:
+            for side in sides:
+                side.kill()
+    return report(args, sides[0].ready, rounds, ends)
 
-    units = mine['resource_hours']
+
+def report(args, ready, rounds, ends):
+    """Print each round and the figures over all of them; 0 when both
+    sides priced the same total."""
+    units = ready['resource_hours']
+    mine = {key: [x for found in rounds for x in found[0][key]]
+            for key in ('seconds', 'cpu')}
     rate = units / statistics.median(mine['seconds'])
     print(f'fleet: {args.workloads} workloads x {args.hours} h = '
-          f'{mine["workload_hours"]} workload-hours, {units} resource-hours,'
-          f' {mine["usage_rows"]} rollup rows; {args.runs} runs each')
+          f'{ready["workload_hours"]} workload-hours, {units} '
+          f'resource-hours, {ready["usage_rows"]} rollup rows; '
+          f'{args.rounds} rounds of {args.runs} runs each side, the sides '
+          'in turn')
+    ratios = {}
+    paths = ('bare', 'pipeline') if len(ends) > 1 else ()
+    for number, found in enumerate(rounds, 1):
+        text = f'round {number}: ours CPU {spread(found[0]["cpu"])}'
+        for path in paths:
+            for unit, key in (('wall', path), ('cpu', path + '_cpu')):
+                ratios.setdefault((path, unit), []).append(
+                    statistics.median(found[1][key]) /
+                    statistics.median(found[0][
+                        'seconds' if unit == 'wall' else 'cpu']))
+            text += (f'; CloudKitty {path} CPU '
+                     f'{spread(found[1][path + "_cpu"])} (ratio '
+                     f'{ratios[path, "cpu"][-1]:.2f})')
+        print(text)
+    hours_per_s = ready['workload_hours'] / statistics.median(
+        mine['seconds'])
     print(f'ours (compute_costs, {args.batch} workloads per call): '
           f'{spread(mine["seconds"])}, {rate:,.0f} resource-hours/s, '
-          f'{mine["workload_hours"] / statistics.median(mine["seconds"]):,.0f}'
-          f' workload-hours/s, peak RSS {mine["peak_rss_mb"]:.0f} MB '
-          f'({mine["inputs_rss_mb"]:.0f} MB with the inputs built)')
+          f'{hours_per_s:,.0f} workload-hours/s, peak RSS '
+          f'{ends[0]["peak_rss_mb"]:.0f} MB '
+          f'({ready["inputs_rss_mb"]:.0f} MB with the inputs built)')
     cpu_rate = units / statistics.median(mine['cpu'])
     print(f'ours CPU: {spread(mine["cpu"])}, {cpu_rate:,.0f} '
           'resource-hours per CPU second')
-    read = mine['read_cpu_per_million_rows']
     print(f'read before it (usage_from_means, not timed above): CPU '
-          f'{spread(read)} per million rollup rows; with plain columns '
-          f'{spread(mine["plain_read_cpu_per_million_rows"])}')
-    ratios = {'bare': 'na', 'pipeline': 'na'}
+          f'{spread(ends[0]["read_cpu_per_million_rows"])} per million '
+          'rollup rows; with plain columns '
+          f'{spread(ends[0]["plain_read_cpu_per_million_rows"])}')
+    bench = {path: {'wall': 'na', 'cpu': 'na'} for path in
+             ('bare', 'pipeline')}
     ck_rss = 'na'
-    if theirs is not None:
-        assert theirs['points'] == units, (theirs['points'], units)
-        for path in ('bare', 'pipeline'):
-            their_rate = units / statistics.median(theirs[path])
-            ratios[path] = f'{rate / their_rate:.2f}'
-            total = float(theirs[path + '_total'])
-            same = abs(total - mine['total']) <= 1e-9 * abs(mine['total'])
-            their_cpu = units / statistics.median(theirs[path + '_cpu'])
-            print(f'CloudKitty {path}: {spread(theirs[path])}, '
-                  f'{their_rate:,.0f} resource-hours/s (CPU '
-                  f'{spread(theirs[path + "_cpu"])}, ratio by CPU '
-                  f'{cpu_rate / their_cpu:.2f}); total '
-                  f'{total:.6f} vs ours {mine["total"]:.6f}: '
-                  f'{"same" if same else "DIFFERENT"}')
-            if not same:
-                print('Totals differ: the two sides did not price the same',
-                      file=sys.stderr)
-                return 1
-        ck_rss = f'{theirs["peak_rss_mb"]:.0f}'
+    for path in paths:
+        theirs = {key: [x for found in rounds for x in found[1][key]]
+                  for key in (path, path + '_cpu')}
+        total = float(rounds[-1][1][path + '_total'])
+        same = abs(total - ready['total']) <= 1e-9 * abs(ready['total'])
+        for unit in ('wall', 'cpu'):
+            bench[path][unit] = f'{statistics.median(ratios[path, unit]):.2f}'
+        print(f'CloudKitty {path}: {spread(theirs[path])}, '
+              f'{units / statistics.median(theirs[path]):,.0f} '
+              f'resource-hours/s (CPU {spread(theirs[path + "_cpu"])}); '
+              f'ratio {ratio_spread(ratios[path, "wall"])}, by CPU '
+              f'{ratio_spread(ratios[path, "cpu"])} (median of the rounds);'
+              f' total {total:.6f} vs ours {ready["total"]:.6f}: '
+              f'{"same" if same else "DIFFERENT"}')
+        if not same:
+            print('Totals differ: the two sides did not price the same',
+                  file=sys.stderr)
+            return 1
+    if paths:
+        ck_rss = f'{ends[1]["peak_rss_mb"]:.0f}'
         print(f'CloudKitty peak RSS {ck_rss} MB')
-    print(f'BENCH rating workload_hours={mine["workload_hours"]} '
+    print(f'BENCH rating workload_hours={ready["workload_hours"]} '
           f'resource_hours={units} resource_hours_per_s={rate:.0f} '
-          f'cloudkitty_bare_ratio={ratios["bare"]} '
-          f'cloudkitty_pipeline_ratio={ratios["pipeline"]} '
-          f'peak_rss_mb={mine["peak_rss_mb"]:.0f} '
+          f'cloudkitty_bare_ratio={bench["bare"]["wall"]} '
+          f'cloudkitty_pipeline_ratio={bench["pipeline"]["wall"]} '
+          f'cloudkitty_bare_cpu_ratio={bench["bare"]["cpu"]} '
+          f'cloudkitty_pipeline_cpu_ratio={bench["pipeline"]["cpu"]} '
+          f'rounds={args.rounds} '
+          f'peak_rss_mb={ends[0]["peak_rss_mb"]:.0f} '
           f'cloudkitty_peak_rss_mb={ck_rss}')
     return 0
 
