@@ -201,6 +201,10 @@ def _row_sum(*columns):
 #: on the keys present (a long, sparse window)
 _DENSE_CELLS = 1 << 22
 
+#: usage rows (about) summed at a time when the rows come hour after hour:
+#: the slots of a part stay in the processor's caches
+_PART_ROWS = 1 << 17
+
 
 class _Cells:
     """Integer (workload, hour) cells of usage rows and energy pieces.
@@ -216,12 +220,14 @@ class _Cells:
                  metric_count, piece_codes, piece_hours, count):
         # In the store's order (window after window) the rows come in
         # runs of one instant: the hour is worked out once a run.
-        self._runs = usage_codes.runs(usage_ticks)
-        if self._runs is not None:
-            starts, stops, instants = self._runs
-            self._runs = (instants // ticks_per_hour, stops - starts)
+        runs = usage_codes.runs(usage_ticks)
+        if runs is not None:
+            starts, stops, instants = runs
+            self._runs = (instants // ticks_per_hour, stops - starts,
+                          starts)
             ends = [f(self._runs[0]) for f in (np.min, np.max)]
         else:
+            self._runs = None
             # floor division keeps the order: the least and greatest
             # hours are those of the least and greatest instants
             ends = [f(usage_ticks) // ticks_per_hour
@@ -231,24 +237,108 @@ class _Cells:
         self.first = np.int64(min(ends, default=0))
         self.span = np.int64(max(ends, default=0) - self.first + 1)
         piece_keys = piece_codes * self.span + (piece_hours - self.first)
-        metric_count = np.int64(max(metric_count, 1))
+        self.metric_count = metric_count = np.int64(max(metric_count, 1))
+        self._rows = (workloads, usage_ticks, ticks_per_hour, usage_metrics)
+        # the rows of sums_and_counts: a cell's (workload after workload)
+        self._hour_major = False
         if count * self.span * metric_count <= max(
                 _DENSE_CELLS, 4 * len(usage_ticks)):
             self.size = count * self.span
+            self.count = count
             self.keys = None
             self.pieces = piece_keys
-            self.usage = self._dense_slots(
-                workloads, usage_ticks, ticks_per_hour, usage_metrics,
-                metric_count, count, max(np.abs(ends), default=0))
+            self._farthest = max(np.abs(ends), default=0)
+            self._usage = None
             return
         hours = self._hours(usage_ticks, ticks_per_hour, np.int64)
         hours -= self.first
         hours += workloads * self.span
         cells, self.keys = pd.factorize(np.concatenate([hours, piece_keys]))
         self.size = len(self.keys)
-        self.usage = cells[:len(hours)] * metric_count
-        self.usage += usage_metrics
+        self._usage = cells[:len(hours)] * metric_count
+        self._usage += usage_metrics
         self.pieces = cells[len(hours):]
+
+    @property
+    def usage(self):
+        """The (cell, metric) slot of every usage row (made when first
+        asked for on a dense grid)."""
+        if self._usage is None:
+            workloads, ticks, ticks_per_hour, metrics = self._rows
+            self._usage = self._dense_slots(
+                workloads, ticks, ticks_per_hour, metrics,
+                self.metric_count, self.count, self._farthest)
+        return self._usage
+
+    def sums_and_counts(self, values):
+        """Sum of ``values`` (one a usage row) and number of rows per
+        cell and metric: two arrays of ``size x metrics``, a row per cell
+        in the order :meth:`summed_rows` and :meth:`by_cell` translate.
+
+        On a dense grid with the rows in runs of one instant, hour after
+        hour (the store's order), they are summed a part of whole hours
+        at a time, each part's slots made and counted while they are in
+        the processor's caches, into rows hour after hour: every slot's
+        rows are in one part, added in the same order, so the sums are
+        those of one ``bincount`` over all the rows, to the bit.
+        """
+        metric_count = self.metric_count
+        width = self.size * metric_count
+        self._hour_major = (self.keys is None and self._runs is not None and
+                            self._usage is None and
+                            bool((np.diff(self._runs[0]) >= 0).all()))
+        if self._hour_major:
+            return self._sums_by_hours(values)
+        sums = np.bincount(self.usage, weights=values, minlength=width)
+        counts = np.bincount(self.usage, minlength=width)
+        return (sums.reshape(self.size, metric_count),
+                counts.reshape(self.size, metric_count))
+
+    def _sums_by_hours(self, values):
+        """:meth:`sums_and_counts` in parts of whole hours, rows hour
+        after hour."""
+        workloads, _, _, metrics = self._rows
+        hours, lengths, starts = self._runs
+        metric_count, count = self.metric_count, self.count
+        per_hour = count * metric_count
+        sums = np.zeros((self.span, count, metric_count))
+        counts = np.zeros((self.span, count, metric_count), dtype=np.intp)
+        flat_sums, flat_counts = sums.reshape(-1), counts.reshape(-1)
+        # parts of about _PART_ROWS rows, cut where a new hour starts
+        new_hour = np.flatnonzero(hours[1:] != hours[:-1]) + 1
+        cut = np.searchsorted(starts[new_hour],
+                              np.arange(_PART_ROWS, len(values), _PART_ROWS))
+        cut = np.unique(new_hour[cut[cut < len(new_hour)]])
+        bounds = np.concatenate(([0], cut, [len(hours)])).tolist()
+        for first_run, end_run in zip(bounds[:-1], bounds[1:], strict=True):
+            begin = starts[first_run]
+            end = starts[end_run] if end_run < len(starts) else len(values)
+            low, high = hours[first_run], hours[end_run - 1]
+            slots = np.repeat((hours[first_run:end_run] - low) * per_hour,
+                              lengths[first_run:end_run])
+            rest = workloads[begin:end].astype(np.intp)
+            rest *= metric_count
+            rest += metrics[begin:end]
+            slots += rest
+            size = (high - low + 1) * per_hour
+            at = (low - self.first) * per_hour
+            flat_sums[at:at + size] = np.bincount(
+                slots, weights=values[begin:end], minlength=size)
+            flat_counts[at:at + size] = np.bincount(slots, minlength=size)
+        shape = (self.size, metric_count)
+        return sums.reshape(shape), counts.reshape(shape)
+
+    def by_cell(self, per_row):
+        """A value per row of :meth:`sums_and_counts` as one per cell."""
+        if not self._hour_major:
+            return per_row
+        return per_row.reshape(self.span, self.count).T.ravel()
+
+    def summed_rows(self, cells):
+        """The rows of :meth:`sums_and_counts` of ``cells``."""
+        if not self._hour_major:
+            return cells
+        return cells % self.span * self.count + cells // self.span
 
     def _dense_slots(self, workloads, ticks, ticks_per_hour, metrics,
                      metric_count, count, farthest):
@@ -278,7 +368,7 @@ class _Cells:
         once a run of one instant when there are few, else with one floor
         division a row."""
         if self._runs is not None:
-            hours, lengths = self._runs
+            hours, lengths, _ = self._runs
             hours = hours * scale
             hours += offset
             return np.repeat(hours.astype(dtype), lengths)
@@ -359,14 +449,8 @@ def compute_costs(workloads, usage, card, power_curves=None):
                    pieces['hour'], len(names))
 
     # Means of the metrics the lines use, per cell.
-    per_metric = cells.usage
-    sums = np.bincount(per_metric, weights=values,
-                       minlength=cells.size * metric_count).reshape(
-                           cells.size, metric_count)
-    counts = np.bincount(per_metric,
-                         minlength=cells.size * metric_count).reshape(
-                             cells.size, metric_count)
-    in_usage = counts.any(axis=1)
+    sums, counts = cells.sums_and_counts(values)
+    in_usage = cells.by_cell(counts.any(axis=1))
     piece_kwh = pieces['kwh']
     kwh = np.bincount(cells.pieces, weights=piece_kwh, minlength=cells.size)
     if pieces['estimated'].any():
@@ -397,7 +481,8 @@ def compute_costs(workloads, usage, card, power_curves=None):
                              minlength=cells.size)[chosen]
 
     with np.errstate(invalid='ignore', divide='ignore'):
-        means = sums[chosen] / counts[chosen]
+        summed = cells.summed_rows(chosen)
+        means = sums[summed] / counts[summed]
     column = {name: i for i, name in enumerate(coded.metric_names)}
 
     def mean(metric):

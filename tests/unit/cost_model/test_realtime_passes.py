@@ -241,6 +241,50 @@ def test_slots_in_one_pass_are_the_plain_formula(first_hour, monkeypatch):
             (piece_hours - cells.first))
 
 
+def test_sums_by_parts_of_hours_are_one_bincount(monkeypatch):
+    """Rows hour after hour on a dense grid are summed a few hours at a
+    time, into rows hour after hour; the sums and counts of every cell
+    are those of one ``bincount`` over all the rows, to the bit."""
+    rng = np.random.default_rng(7)
+    n, count, metric_count = 30000, 25, 9
+    per_hour = 3_600_000_000
+    # 5-minute windows over 40 hours, some missing, rows in runs of one
+    # window; a workload and metric now and then twice in a window
+    windows = np.sort(rng.choice(480, 300, replace=False))
+    ticks = np.sort(492_000 * per_hour + rng.choice(windows, n) *
+                    (per_hour // 12))
+    workloads = rng.integers(0, count, n).astype(np.int16)
+    metric = rng.integers(0, metric_count, n).astype(np.int8)
+    values = rng.normal(0, 1e6, n) ** 3
+    piece_codes = rng.integers(0, count, 50)
+    piece_hours = 492_000 + rng.integers(-3, 45, 50)
+    for part_rows in (1000, 7, 1 << 17):
+        monkeypatch.setattr(realtime, '_PART_ROWS', part_rows)
+        cells = realtime._Cells(workloads, ticks, per_hour, metric,
+                                metric_count, piece_codes, piece_hours,
+                                count)
+        sums, counts = cells.sums_and_counts(values)
+        assert cells._hour_major
+        slots = cells.usage  # the slots of every row, workload-major
+        width = cells.size * metric_count
+        rows = cells.summed_rows(np.arange(cells.size))
+        _same_bits(sums[rows].ravel(),
+                   np.bincount(slots, weights=values, minlength=width))
+        np.testing.assert_array_equal(counts[rows].ravel(),
+                                      np.bincount(slots, minlength=width))
+        np.testing.assert_array_equal(
+            cells.by_cell(counts.any(axis=1)),
+            np.bincount(slots // metric_count, minlength=cells.size) > 0)
+    # not hour after hour: one bincount, a row per cell
+    back = np.concatenate([ticks[n // 2:], ticks[:n // 2]])
+    cells = realtime._Cells(workloads, back, per_hour, metric, metric_count,
+                            piece_codes, piece_hours, count)
+    sums, counts = cells.sums_and_counts(values)
+    assert not cells._hour_major and cells._runs is not None
+    np.testing.assert_array_equal(cells.summed_rows(np.arange(5)),
+                                  np.arange(5))
+
+
 @pytest.mark.parametrize('seed', range(14))
 def test_randomised_fleets_priced_the_same_by_every_path(seed, monkeypatch):
     workloads, usage, card = _fleet(seed)
@@ -250,6 +294,18 @@ def test_randomised_fleets_priced_the_same_by_every_path(seed, monkeypatch):
     monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', 1.0)
     pd.testing.assert_frame_equal(
         realtime.compute_costs(workloads, usage, card), costs,
+        check_exact=True)
+    monkeypatch.undo()
+    # in the store's order (instant after instant): summed a few hours at
+    # a time, or by one bincount
+    stored = usage.sort_values('timestamp', kind='stable',
+                               ignore_index=True)
+    monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', 0.0)
+    by_rows = realtime.compute_costs(workloads, stored, card)
+    monkeypatch.setattr(usage_codes, '_RUNS_PER_ROW', 1.0)
+    monkeypatch.setattr(realtime, '_PART_ROWS', 40)
+    pd.testing.assert_frame_equal(
+        realtime.compute_costs(workloads, stored, card), by_rows,
         check_exact=True)
     monkeypatch.undo()
     # the sparse grid (keys numbered as found, slots made from them)
