@@ -239,8 +239,6 @@ class _Cells:
         piece_keys = piece_codes * self.span + (piece_hours - self.first)
         self.metric_count = metric_count = np.int64(max(metric_count, 1))
         self._rows = (workloads, usage_ticks, ticks_per_hour, usage_metrics)
-        # the rows of sums_and_counts: a cell's (workload after workload)
-        self._hour_major = False
         if count * self.span * metric_count <= max(
                 _DENSE_CELLS, 4 * len(usage_ticks)):
             self.size = count * self.span
@@ -272,22 +270,20 @@ class _Cells:
 
     def sums_and_counts(self, values):
         """Sum of ``values`` (one a usage row) and number of rows per
-        cell and metric: two arrays of ``size x metrics``, a row per cell
-        in the order :meth:`summed_rows` and :meth:`by_cell` translate.
+        cell and metric: two arrays of ``size x metrics``.
 
         On a dense grid with the rows in runs of one instant, hour after
         hour (the store's order), they are summed a part of whole hours
         at a time, each part's slots made and counted while they are in
-        the processor's caches, into rows hour after hour: every slot's
-        rows are in one part, added in the same order, so the sums are
-        those of one ``bincount`` over all the rows, to the bit.
+        the processor's caches: every slot's rows are in one part, added
+        in the same order, so the sums are those of one ``bincount``
+        over all the rows, to the bit.
         """
         metric_count = self.metric_count
         width = self.size * metric_count
-        self._hour_major = (self.keys is None and self._runs is not None and
-                            self._usage is None and
-                            bool((np.diff(self._runs[0]) >= 0).all()))
-        if self._hour_major:
+        if (self.keys is None and self._runs is not None and
+                self._usage is None and
+                (np.diff(self._runs[0]) >= 0).all()):
             return self._sums_by_hours(values)
         sums = np.bincount(self.usage, weights=values, minlength=width)
         counts = np.bincount(self.usage, minlength=width)
@@ -325,20 +321,10 @@ class _Cells:
             flat_sums[at:at + size] = np.bincount(
                 slots, weights=values[begin:end], minlength=size)
             flat_counts[at:at + size] = np.bincount(slots, minlength=size)
+        # workload after workload, as the cells are numbered
         shape = (self.size, metric_count)
-        return sums.reshape(shape), counts.reshape(shape)
-
-    def by_cell(self, per_row):
-        """A value per row of :meth:`sums_and_counts` as one per cell."""
-        if not self._hour_major:
-            return per_row
-        return per_row.reshape(self.span, self.count).T.ravel()
-
-    def summed_rows(self, cells):
-        """The rows of :meth:`sums_and_counts` of ``cells``."""
-        if not self._hour_major:
-            return cells
-        return cells % self.span * self.count + cells // self.span
+        return (sums.transpose(1, 0, 2).reshape(shape),
+                counts.transpose(1, 0, 2).reshape(shape))
 
     def _dense_slots(self, workloads, ticks, ticks_per_hour, metrics,
                      metric_count, count, farthest):
@@ -450,7 +436,7 @@ def compute_costs(workloads, usage, card, power_curves=None):
 
     # Means of the metrics the lines use, per cell.
     sums, counts = cells.sums_and_counts(values)
-    in_usage = cells.by_cell(counts.any(axis=1))
+    in_usage = counts.any(axis=1)
     piece_kwh = pieces['kwh']
     kwh = np.bincount(cells.pieces, weights=piece_kwh, minlength=cells.size)
     if pieces['estimated'].any():
@@ -481,8 +467,7 @@ def compute_costs(workloads, usage, card, power_curves=None):
                              minlength=cells.size)[chosen]
 
     with np.errstate(invalid='ignore', divide='ignore'):
-        summed = cells.summed_rows(chosen)
-        means = sums[summed] / counts[summed]
+        means = sums[chosen] / counts[chosen]
     column = {name: i for i, name in enumerate(coded.metric_names)}
 
     def mean(metric):

@@ -243,8 +243,8 @@ def test_slots_in_one_pass_are_the_plain_formula(first_hour, monkeypatch):
 
 def test_sums_by_parts_of_hours_are_one_bincount(monkeypatch):
     """Rows hour after hour on a dense grid are summed a few hours at a
-    time, into rows hour after hour; the sums and counts of every cell
-    are those of one ``bincount`` over all the rows, to the bit."""
+    time; the sums and counts of every cell are those of one ``bincount``
+    over all the rows, to the bit."""
     rng = np.random.default_rng(7)
     n, count, metric_count = 30000, 25, 9
     per_hour = 3_600_000_000
@@ -264,25 +264,20 @@ def test_sums_by_parts_of_hours_are_one_bincount(monkeypatch):
                                 metric_count, piece_codes, piece_hours,
                                 count)
         sums, counts = cells.sums_and_counts(values)
-        assert cells._hour_major
-        slots = cells.usage  # the slots of every row, workload-major
+        # summed by parts: the slots of every row not made
+        assert cells._usage is None
         width = cells.size * metric_count
-        rows = cells.summed_rows(np.arange(cells.size))
-        _same_bits(sums[rows].ravel(),
-                   np.bincount(slots, weights=values, minlength=width))
-        np.testing.assert_array_equal(counts[rows].ravel(),
-                                      np.bincount(slots, minlength=width))
+        _same_bits(sums.ravel(), np.bincount(cells.usage, weights=values,
+                                             minlength=width))
         np.testing.assert_array_equal(
-            cells.by_cell(counts.any(axis=1)),
-            np.bincount(slots // metric_count, minlength=cells.size) > 0)
-    # not hour after hour: one bincount, a row per cell
+            counts.ravel(), np.bincount(cells.usage, minlength=width))
+    # not hour after hour (runs of one instant all the same): one bincount
     back = np.concatenate([ticks[n // 2:], ticks[:n // 2]])
     cells = realtime._Cells(workloads, back, per_hour, metric, metric_count,
                             piece_codes, piece_hours, count)
-    sums, counts = cells.sums_and_counts(values)
-    assert not cells._hour_major and cells._runs is not None
-    np.testing.assert_array_equal(cells.summed_rows(np.arange(5)),
-                                  np.arange(5))
+    assert cells._runs is not None
+    cells.sums_and_counts(values)
+    assert cells._usage is not None
 
 
 @pytest.mark.parametrize('seed', range(14))
