@@ -223,8 +223,7 @@ class _Cells:
         runs = usage_codes.runs(usage_ticks)
         if runs is not None:
             starts, stops, instants = runs
-            self._runs = (instants // ticks_per_hour, stops - starts,
-                          starts)
+            self._runs = (instants // ticks_per_hour, starts, stops)
             ends = [f(self._runs[0]) for f in (np.min, np.max)]
         else:
             self._runs = None
@@ -294,7 +293,7 @@ class _Cells:
         """:meth:`sums_and_counts` in parts of whole hours, rows hour
         after hour."""
         workloads, _, _, metrics = self._rows
-        hours, lengths, starts = self._runs
+        hours, starts, stops = self._runs
         metric_count, count = self.metric_count, self.count
         per_hour = count * metric_count
         sums = np.zeros((self.span, count, metric_count))
@@ -307,11 +306,11 @@ class _Cells:
         cut = np.unique(new_hour[cut[cut < len(new_hour)]])
         bounds = np.concatenate(([0], cut, [len(hours)])).tolist()
         for first_run, end_run in zip(bounds[:-1], bounds[1:], strict=True):
-            begin = starts[first_run]
-            end = starts[end_run] if end_run < len(starts) else len(values)
+            begin, end = starts[first_run], stops[end_run - 1]
             low, high = hours[first_run], hours[end_run - 1]
             slots = np.repeat((hours[first_run:end_run] - low) * per_hour,
-                              lengths[first_run:end_run])
+                              stops[first_run:end_run] -
+                              starts[first_run:end_run])
             rest = workloads[begin:end].astype(np.intp)
             rest *= metric_count
             rest += metrics[begin:end]
@@ -354,10 +353,10 @@ class _Cells:
         once a run of one instant when there are few, else with one floor
         division a row."""
         if self._runs is not None:
-            hours, lengths, _ = self._runs
+            hours, starts, stops = self._runs
             hours = hours * scale
             hours += offset
-            return np.repeat(hours.astype(dtype), lengths)
+            return np.repeat(hours.astype(dtype), stops - starts)
         if dtype == np.int64:
             hours = ticks // ticks_per_hour
         else:
